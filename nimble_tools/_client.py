@@ -1,0 +1,342 @@
+"""The HTTP client: auth, retries with backoff, rate limiting, and the one error boundary.
+
+Sync and async share everything but the waiting: :meth:`NimbleClient._prepare` builds the request,
+:meth:`RetryPolicy.delay_for` decides about another attempt, and :func:`raise_for_response` /
+:func:`translate_transport_error` are the only places where httpx's world becomes ours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from ._auth import AuthProvider
+from ._errors import (
+    AuthenticationError,
+    ConfigurationError,
+    ConnectError,
+    NimbleAPIError,
+    NotAcceptableError,
+    NotFoundError,
+    PermissionDeniedError,
+    QuotaExceededError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+    ValidationFailedError,
+)
+from ._operation import RequestSpec
+
+__all__ = ["NimbleClient", "RateLimiter", "RetryPolicy"]
+
+logger = logging.getLogger("nimble_tools.http")
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+AUTH_FAILURE_MESSAGE = "Can't authenticate request"
+USER_AGENT = "nimble-tools/0.1"
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """When and how long to wait before another attempt.
+
+    Only idempotent methods are retried after an answer or a timeout; a POST is retried only after
+    a connect error, when the request provably never reached the server (a retried POST that did
+    reach it would create a duplicate record).
+    """
+
+    max_attempts: int = 4
+    backoff_base: float = 0.5
+    backoff_max: float = 20.0
+    max_retry_after: float = 60.0
+    retry_statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
+    jitter: Callable[[], float] = field(default=random.random, repr=False)
+
+    def delay_for(self, method: str, attempt: int, error: NimbleAPIError) -> float | None:
+        """Seconds to wait before attempt ``attempt + 1``, or None to give up."""
+        if attempt >= self.max_attempts:
+            return None
+        if isinstance(error, ConnectError):
+            pass  # never reached the server: safe for every method
+        elif method not in IDEMPOTENT_METHODS:
+            return None
+        elif isinstance(error, TransportError):
+            pass
+        elif error.status_code not in self.retry_statuses:
+            return None
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            return retry_after if retry_after <= self.max_retry_after else None
+        backoff: float = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
+        return backoff * (0.5 + self.jitter() / 2)  # "equal jitter": keeps a floor, spreads retries
+
+
+class RateLimiter:
+    """Spaces requests at most ``rate`` per second, shared by threads and event loops."""
+
+    def __init__(self, rate: float) -> None:
+        if rate <= 0:
+            raise ConfigurationError("rate_limit must be a positive number of requests per second.")
+        self._interval = 1.0 / rate
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def _reserve(self) -> float:
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self._interval
+            return start - now
+
+    def wait(self) -> None:
+        """Block until the next request may go."""
+        delay = self._reserve()
+        if delay > 0:
+            time.sleep(delay)
+
+    async def await_turn(self) -> None:
+        """Async twin of :meth:`wait`."""
+        delay = self._reserve()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class NimbleClient:
+    """Sends :class:`RequestSpec` requests to Nimble (or the sandbox) and decodes the answer."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        auth: AuthProvider | None,
+        transport: httpx.BaseTransport | None = None,
+        async_transport: httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        rate_limit: float | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        async_sleep: Callable[[float], Any] = asyncio.sleep,
+    ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ConfigurationError(f"base_url must start with http:// or https://, got {base_url!r}.")
+        self.base_url = base_url.rstrip("/")
+        self.auth = auth
+        self.retry = retry or RetryPolicy()
+        self._limiter = RateLimiter(rate_limit) if rate_limit else None
+        self._sleep = sleep
+        self._async_sleep = async_sleep
+        self._timeout = timeout
+        self._transport = transport
+        self._async_transport = async_transport
+        self._http = http_client
+        self._ahttp = async_http_client
+        self._owns_http = http_client is None
+        self._owns_ahttp = async_http_client is None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"NimbleClient(base_url={self.base_url!r})"
+
+    # -- connection objects, made on first use -----------------------------------------------
+
+    def _sync_client(self) -> httpx.Client:
+        with self._lock:
+            if self._http is None:
+                self._http = httpx.Client(transport=self._transport, timeout=self._timeout)
+            return self._http
+
+    def _async_client(self) -> httpx.AsyncClient:
+        with self._lock:
+            if self._ahttp is None:
+                self._ahttp = httpx.AsyncClient(transport=self._async_transport, timeout=self._timeout)
+            return self._ahttp
+
+    def close(self) -> None:
+        """Close the sync connection pool it created."""
+        if self._http is not None and self._owns_http:
+            self._http.close()
+            self._http = None
+
+    async def aclose(self) -> None:
+        """Close both connection pools it created."""
+        self.close()
+        if self._ahttp is not None and self._owns_ahttp:
+            await self._ahttp.aclose()
+            self._ahttp = None
+
+    # -- the request path --------------------------------------------------------------------
+
+    def _prepare(self, spec: RequestSpec, headers: dict[str, str]) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "method": spec.method,
+            "url": self.base_url + spec.path,
+            "params": dict(spec.params) or None,
+            "headers": {"Accept": "application/json", "User-Agent": USER_AGENT, **headers},
+        }
+        if spec.json is not None:
+            kwargs["json"] = spec.json
+        return kwargs
+
+    def send(self, spec: RequestSpec, *, account: str | None = None) -> Any:
+        """Send ``spec`` with retries; return the decoded body or raise a :class:`NimbleAPIError`."""
+        attempt = 0
+        refreshed = False
+        while True:
+            attempt += 1
+            if self._limiter:
+                self._limiter.wait()
+            headers = self.auth.headers(account) if self.auth else {}
+            try:
+                response = self._sync_client().request(**self._prepare(spec, headers))
+                return decode_response(spec, response)
+            except httpx.HTTPError as exc:
+                error: NimbleAPIError = translate_transport_error(spec, exc)
+            except AuthenticationError as exc:
+                if not refreshed and self.auth is not None and self.auth.refresh(account):
+                    refreshed = True
+                    continue
+                raise exc from None
+            except NimbleAPIError as exc:
+                error = exc
+            delay = self.retry.delay_for(spec.method, attempt, error)
+            if delay is None:
+                raise error
+            logger.info("retrying %s %s in %.2fs after: %s", spec.method, spec.path, delay, error)
+            self._sleep(delay)
+
+    async def asend(self, spec: RequestSpec, *, account: str | None = None) -> Any:
+        """Async twin of :meth:`send`."""
+        attempt = 0
+        refreshed = False
+        while True:
+            attempt += 1
+            if self._limiter:
+                await self._limiter.await_turn()
+            headers = await self.auth.aheaders(account) if self.auth else {}
+            try:
+                response = await self._async_client().request(**self._prepare(spec, headers))
+                return decode_response(spec, response)
+            except httpx.HTTPError as exc:
+                error: NimbleAPIError = translate_transport_error(spec, exc)
+            except AuthenticationError as exc:
+                if not refreshed and self.auth is not None and await self.auth.arefresh(account):
+                    refreshed = True
+                    continue
+                raise exc from None
+            except NimbleAPIError as exc:
+                error = exc
+            delay = self.retry.delay_for(spec.method, attempt, error)
+            if delay is None:
+                raise error
+            logger.info("retrying %s %s in %.2fs after: %s", spec.method, spec.path, delay, error)
+            await self._async_sleep(delay)
+
+
+# --- the one boundary where httpx's answers and exceptions become ours ------------------------
+
+
+def decode_response(spec: RequestSpec, response: httpx.Response) -> Any:
+    """Return the decoded body of a success, or raise the matching :class:`NimbleAPIError`."""
+    logger.debug("%s %s -> %s", spec.method, spec.path, response.status_code)
+    if response.is_success:
+        if not response.content:
+            return None
+        content_type = response.headers.get("content-type", "")
+        if "json" in content_type:
+            try:
+                return response.json()
+            except ValueError as exc:
+                raise TransportError(
+                    "Nimble sent a malformed JSON body.",
+                    status_code=response.status_code,
+                    method=spec.method,
+                    path=spec.path,
+                ) from exc
+        if content_type.startswith("text/"):
+            return response.text
+        return response.content
+    raise error_from_response(spec, response)
+
+
+def error_from_response(spec: RequestSpec, response: httpx.Response) -> NimbleAPIError:
+    """Map a Nimble error answer onto the exception hierarchy."""
+    status = response.status_code
+    try:
+        body: Any = response.json()
+    except (ValueError, json.JSONDecodeError):
+        body = {"message": response.text[:500]} if response.text else None
+    message = _message(body) or response.reason_phrase or "error"
+    common: dict[str, Any] = {"status_code": status, "body": body, "method": spec.method, "path": spec.path}
+    if status == 402:
+        return QuotaExceededError(message, **common)
+    if status in (401, 403):
+        if status == 401 or message == AUTH_FAILURE_MESSAGE:
+            return AuthenticationError(message, **common)
+        return PermissionDeniedError(message, **common)
+    if status == 404:
+        if isinstance(body, dict) and "object_type" in body:
+            message = f"No {body.get('object_type')} with id {body.get('object_id')!r} was found."
+        return NotFoundError(message, **common)
+    if status == 406:
+        return NotAcceptableError(message, **common)
+    if status in (409, 422):
+        return ValidationFailedError(message, **common)
+    if status == 429:
+        return RateLimitedError(message, retry_after=_retry_after(response), **common)
+    if status >= 500:
+        return ServerError(message, **common)
+    return NimbleAPIError(message, **common)
+
+
+def translate_transport_error(spec: RequestSpec, exc: httpx.HTTPError) -> NimbleAPIError:
+    """Map an httpx exception; only a connect failure proves nothing was sent."""
+    common: dict[str, Any] = {"method": spec.method, "path": spec.path}
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        return ConnectError(f"Could not connect to Nimble: {type(exc).__name__}.", **common)
+    if isinstance(exc, httpx.TimeoutException):
+        return TransportError(f"Nimble did not answer in time: {type(exc).__name__}.", **common)
+    return TransportError(f"The connection to Nimble failed: {type(exc).__name__}.", **common)
+
+
+def _message(body: Any) -> str:
+    if not isinstance(body, dict):
+        return ""
+    text = body.get("message") or body.get("human_readable_error")
+    if text:
+        parts = [str(text)]
+        errors = body.get("errors")
+        if isinstance(errors, dict):
+            details = ValidationFailedError("", body=body).field_errors
+            parts += [f"{field}: {'; '.join(msgs)}" for field, msgs in details.items()]
+        return " ".join(parts) if len(parts) == 1 else f"{parts[0]} ({', '.join(parts[1:])})"
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors:  # 406 preflight shape
+        return "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors)
+    return ""
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())

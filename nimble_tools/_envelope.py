@@ -1,0 +1,193 @@
+"""The unified envelope ``{"result": ..., "next_cursor": ...}`` and Nimble's paging styles.
+
+Nimble pages in four ways (1-based ``page``/``per_page`` with ``meta``; zero-based draft pages;
+``next_page`` argument objects; ``meta.next_page_url``). Every list operation instead takes
+``limit`` and ``next_cursor``: a :class:`Paging` strategy maps those onto the operation's own
+style and reads the next position back out of the answer into an opaque cursor.
+
+A cursor is base64url JSON that names the operation it belongs to, so a cursor from one tool
+cannot be replayed against another, and it never carries a host or a free path.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol, runtime_checkable
+
+from ._errors import InvalidArgumentsError
+from ._operation import RequestSpec
+
+__all__ = [
+    "LimitPaging",
+    "NextPageArgsPaging",
+    "PagePaging",
+    "Paging",
+    "Result",
+    "decode_cursor",
+    "encode_cursor",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What every call returns: the data and, for lists, the cursor of the next page.
+
+    Attributes:
+        result: the data: the list of items for list operations, Nimble's body otherwise.
+        next_cursor: an opaque string to pass back as ``next_cursor``, or None at the end.
+        raw: Nimble's whole response body (paging metadata included); not part of the JSON form.
+    """
+
+    result: Any
+    next_cursor: str | None = None
+    raw: Any = field(default=None, repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form ``{"result": ..., "next_cursor": ...}``."""
+        return {"result": self.result, "next_cursor": self.next_cursor}
+
+    def to_json(self) -> str:
+        """The JSON form as a compact string."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def encode_cursor(operation: str, state: Mapping[str, Any]) -> str:
+    """Make an opaque cursor for ``operation`` holding ``state``."""
+    payload = json.dumps({"op": operation, "s": dict(state)}, separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def decode_cursor(operation: str, cursor: str) -> dict[str, Any]:
+    """Read a cursor made by :func:`encode_cursor` for the same operation."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("s"), dict):
+        raise InvalidArgumentsError(
+            operation, [("next_cursor", "not a cursor this toolkit issued; pass next_cursor back unchanged")]
+        )
+    if data.get("op") != operation:
+        raise InvalidArgumentsError(
+            operation,
+            [("next_cursor", f"this cursor belongs to tool {data.get('op')!r}; use it only with that tool")],
+        )
+    state: dict[str, Any] = data["s"]
+    return state
+
+
+@runtime_checkable
+class Paging(Protocol):
+    """Maps ``limit``/``next_cursor`` onto one of Nimble's paging styles."""
+
+    def apply(self, operation: str, request: RequestSpec, limit: int | None, cursor: str | None) -> RequestSpec:
+        """Return ``request`` with the paging arguments for this page added."""
+        ...
+
+    def envelope(self, operation: str, request: RequestSpec, body: Any) -> Result:
+        """Wrap a page's body: pick out the items and compute the next cursor."""
+        ...
+
+
+def _items(body: Any, key: str) -> list[Any]:
+    if isinstance(body, Mapping):
+        items = body.get(key)
+        return list(items) if isinstance(items, list) else []
+    return list(body) if isinstance(body, list) else []
+
+
+@dataclass(frozen=True, slots=True)
+class PagePaging:
+    """``page``/``per_page`` with a ``meta`` block (contacts, notes; zero-based for drafts)."""
+
+    items_key: str = "resources"
+    first_page: int = 1
+    default_limit: int = 30
+    max_limit: int = 100
+
+    def apply(self, operation: str, request: RequestSpec, limit: int | None, cursor: str | None) -> RequestSpec:
+        page = self.first_page
+        if cursor:
+            state = decode_cursor(operation, cursor)
+            page = int(state.get("page", self.first_page))
+            limit = limit or int(state.get("per_page", self.default_limit))
+        per_page = min(limit or self.default_limit, self.max_limit)
+        params = {**request.params, "page": str(page), "per_page": str(per_page)}
+        return replace(request, params=params, page_state={"page": page, "per_page": per_page})
+
+    def envelope(self, operation: str, request: RequestSpec, body: Any) -> Result:
+        items = _items(body, self.items_key)
+        page = int(request.page_state.get("page", self.first_page))
+        per_page = int(request.page_state.get("per_page", self.default_limit))
+        meta = body.get("meta") if isinstance(body, Mapping) else None
+        has_more: bool
+        if isinstance(meta, Mapping) and "has_more" in meta:
+            has_more = bool(meta["has_more"])
+        elif isinstance(meta, Mapping) and isinstance(meta.get("pages"), int):
+            has_more = page - self.first_page + 1 < meta["pages"]
+        elif isinstance(meta, Mapping) and isinstance(meta.get("total"), int):
+            has_more = page - self.first_page + 1 < math.ceil(meta["total"] / max(per_page, 1))
+        else:
+            has_more = len(items) >= per_page
+        cursor = encode_cursor(operation, {"page": page + 1, "per_page": per_page}) if has_more and items else None
+        return Result(items, cursor, raw=body)
+
+
+@dataclass(frozen=True, slots=True)
+class NextPageArgsPaging:
+    """Nimble answers ``next_page: {arg: value, ...}`` to send back as query arguments.
+
+    Used by contact proceedings (``next_tstamp``/``next_id``) and activities. Only the argument
+    names in ``allowed`` are accepted back from a cursor, so a cursor cannot inject other ones.
+    """
+
+    items_key: str
+    allowed: frozenset[str]
+    limit_param: str = "limit"
+    default_limit: int = 20
+    max_limit: int = 100
+
+    def apply(self, operation: str, request: RequestSpec, limit: int | None, cursor: str | None) -> RequestSpec:
+        params = dict(request.params)
+        if cursor:
+            state = decode_cursor(operation, cursor)
+            params.update({k: str(v) for k, v in state.items() if k in self.allowed})
+        params[self.limit_param] = str(min(limit or self.default_limit, self.max_limit))
+        return replace(request, params=params)
+
+    def envelope(self, operation: str, request: RequestSpec, body: Any) -> Result:
+        items = _items(body, self.items_key)
+        next_page = body.get("next_page") if isinstance(body, Mapping) else None
+        cursor = None
+        if isinstance(next_page, Mapping) and next_page and items:
+            state = {k: v for k, v in next_page.items() if k in self.allowed and v is not None}
+            cursor = encode_cursor(operation, state) if state else None
+        return Result(items, cursor, raw=body)
+
+
+@dataclass(frozen=True, slots=True)
+class LimitPaging:
+    """Only a ``limit`` (deal tags, overdue deals): one page, never a next cursor."""
+
+    items_key: str | None = None
+    limit_param: str = "limit"
+    default_limit: int | None = None
+
+    def apply(self, operation: str, request: RequestSpec, limit: int | None, cursor: str | None) -> RequestSpec:
+        if cursor:
+            decode_cursor(operation, cursor)  # validates; this style has no further pages
+        params = dict(request.params)
+        chosen = limit or self.default_limit
+        if chosen is not None:
+            params[self.limit_param] = str(chosen)
+        return replace(request, params=params)
+
+    def envelope(self, operation: str, request: RequestSpec, body: Any) -> Result:
+        items = _items(body, self.items_key) if self.items_key else body
+        return Result(items, None, raw=body)

@@ -1,0 +1,244 @@
+"""``Operation``: one framework-neutral record per tool, and how its arguments become a request.
+
+An operation's parameters are a pydantic model. Where each field goes on the wire is decided by
+one rule, so that catalog entries stay short:
+
+* a field named in the path template goes into the path (checked and encoded, see ``_paths``);
+* a field annotated with :data:`QUERY` or :data:`BODY` goes there;
+* otherwise GET and DELETE put it in the query string, POST/PUT/PATCH in the JSON body;
+* fields annotated with :data:`CONTROL` (``limit``, ``next_cursor``) steer paging and are never
+  sent as they are.
+
+The wire name is the field's ``serialization_alias`` when it has one (Nimble uses names such as
+``record type``), so the model-facing name can stay a plain identifier.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from ._errors import InvalidArgumentsError, UsageError
+from ._paths import NIMBLE_ID_PATTERN, path_fields, render_path
+
+if TYPE_CHECKING:
+    from ._envelope import Paging
+    from ._toolkit import CallContext
+
+__all__ = [
+    "BODY",
+    "CONTROL",
+    "QUERY",
+    "HttpMethod",
+    "Location",
+    "NimbleId",
+    "Operation",
+    "Params",
+    "RequestSpec",
+]
+
+HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,63}$")
+MAX_DESCRIPTION = 1024
+
+
+class Location(enum.Enum):
+    """Where a parameter travels. Used as ``Annotated[...]`` metadata on a params field."""
+
+    QUERY = "query"
+    BODY = "body"
+    CONTROL = "control"
+
+
+QUERY = Location.QUERY
+BODY = Location.BODY
+CONTROL = Location.CONTROL
+
+NimbleId = Annotated[
+    str,
+    StringConstraints(pattern=NIMBLE_ID_PATTERN),
+    Field(description="Nimble record id: 24 hexadecimal characters."),
+]
+"""A Nimble record id (a 24-hex-character ObjectId). Path fields of this type are id-checked."""
+
+
+class Params(BaseModel):
+    """Base class for operation parameter models: unknown fields are refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSpec:
+    """A request ready for the client: method, path (already encoded), query and JSON body."""
+
+    method: HttpMethod
+    path: str
+    params: Mapping[str, str] = field(default_factory=dict)
+    json: Any = None
+    # Paging state consumed by the paging strategy when it builds the envelope.
+    page_state: Mapping[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[["CallContext", Any], Any]
+AsyncHandler = Callable[["CallContext", Any], Awaitable[Any]]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Operation:
+    """One tool: a Nimble endpoint, or a composite action implemented in Python.
+
+    Operations are immutable; views (prefixing, renaming) make modified copies with
+    :func:`dataclasses.replace`.
+    """
+
+    name: str
+    """Tool name: ``^[a-zA-Z_][a-zA-Z0-9_]{0,63}$`` and unique in a registry."""
+    description: str
+    """What the tool does, written for a language model; at most 1024 characters."""
+    params: type[BaseModel]
+    """Pydantic model of the arguments; validation happens before any request is sent."""
+    resource: str
+    """The resource it belongs to (``contacts``, ``deals``, ...), for grouping and filtering."""
+    method: HttpMethod = "GET"
+    """HTTP method of the Nimble endpoint (for composite actions: of their main effect)."""
+    path: str = ""
+    """Path template such as ``/api/v1/contact/{id}``; empty for composite actions."""
+    read_only: bool = False
+    """True when the tool changes nothing."""
+    destructive: bool = False
+    """True when the tool may delete or overwrite data that cannot be recovered."""
+    idempotent: bool = False
+    """True when repeating the same call has no further effect."""
+    paging: Paging | None = None
+    """How ``limit``/``next_cursor`` map onto Nimble's paging style, for list operations."""
+    handler: Handler | None = None
+    """Composite actions: a function ``(context, params) -> result`` run instead of a request."""
+    async_handler: AsyncHandler | None = None
+    """Composite actions: the async twin of ``handler`` (else ``handler`` runs in a thread)."""
+    encode: Callable[[Operation, BaseModel], RequestSpec] | None = None
+    """Custom request builder, for endpoints whose wire format the default rule cannot express."""
+    plugin: str | None = None
+    """Name of the plugin that registered the operation (set by the registry)."""
+    tags: tuple[str, ...] = ()
+    """Free labels used by views and tool search."""
+
+    def __post_init__(self) -> None:
+        if not _NAME.match(self.name):
+            raise UsageError(f"Operation name {self.name!r} must match {_NAME.pattern}.")
+        if not self.description or len(self.description) > MAX_DESCRIPTION:
+            raise UsageError(
+                f"Operation {self.name!r}: the description must be 1 to {MAX_DESCRIPTION} characters "
+                f"(it has {len(self.description)})."
+            )
+        if self.handler is None and self.async_handler is None and not self.path:
+            raise UsageError(f"Operation {self.name!r} needs a path or a handler.")
+        missing = [p for p in path_fields(self.path) if p not in self.params.model_fields]
+        if missing:
+            raise UsageError(f"Operation {self.name!r}: path fields {missing} are not in its params model.")
+        if self.read_only and self.destructive:
+            raise UsageError(f"Operation {self.name!r} cannot be both read-only and destructive.")
+
+    @property
+    def is_composite(self) -> bool:
+        """True for actions implemented in Python rather than by one Nimble endpoint."""
+        return self.handler is not None or self.async_handler is not None
+
+    def parameters_json_schema(self) -> dict[str, Any]:
+        """The JSON schema of the arguments, as pydantic generates it."""
+        return self.params.model_json_schema()
+
+    def validate_arguments(self, arguments: Mapping[str, Any] | BaseModel | None) -> BaseModel:
+        """Validate raw arguments into the params model, or raise :class:`InvalidArgumentsError`."""
+        if isinstance(arguments, self.params):
+            return arguments
+        if isinstance(arguments, BaseModel):
+            arguments = arguments.model_dump(exclude_unset=True)
+        if arguments is None:
+            arguments = {}
+        if not isinstance(arguments, Mapping):
+            raise InvalidArgumentsError(
+                self.name, [("arguments", f"expected a JSON object, got {type(arguments).__name__}")]
+            )
+        try:
+            return self.params.model_validate(dict(arguments))
+        except ValidationError as exc:
+            raise InvalidArgumentsError(self.name, _describe(exc)) from None
+
+    def build_request(self, params: BaseModel) -> RequestSpec:
+        """Turn validated params into a request (path checked and encoded)."""
+        if self.encode is not None:
+            return self.encode(self, params)
+        return default_encode(self, params)
+
+
+def default_encode(operation: Operation, params: BaseModel) -> RequestSpec:
+    """The default wire rule described in the module docstring."""
+    in_path = set(path_fields(operation.path))
+    id_fields = frozenset(name for name in in_path if _is_id_field(params, name))
+    path_values: dict[str, object] = {}
+    query: dict[str, str] = {}
+    body: dict[str, Any] = {}
+    body_location = operation.method not in ("GET", "DELETE")
+    dumped = params.model_dump(mode="json", exclude_none=True)
+    for name, info in type(params).model_fields.items():
+        if name not in dumped:
+            continue
+        value = dumped[name]
+        wire = info.serialization_alias or name
+        location = next((m for m in info.metadata if isinstance(m, Location)), None)
+        if name in in_path:
+            path_values[name] = value
+        elif location is CONTROL:
+            continue
+        elif location is QUERY or (location is None and not body_location):
+            query[wire] = query_value(value)
+        else:
+            body[wire] = value
+    path = render_path(operation.name, operation.path, path_values, id_fields)
+    return RequestSpec(operation.method, path, query, body if (body or body_location) else None)
+
+
+def query_value(value: Any) -> str:
+    """Encode one value for a query string: booleans as true/false, lists comma-joined."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(query_value(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return str(value)
+
+
+def _is_id_field(params: BaseModel, name: str) -> bool:
+    info = type(params).model_fields[name]
+    return any(getattr(m, "pattern", None) == NIMBLE_ID_PATTERN for m in info.metadata)
+
+
+def _describe(exc: ValidationError) -> list[tuple[str, str]]:
+    """Per-field messages that name the field and say what to send instead."""
+    problems: list[tuple[str, str]] = []
+    for error in exc.errors(include_url=False):
+        location = ".".join(str(part) for part in error["loc"]) or "arguments"
+        kind = error["type"]
+        if kind == "missing":
+            message = "required, but missing"
+        elif kind == "extra_forbidden":
+            message = "unknown field; remove it (check the tool's parameter names)"
+        elif kind == "string_pattern_mismatch" and NIMBLE_ID_PATTERN in str(error.get("ctx", {})):
+            message = f"{_short(error.get('input'))} is not a Nimble id (24 hexadecimal characters)"
+        else:
+            message = f"{error['msg']} (got {_short(error.get('input'))})"
+        problems.append((location, message))
+    return problems
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

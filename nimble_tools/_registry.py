@@ -1,0 +1,162 @@
+"""The plugin manager and the operation registry built from it.
+
+Loading is lazy and happens once: entry points are read the first time a toolkit needs its
+operations or an adapter, and a module-level cache keeps their imported objects, so several
+toolkits in one process import each plugin once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import importlib
+import importlib.metadata
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from types import ModuleType
+from typing import Any
+
+import pluggy
+
+from . import hookspecs
+from ._errors import OperationConflictError, PluginError, UnknownOperationError
+from ._operation import Operation
+
+__all__ = ["DEFAULT_PLUGINS", "OperationRegistry", "PluginHost"]
+
+# Built-in plugins inside the core package: the catalog of Nimble's own endpoints.
+DEFAULT_PLUGINS: tuple[str, ...] = ("nimble_tools.catalog",)
+ENTRY_POINT_GROUP = hookspecs.PROJECT_NAME
+AUTOLOAD_ENV = "NIMBLE_TOOLS_DISABLE_PLUGIN_AUTOLOAD"
+
+
+@functools.cache
+def _entry_point_plugins() -> tuple[tuple[str, Any], ...]:
+    """Import every plugin of the entry-point group once per process."""
+    loaded = []
+    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            loaded.append((entry_point.name, entry_point.load()))
+        except Exception as exc:
+            raise PluginError(
+                f"Plugin {entry_point.name!r} ({entry_point.value}) failed to load: {exc}",
+                plugin=entry_point.name,
+            ) from exc
+    return tuple(loaded)
+
+
+def autoload_enabled() -> bool:
+    """False when ``NIMBLE_TOOLS_DISABLE_PLUGIN_AUTOLOAD`` is set to a true value."""
+    return os.environ.get(AUTOLOAD_ENV, "").strip().lower() not in {"1", "true", "yes", "on"}
+
+
+class PluginHost:
+    """A pluggy manager with the built-in plugins, entry points loaded on first use."""
+
+    def __init__(self, *, autoload: bool | None = None) -> None:
+        self.manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+        self.manager.add_hookspecs(hookspecs)
+        self._autoload = autoload_enabled() if autoload is None else autoload
+        self._loaded = False
+
+    def ensure_loaded(self) -> None:
+        """Register the default plugins and, unless disabled, the entry-point plugins (once)."""
+        if self._loaded:
+            return
+        self._loaded = True
+        for module_name in DEFAULT_PLUGINS:
+            self._register(import_module(module_name), module_name)
+        if self._autoload:
+            for name, plugin in _entry_point_plugins():
+                if self.manager.get_plugin(name) is None and not self.manager.is_registered(plugin):
+                    self._register(plugin, name)
+        self.manager.check_pending()
+
+    def register(self, plugin: object, name: str | None = None) -> str:
+        """Register a plugin object or module; returns its name."""
+        self.ensure_loaded()
+        registered = self._register(plugin, name)
+        self.manager.check_pending()
+        return registered
+
+    def _register(self, plugin: object, name: str | None) -> str:
+        try:
+            registered = self.manager.register(plugin, name)
+        except (ValueError, pluggy.PluginValidationError) as exc:
+            label = name or getattr(plugin, "__name__", repr(plugin))
+            raise PluginError(f"Plugin {label!r} could not be registered: {exc}", plugin=label) from exc
+        if registered is None:
+            raise PluginError(f"Plugin {name!r} is blocked.", plugin=name)
+        return registered
+
+    @property
+    def hook(self) -> Any:
+        self.ensure_loaded()
+        return self.manager.hook
+
+    def build_registry(self) -> OperationRegistry:
+        """Ask every plugin for its operations and check that their names are unique."""
+        self.ensure_loaded()
+        operations: dict[str, Operation] = {}
+
+        for impl in self.manager.hook.register_operations.get_hookimpls():
+            plugin_name = impl.plugin_name
+
+            def register(operation: Operation, _plugin: str = plugin_name) -> None:
+                if not isinstance(operation, Operation):
+                    raise PluginError(
+                        f"Plugin {_plugin!r} registered {type(operation).__name__}, not an Operation.",
+                        plugin=_plugin,
+                    )
+                existing = operations.get(operation.name)
+                if existing is not None:
+                    raise OperationConflictError(
+                        f"Operation {operation.name!r} is registered by both {existing.plugin!r} and "
+                        f"{_plugin!r}. Rename one of them, or unregister the plugin you do not want "
+                        f"(toolkit.plugins.unregister(name={_plugin!r}))."
+                    )
+                operations[operation.name] = replace(operation, plugin=_plugin)
+
+            impl.function(register=register)
+        return OperationRegistry(operations)
+
+    def targets(self) -> dict[str, str]:
+        """Every target announced by an adapter, with its description."""
+        found: dict[str, str] = {}
+        self.hook.register_targets(register=lambda name, about: found.setdefault(name, about))
+        return found
+
+
+class OperationRegistry(Mapping[str, Operation]):
+    """Operations addressable by name, in registration order."""
+
+    def __init__(self, operations: Mapping[str, Operation]) -> None:
+        self._operations = dict(operations)
+
+    def __getitem__(self, name: str) -> Operation:
+        try:
+            return self._operations[name]
+        except KeyError:
+            raise UnknownOperationError(name, suggestions=self.suggest(name)) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._operations)
+
+    def __len__(self) -> int:
+        return len(self._operations)
+
+    def __repr__(self) -> str:
+        return f"<OperationRegistry with {len(self)} operations>"
+
+    def suggest(self, name: str, limit: int = 3) -> list[str]:
+        """Names close to ``name``, for "did you mean" hints."""
+        return difflib.get_close_matches(str(name), list(self._operations), n=limit, cutoff=0.6)
+
+
+def import_module(name: str) -> ModuleType:
+    """Import a plugin module by name, naming the plugin if it fails."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        raise PluginError(f"Plugin module {name!r} could not be imported: {exc}", plugin=name) from exc

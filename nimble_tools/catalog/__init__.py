@@ -1,0 +1,27 @@
+"""The catalog: one small module per Nimble resource, each with a tuple ``OPERATIONS``.
+
+The catalog is a built-in plugin: :func:`register_operations` hands every operation to the
+registry through the same hook third-party plugins use. Modules are imported when the registry is
+first built, not when ``nimble_tools`` is imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from .._operation import Operation
+from ..hookspecs import hookimpl
+
+__all__ = ["CATALOG_MODULES", "register_operations"]
+
+CATALOG_MODULES: tuple[str, ...] = ("me", "contacts")
+
+
+@hookimpl
+def register_operations(register: Callable[[Operation], None]) -> None:
+    """Register every operation of every catalog module."""
+    for name in CATALOG_MODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        for operation in module.OPERATIONS:
+            register(operation)

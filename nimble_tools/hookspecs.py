@@ -1,0 +1,107 @@
+"""The whole plugin contract of nimble-tools.
+
+A plugin is any module or object with functions marked ``@hookimpl`` whose names match the hooks
+below. Built-in operations, adapters and composite actions are plugins too. Third-party plugins are
+found through the ``nimble_tools`` entry-point group (set ``NIMBLE_TOOLS_DISABLE_PLUGIN_AUTOLOAD=1``
+to turn that off) or registered by hand with :meth:`NimbleToolkit.register_plugin`.
+
+Hook names follow one rule: ``register_*`` for contributions, ``emit`` to build a target, and
+``before_call``/``after_call``/``on_call_error`` for the call lifecycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from ._operation import Operation
+    from ._toolkit import CallContext, NimbleToolkit
+
+__all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
+
+PROJECT_NAME = "nimble_tools"
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec
+def register_operations(register: Callable[[Operation], None]) -> None:
+    """Contribute operations (tools) to the registry.
+
+    Called once per toolkit, the first time its operations are needed (lazily, not at import).
+
+    :param register: call ``register(operation)`` for each :class:`~nimble_tools.Operation`. It
+        records the plugin's name on the operation, and raises
+        :class:`~nimble_tools.OperationConflictError` when another plugin already registered the
+        same name (rename yours, or register the other plugin's toolkit view with a prefix).
+
+    The return value is ignored.
+    """
+
+
+@hookspec
+def register_targets(register: Callable[[str, str], None]) -> None:
+    """Announce the targets an adapter can emit, for listings and error messages.
+
+    Called when a toolkit lists its targets, or when ``emit`` finds no adapter for a target.
+
+    :param register: call ``register(target_name, one_line_description)`` per target.
+
+    The return value is ignored.
+    """
+
+
+@hookspec(firstresult=True)
+def emit(toolkit: NimbleToolkit, target: str, options: dict[str, Any]) -> Any:
+    """Build the tools of ``toolkit`` for a framework target (``"langchain"``, ``"openai"``, ...).
+
+    Called by :meth:`NimbleToolkit.emit`. An adapter returns None for targets it does not handle.
+    Stops at the first non-None result, which ``emit`` returns to the caller as it is.
+
+    :param toolkit: the toolkit whose operations to convert; adapters call back through
+        ``toolkit.call``/``toolkit.acall`` so every call takes the one call path.
+    :param target: the requested target name.
+    :param options: the keyword options given to ``emit`` (for example ``strict=True``).
+    """
+
+
+@hookspec
+def before_call(context: CallContext) -> None:
+    """Inspect, alter or refuse a call after its arguments are validated, before it runs.
+
+    Called on every call (sync and async) in registration order, before any request is sent.
+
+    :param context: the call: ``context.operation``, ``context.params`` (the validated pydantic
+        model; replace it to alter the call), ``context.account`` and ``context.options``.
+
+    Raise :class:`~nimble_tools.PolicyViolationError` to refuse the call; the message goes to the
+    model. The return value is ignored.
+    """
+
+
+@hookspec
+def after_call(context: CallContext) -> None:
+    """Observe or reshape the result of a successful call.
+
+    Called after the answer is wrapped in the envelope, before it is returned.
+
+    :param context: the call, with ``context.result`` (a :class:`~nimble_tools.Result`) set;
+        assign a new ``Result`` to ``context.result`` to reshape what the caller receives.
+
+    The return value is ignored.
+    """
+
+
+@hookspec
+def on_call_error(context: CallContext, error: Exception) -> None:
+    """Observe a failed call (for logging or metrics).
+
+    Called once when a call ends with an error, after retries; the error is then raised to the
+    caller. Must not raise.
+
+    :param context: the call.
+    :param error: the :class:`~nimble_tools.NimbleToolsError` about to be raised.
+    """

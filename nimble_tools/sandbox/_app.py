@@ -1,0 +1,110 @@
+"""``Sandbox``: a stateful Nimble emulator serving Nimble's paths, errors and paging styles."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ._http import ApiError, Router, SandboxRequest, SandboxResponse
+from ._state import SandboxState
+from ._transport import SandboxTransport
+from .routes import build_router
+
+__all__ = ["DEFAULT_SANDBOX_API_KEY", "SANDBOX_BASE_URL", "Sandbox"]
+
+SANDBOX_BASE_URL = "http://sandbox.nimble.invalid"
+DEFAULT_SANDBOX_API_KEY = "sandbox-api-key"
+AUTH_FAILURE = {"message": "Can't authenticate request"}
+
+
+class Sandbox:
+    """An offline Nimble account: use :meth:`transport` in-process, or :meth:`server` over HTTP.
+
+    Args:
+        api_key: the one API key it accepts (as ``Authorization: Bearer <key>``).
+        seed: fill it with demo people, companies, notes and tags.
+        clock: a ``time.time``-like function, for tests that move time.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str = DEFAULT_SANDBOX_API_KEY,
+        seed: bool = True,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.api_key = api_key
+        self.state = SandboxState(api_key=api_key, clock=clock)
+        self.router: Router = build_router()
+        self.request_count = 0
+        from ._seed import seed_account, seed_demo
+
+        seed_account(self.state)
+        if seed:
+            seed_demo(self.state)
+
+    def __repr__(self) -> str:
+        return f"Sandbox(records={sum(len(t) for t in self.state.tables.values())})"
+
+    def transport(self) -> SandboxTransport:
+        """An httpx transport (sync and async) that serves requests in-process."""
+        return SandboxTransport(self)
+
+    def server(self, host: str = "127.0.0.1", port: int = 0) -> Any:
+        """A real HTTP server around this sandbox (``port=0`` picks a free port); call ``start()``."""
+        from ._server import SandboxServer
+
+        return SandboxServer(self, host, port)
+
+    def handle(self, request: SandboxRequest) -> SandboxResponse:
+        """Answer one request: authenticate, route, run the handler under the state lock."""
+        self.request_count += 1
+        try:
+            try:
+                route, params = self.router.match(request.method, request.path)
+            except ApiError:
+                self._authenticate(request)  # like Nimble, a bad token is refused before anything else
+                raise
+            request.state = self.state
+            request.path_params = params
+            if not route.public:
+                self._authenticate(request)
+            request.json = _parse_json(request)
+            with self.state.lock:
+                reply = route.handler(request)
+            return _normalise(reply)
+        except ApiError as error:
+            return SandboxResponse(error.status, error.body, dict(error.headers))
+
+    def _authenticate(self, request: SandboxRequest) -> None:
+        header = request.headers.get("authorization") or request.headers.get("Authorization") or ""
+        scheme, _, token = header.partition(" ")
+        user = None
+        if scheme.lower() == "bearer" and token:
+            user = self.state.user_for_token(token.strip())
+        elif "access_token" in request.query:
+            # OAuth tokens (never API keys) may also travel as ?access_token=
+            token = request.query["access_token"][-1]
+            user = self.state.user_for_token(token) if token not in self.state.api_keys else None
+        if user is None:
+            raise ApiError(403, dict(AUTH_FAILURE))
+        request.user = user
+
+
+def _parse_json(request: SandboxRequest) -> Any:
+    if not request.body:
+        return None
+    try:
+        return json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, {"message": "Request body is not valid JSON"}) from None
+
+
+def _normalise(reply: Any) -> SandboxResponse:
+    if isinstance(reply, SandboxResponse):
+        return reply
+    if isinstance(reply, tuple) and len(reply) == 2 and isinstance(reply[0], int):
+        return SandboxResponse(reply[0], reply[1])
+    return SandboxResponse(200, reply)

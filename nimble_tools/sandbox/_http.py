@@ -1,0 +1,167 @@
+"""The sandbox's own request/response types and the router that dispatches them.
+
+The sandbox speaks plain data (method, path, query, JSON) so that one application serves both the
+in-process httpx transport and the real HTTP server.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+if TYPE_CHECKING:
+    from ._state import SandboxState
+
+__all__ = ["ApiError", "Reply", "Route", "Router", "SandboxRequest", "SandboxResponse"]
+
+
+@dataclass
+class SandboxRequest:
+    """One request as a handler sees it."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: Mapping[str, str]
+    body: bytes = b""
+    json: Any = None
+    path_params: dict[str, str] = field(default_factory=dict)
+    state: SandboxState | None = None
+    user: dict[str, Any] | None = None
+    """The authenticated Nimble user (from the state's users)."""
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        """The last value of a query argument."""
+        values = self.query.get(name)
+        return values[-1] if values else default
+
+    def flag(self, name: str, default: bool = False) -> bool:
+        """A boolean query argument (true/false/1/0)."""
+        value = self.arg(name)
+        if value is None:
+            return default
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+
+    def int_arg(self, name: str, default: int) -> int:
+        """An integer query argument; a bad value is a 409 like Nimble's validation errors."""
+        value = self.arg(name)
+        if value is None or value == "":
+            return default
+        try:
+            return int(value)
+        except ValueError:
+            raise ApiError.validation(f"{name} must be an integer", {name: {"message": "not an integer"}}) from None
+
+    @property
+    def st(self) -> SandboxState:
+        assert self.state is not None
+        return self.state
+
+
+@dataclass
+class SandboxResponse:
+    """What a handler's reply becomes before it is written to the wire."""
+
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None
+    """Bytes sent as they are (file downloads, injected malformed JSON)."""
+
+
+Reply = SandboxResponse | tuple[int, Any] | Any
+Handler = Callable[[SandboxRequest], Reply]
+
+
+class ApiError(Exception):
+    """Raised by handlers to answer with one of Nimble's documented error shapes."""
+
+    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        super().__init__(status, body)
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+
+    @classmethod
+    def not_found(cls, object_type: str, object_id: str) -> ApiError:
+        """404 ``{object_type, object_id}``."""
+        return cls(404, {"object_type": object_type, "object_id": object_id})
+
+    @classmethod
+    def validation(cls, message: str, errors: Mapping[str, Any] | None = None) -> ApiError:
+        """409 ``Errors.ValidationError`` with per-field errors."""
+        return cls(
+            409,
+            {
+                "message": message,
+                "errors": dict(errors or {}),
+                "human_readable_error": message,
+                "code": 245,
+                "extra": [],
+            },
+        )
+
+    @classmethod
+    def forbidden(cls, message: str) -> ApiError:
+        """403 ``{message}``."""
+        return cls(403, {"message": message})
+
+    @classmethod
+    def not_acceptable(cls, message: str, type_: str) -> ApiError:
+        """406 rule violation ``{message, type}``."""
+        return cls(406, {"message": message, "type": type_})
+
+    @classmethod
+    def preflight(cls, type_: str, message: str, total: int, nse_query: Any) -> ApiError:
+        """406 preflight failure ``{errors: [{type, message, total, nse_query}]}``."""
+        return cls(406, {"errors": [{"type": type_, "message": message, "total": total, "nse_query": nse_query}]})
+
+
+@dataclass(frozen=True)
+class Route:
+    """One endpoint: method, path pattern and handler."""
+
+    method: str
+    pattern: str
+    handler: Handler
+    regex: re.Pattern[str]
+    public: bool = False
+    """True for endpoints that need no credentials (the OAuth endpoints)."""
+
+
+class Router:
+    """Matches method and path to a handler; ``{name}`` in a pattern matches one segment."""
+
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+
+    def add(self, method: str, pattern: str, handler: Handler, *, public: bool = False) -> None:
+        """Add a route; routes added earlier win, so add literal paths before patterns."""
+        regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "/?$")
+        self.routes.append(Route(method.upper(), pattern, handler, regex, public))
+
+    def route(self, method: str, pattern: str, *, public: bool = False) -> Callable[[Handler], Handler]:
+        """Decorator form of :meth:`add`."""
+
+        def decorate(handler: Handler) -> Handler:
+            self.add(method, pattern, handler, public=public)
+            return handler
+
+        return decorate
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
+        """The route for ``method`` and ``path``, or an ApiError 404/405."""
+        allowed = False
+        for route in self.routes:
+            found = route.regex.match(path)
+            if found is None:
+                continue
+            if route.method == method.upper():
+                return route, {k: unquote(v) for k, v in found.groupdict().items()}
+            allowed = True
+        if allowed:
+            raise ApiError(405, {"message": f"Method {method} is not allowed for {path}"})
+        raise ApiError(404, {"message": f"Unknown API route {path}"})

@@ -1,0 +1,21 @@
+"""The sandbox's endpoints, one module per resource; each module has a ``router``."""
+
+from __future__ import annotations
+
+import importlib
+
+from .._http import Router
+
+__all__ = ["ROUTE_MODULES", "build_router"]
+
+# Order matters only where two patterns could match one path: literal paths first.
+ROUTE_MODULES: tuple[str, ...] = ("me", "contacts")
+
+
+def build_router() -> Router:
+    """One router holding every module's routes."""
+    combined = Router()
+    for name in ROUTE_MODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        combined.routes.extend(module.router.routes)
+    return combined
