@@ -216,9 +216,10 @@ def _from_entries(value: Any) -> Any:
 
 
 def _docstring(operation: Operation, on_error: OnError) -> str:
-    lines = [operation.description, "", "Args:"]
-    for name, info in sorted(operation.params.model_fields.items(), key=lambda item: not item[1].is_required()):
-        lines.append(f"    {name}: {_describe(name, info)}")
+    lines = [operation.description]
+    fields = sorted(operation.params.model_fields.items(), key=lambda item: not item[1].is_required())
+    if fields:  # an empty Args: section would leak into the description that parsers extract
+        lines += ["", "Args:", *(f"    {name}: {_describe(name, info)}" for name, info in fields)]
     lines += [
         "",
         "Returns:",
