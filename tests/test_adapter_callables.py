@@ -169,7 +169,8 @@ def test_pydantic_ai_agent_runs_the_functions(toolkit: NimbleToolkit) -> None:
         seen["result"] = returns[0].content
         return ModelResponse(parts=[TextPart("Grace Hopper found.")])
 
-    result = Agent(FunctionModel(model), tools=tools).run_sync("Find Grace Hopper")
+    # run() inside asyncio.run, not run_sync(), which leaves its event loop open.
+    result = asyncio.run(Agent(FunctionModel(model), tools=tools).run("Find Grace Hopper"))
     assert result.output == "Grace Hopper found."
     assert set(seen["tools"]) == set(toolkit.operations)
     assert [contact_name(c) for c in seen["result"]["result"]] == ["Grace Hopper"]
