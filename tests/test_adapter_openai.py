@@ -208,6 +208,15 @@ def test_bad_calls_become_error_results(toolkit: NimbleToolkit, name: str, argum
         assert toolkit.emulator.request_count == before  # type: ignore[union-attr]
 
 
+def test_non_strict_tools_forgive_nulls_and_json_strings(toolkit: NimbleToolkit) -> None:
+    toolset = toolkit.emit("openai", strict=False)
+    query = json.dumps({"names": {"contain": "hopper"}})
+    arguments = {"query": query, "record_type": None, "limit": None}
+    [found] = toolset.dispatch(chat_response(chat_call("n1", "list_all_nimble_contacts_search", arguments)))
+    assert [contact_name(c) for c in json.loads(found["content"])["result"]] == ["Grace Hopper"]
+    assert toolset.decode_arguments("list_all_nimble_contacts_search", arguments) == {"query": json.loads(query)}
+
+
 def test_include_calls_prepends_the_assistant_message(toolkit: NimbleToolkit) -> None:
     toolset = toolkit.emit("openai")
     call = chat_call("call_1", "list_all_nimble_me", {})

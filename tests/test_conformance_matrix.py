@@ -22,7 +22,7 @@ from agents.strict_schema import ensure_strict_json_schema
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from mcp import types
-from nimble_tools_openai import AZURE_LIMITS, OpenAIToolset, check_strict_schema, decode
+from nimble_tools_openai import AZURE_LIMITS, OpenAIToolset, check_strict_schema
 from pydantic import BaseModel
 from pydantic_ai import Tool
 
@@ -80,7 +80,7 @@ def check_openai(name: str, target: str) -> None:
         # What strict mode lets the model send for "nothing optional" decodes to a call the model accepts.
         minimal = {key: None for key in parameters["properties"]}
         required = {k for k, f in operation.params.model_fields.items() if f.is_required()}
-        decoded = decode(toolset._specs[name].schema, minimal)
+        decoded = toolset.decode_arguments(name, minimal)
         assert set(decoded) == required, f"{name}: nulls of optional fields are dropped before the call"
     else:
         assert toolset.non_strict.get(name), f"{name}: a non-strict tool says why"

@@ -44,7 +44,9 @@ class _ToolSpec:
     operation: Operation
     strict: bool
     schema: dict[str, Any]
-    """The schema the model's arguments follow (with the strictifier's private markers)."""
+    """The parameters schema sent to the model (public, no markers)."""
+    decoder: dict[str, Any]
+    """The strictified schema with its private markers, for :func:`decode`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,13 +123,18 @@ def _spec_for(
     if not 1 <= len(operation.description) <= MAX_DESCRIPTION:
         raise UsageError(f"Operation {operation.name!r}: OpenAI tool descriptions must be 1 to 1024 characters.")
     source = operation.parameters_json_schema()
+    # Arguments are always decoded with the strict rewrite: for a non-strict tool it only drops nulls
+    # of optional fields and parses JSON strings where an object was expected, which is what models
+    # that ignore the schema tend to send.
+    decoder = strictify(source).schema
     if not strict:
-        return _ToolSpec(operation, False, loose_schema(source)), None
+        return _ToolSpec(operation, False, loose_schema(source), decoder), None
     rewritten = strictify(source, free_form=free_form)
-    problems = rewritten.blockers or [str(v) for v in check_strict_schema(public_schema(rewritten.schema), limits)]
+    public = public_schema(rewritten.schema)
+    problems = rewritten.blockers or [str(v) for v in check_strict_schema(public, limits)]
     if problems:
-        return _ToolSpec(operation, False, loose_schema(source)), "; ".join(problems)
-    return _ToolSpec(operation, True, rewritten.schema), None
+        return _ToolSpec(operation, False, loose_schema(source), decoder), "; ".join(problems)
+    return _ToolSpec(operation, True, public, rewritten.schema), None
 
 
 def loose_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -157,7 +164,7 @@ def _tool_dict(spec: _ToolSpec, api: Api) -> dict[str, Any]:
     function = {
         "name": operation.name,
         "description": operation.description,
-        "parameters": public_schema(spec.schema),
+        "parameters": spec.schema,
         "strict": spec.strict,
     }
     return {"type": "function", "function": function} if api == "chat" else {"type": "function", **function}
@@ -269,8 +276,7 @@ class OpenAIToolset(list[dict[str, Any]]):
             return _error_text(error)
 
     def _prepare(self, call: _Call) -> tuple[str, dict[str, Any]]:
-        spec = self._specs.get(call.name)
-        if spec is None:
+        if call.name not in self._specs:
             raise UnknownOperationError(call.name, suggestions=difflib.get_close_matches(call.name, self._specs, n=3))
         arguments = call.arguments
         if isinstance(arguments, str):
@@ -284,12 +290,26 @@ class OpenAIToolset(list[dict[str, Any]]):
             raise InvalidArgumentsError(
                 call.name, [("arguments", f"expected a JSON object, got {type(arguments).__name__}")]
             )
-        if spec.strict:
-            try:
-                arguments = decode(spec.schema, arguments)
-            except DecodeError as exc:
-                raise InvalidArgumentsError(call.name, [(exc.path, exc.problem)]) from None
-        return call.name, arguments
+        return call.name, self.decode_arguments(call.name, arguments)
+
+    def decode_arguments(self, name: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        """Arguments as the model sent them for tool ``name``, in the operation's own shape.
+
+        Nulls of optional fields are dropped (so defaults apply), ``{key, value}`` lists become maps,
+        and JSON-encoded strings are parsed.
+
+        Raises:
+            UnknownOperationError: when ``name`` is not one of this toolset's tools.
+            InvalidArgumentsError: when a JSON-encoded string is not valid JSON.
+        """
+        spec = self._specs.get(name)
+        if spec is None:
+            raise UnknownOperationError(name, suggestions=difflib.get_close_matches(name, self._specs, n=3))
+        try:
+            decoded: dict[str, Any] = decode(spec.decoder, dict(arguments))
+        except DecodeError as exc:
+            raise InvalidArgumentsError(name, [(exc.path, exc.problem)]) from None
+        return decoded
 
     def _result(self, call: _Call, text: str) -> dict[str, Any]:
         if self.api == "chat":
