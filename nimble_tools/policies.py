@@ -120,7 +120,7 @@ def preview_of(context: CallContext, previews: Mapping[str, Preview] | None = No
 
 def _count_bulk_contacts(context: CallContext) -> str:
     arguments = context.params.model_dump(exclude_none=True)
-    filters = {k: arguments[k] for k in ("keyword", "query", "record_type") if k in arguments}
+    filters: dict[str, Any] = {k: arguments[k] for k in ("keyword", "query", "record_type") if k in arguments}
     page = context.call("nimble_contacts_contact_ids", {**filters, "limit": 1})
     total = _total(page.raw)
     what = "every contact" if not filters else "the contacts matching " + json.dumps(filters, ensure_ascii=False)
