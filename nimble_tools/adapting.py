@@ -7,11 +7,12 @@ model, and how a failure is reported. Nothing here imports an agent framework.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError, create_model
 
 from ._envelope import Result
 from ._errors import InvalidArgumentsError, UnknownOperationError, UsageError
@@ -21,15 +22,25 @@ if TYPE_CHECKING:
     from ._toolkit import NimbleToolkit
 
 __all__ = [
+    "CONFIRM_TOKEN",
     "ENVELOPE_JSON_SCHEMA",
     "artifact_of",
     "check_options",
     "content_of",
     "invalid_arguments",
+    "model_params",
     "operation_metadata",
     "select_operations",
+    "split_options",
     "structured_of",
 ]
+
+CONFIRM_TOKEN = "confirm_token"
+"""The argument through which a model confirms a destructive call (see ``nimble_tools.policies``)."""
+CONFIRM_TOKEN_HELP = (
+    "Leave empty. Only when this tool answered that it needs confirmation and the user agreed, "
+    "repeat the same call with the confirm_token that answer gave."
+)
 
 ENVELOPE_JSON_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -78,6 +89,38 @@ def select_operations(toolkit: NimbleToolkit, names: Iterable[str] | None = None
         except UnknownOperationError as exc:
             raise UsageError(f"Cannot emit unknown operation {name!r}. {exc.message}") from None
     return chosen
+
+
+def model_params(operation: Operation) -> type[BaseModel]:
+    """The parameters a model sees: the operation's own, plus ``confirm_token`` if it is destructive.
+
+    A confirmation policy holds destructive calls back until they are repeated with a token; the model
+    can only repeat a call through its arguments, so destructive tools offer that one extra argument.
+    :func:`split_options` takes it out again before the call.
+    """
+    return _with_confirm_token(operation.params) if operation.destructive else operation.params
+
+
+@functools.cache
+def _with_confirm_token(params: type[BaseModel]) -> type[BaseModel]:
+    if CONFIRM_TOKEN in params.model_fields:
+        return params
+    extended: type[BaseModel] = create_model(
+        params.__name__,
+        __base__=params,
+        __module__=params.__module__,
+        confirm_token=(str | None, Field(default=None, description=CONFIRM_TOKEN_HELP)),
+    )
+    return extended
+
+
+def split_options(operation: Operation, arguments: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Separate a model's arguments into the operation's own and the call options (``confirm_token``)."""
+    remaining = dict(arguments)
+    if not operation.destructive or CONFIRM_TOKEN in operation.params.model_fields:
+        return remaining, {}
+    token = remaining.pop(CONFIRM_TOKEN, None)
+    return remaining, ({CONFIRM_TOKEN: token} if token else {})
 
 
 def content_of(result: Result) -> str:

@@ -22,6 +22,7 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCall
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from nimble_tools import InvalidArgumentsError, NimbleAPIError, NimbleToolkit, UsageError
+from nimble_tools.adapting import model_params
 
 MISSING_ID = "5f" * 12
 
@@ -47,10 +48,12 @@ def test_every_function_has_a_real_signature_hints_and_docstring(toolkit: Nimble
         assert function.__name__.isidentifier() and not keyword.iskeyword(function.__name__)
         assert inspect.iscoroutinefunction(function) is asynchronous
         signature = inspect.signature(function)
-        assert set(signature.parameters) == set(operation.params.model_fields)
+        assert set(signature.parameters) == set(model_params(operation).model_fields)
         assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in signature.parameters.values())
         for name, parameter in signature.parameters.items():
-            assert (parameter.default is inspect.Parameter.empty) is operation.params.model_fields[name].is_required()
+            assert (parameter.default is inspect.Parameter.empty) is model_params(operation).model_fields[
+                name
+            ].is_required()
         hints = typing.get_type_hints(function, include_extras=True)
         assert set(hints) == {*signature.parameters, "return"} and hints["return"] == dict[str, Any]
         doc = inspect.getdoc(function) or ""

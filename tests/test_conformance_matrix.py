@@ -27,6 +27,7 @@ from pydantic import BaseModel
 from pydantic_ai import Tool
 
 from nimble_tools import NimbleToolkit
+from nimble_tools.adapting import model_params
 
 SAFE_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,63}$")
 MCP_NAME = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
@@ -79,7 +80,7 @@ def check_openai(name: str, target: str) -> None:
         assert azure == [], f"{name}: Azure strict limits: {[str(v) for v in azure]}"
         # What strict mode lets the model send for "nothing optional" decodes to a call the model accepts.
         minimal = {key: None for key in parameters["properties"]}
-        required = {k for k, f in operation.params.model_fields.items() if f.is_required()}
+        required = {k for k, f in model_params(operation).model_fields.items() if f.is_required()}
         decoded = toolset.decode_arguments(name, minimal)
         assert set(decoded) == required, f"{name}: nulls of optional fields are dropped before the call"
     else:
@@ -104,7 +105,7 @@ def check_callable(name: str, target: str) -> None:
     assert inspect.iscoroutinefunction(function) is (target == "callables-async"), f"{name}: sync/async variant"
     signature = inspect.signature(function)
     hints = typing.get_type_hints(function)
-    assert set(signature.parameters) == set(operation.params.model_fields), f"{name}: every parameter"
+    assert set(signature.parameters) == set(model_params(operation).model_fields), f"{name}: every parameter"
     assert set(hints) == {*signature.parameters, "return"}, f"{name}: type hints for every parameter and return"
     doc = inspect.getdoc(function) or ""
     args = doc.split("\nArgs:\n", 1)[1].split("\n\n", 1)[0] if "\nArgs:\n" in doc else ""

@@ -29,7 +29,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, cr
 from pydantic.fields import FieldInfo
 
 from nimble_tools import Location, NimbleToolkit, NimbleToolsError, Operation
-from nimble_tools.adapting import invalid_arguments, select_operations, structured_of
+from nimble_tools.adapting import invalid_arguments, model_params, select_operations, split_options, structured_of
 
 __all__ = ["Entry", "OnError", "callables", "make_callable"]
 
@@ -76,12 +76,12 @@ def make_callable(
     )
     name = operation.name
 
-    def prepare(kwargs: dict[str, Any]) -> dict[str, Any]:
+    def prepare(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         try:
             validated = arguments_model.model_validate(kwargs)
         except ValidationError as exc:
             raise invalid_arguments(name, exc) from None
-        return {key: getattr(validated, key) for key in kwargs}
+        return split_options(operation, {key: getattr(validated, key) for key in kwargs})
 
     def failed(error: NimbleToolsError) -> dict[str, Any]:
         if on_error == "raise":
@@ -93,7 +93,8 @@ def make_callable(
 
         async def function(**kwargs: Any) -> dict[str, Any]:
             try:
-                return structured_of(await toolkit.acall(name, prepare(kwargs), account=account))
+                arguments, options = prepare(kwargs)
+                return structured_of(await toolkit.acall(name, arguments, account=account, **options))
             except NimbleToolsError as error:
                 return failed(error)
 
@@ -101,7 +102,8 @@ def make_callable(
 
         def function(**kwargs: Any) -> dict[str, Any]:
             try:
-                return structured_of(toolkit.call(name, prepare(kwargs), account=account))
+                arguments, options = prepare(kwargs)
+                return structured_of(toolkit.call(name, arguments, account=account, **options))
             except NimbleToolsError as error:
                 return failed(error)
 
@@ -144,7 +146,7 @@ def callables(
 def _parameters(operation: Operation) -> tuple[list[inspect.Parameter], dict[str, Any]]:
     parameters: list[inspect.Parameter] = []
     annotations: dict[str, Any] = {}
-    fields = operation.params.model_fields
+    fields = model_params(operation).model_fields
     # Required parameters first, so that the order reads naturally in help() and docs.
     for name, info in sorted(fields.items(), key=lambda item: not item[1].is_required()):
         annotation = _annotation(info)
@@ -217,7 +219,7 @@ def _from_entries(value: Any) -> Any:
 
 def _docstring(operation: Operation, on_error: OnError) -> str:
     lines = [operation.description]
-    fields = sorted(operation.params.model_fields.items(), key=lambda item: not item[1].is_required())
+    fields = sorted(model_params(operation).model_fields.items(), key=lambda item: not item[1].is_required())
     if fields:  # an empty Args: section would leak into the description that parsers extract
         lines += ["", "Args:", *(f"    {name}: {_describe(name, info)}" for name, info in fields)]
     lines += [

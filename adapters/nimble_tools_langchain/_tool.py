@@ -20,7 +20,15 @@ from langchain_core.tools import BaseTool, ToolException
 from pydantic import PrivateAttr, ValidationError
 
 from nimble_tools import NimbleToolkit, NimbleToolsError, Operation
-from nimble_tools.adapting import artifact_of, content_of, invalid_arguments, operation_metadata, select_operations
+from nimble_tools.adapting import (
+    artifact_of,
+    content_of,
+    invalid_arguments,
+    model_params,
+    operation_metadata,
+    select_operations,
+    split_options,
+)
 
 __all__ = ["ACCOUNT_KEY", "NimbleTool", "langchain_tools"]
 
@@ -65,7 +73,7 @@ class NimbleTool(BaseTool):
         tool = cls(
             name=operation.name,
             description=operation.description,
-            args_schema=operation.params,
+            args_schema=model_params(operation),
             account=account,
             metadata=metadata,
             tags=tags,
@@ -87,8 +95,9 @@ class NimbleTool(BaseTool):
         run_manager: CallbackManagerForToolRun | None = None,
         **arguments: Any,
     ) -> tuple[str, dict[str, Any]]:
+        arguments, options = split_options(self.operation, arguments)
         try:
-            result = self.toolkit.call(self.name, arguments, account=self._account(config))
+            result = self.toolkit.call(self.name, arguments, account=self._account(config), **options)
         except NimbleToolsError as error:
             raise ToolException(error.for_model()) from error
         return content_of(result), artifact_of(result)
@@ -99,8 +108,9 @@ class NimbleTool(BaseTool):
         run_manager: AsyncCallbackManagerForToolRun | None = None,
         **arguments: Any,
     ) -> tuple[str, dict[str, Any]]:
+        arguments, options = split_options(self.operation, arguments)
         try:
-            result = await self.toolkit.acall(self.name, arguments, account=self._account(config))
+            result = await self.toolkit.acall(self.name, arguments, account=self._account(config), **options)
         except NimbleToolsError as error:
             raise ToolException(error.for_model()) from error
         return content_of(result), artifact_of(result)

@@ -18,7 +18,14 @@ from mcp.server import Server, ServerRequestContext
 from mcp.shared.exceptions import MCPError
 
 from nimble_tools import NimbleToolkit, NimbleToolsError, Operation, UnknownOperationError
-from nimble_tools.adapting import ENVELOPE_JSON_SCHEMA, content_of, select_operations, structured_of
+from nimble_tools.adapting import (
+    ENVELOPE_JSON_SCHEMA,
+    content_of,
+    model_params,
+    select_operations,
+    split_options,
+    structured_of,
+)
 
 __all__ = ["INSTRUCTIONS", "NimbleMCPServer", "mcp_server", "tool_definition"]
 
@@ -35,7 +42,7 @@ def tool_definition(operation: Operation) -> types.Tool:
         name=operation.name,
         title=operation.name.replace("_", " ").capitalize(),
         description=operation.description,
-        input_schema=operation.parameters_json_schema(),
+        input_schema=model_params(operation).model_json_schema(),
         output_schema=ENVELOPE_JSON_SCHEMA,
         annotations=types.ToolAnnotations(
             read_only_hint=operation.read_only,
@@ -87,7 +94,7 @@ class NimbleMCPServer(Server[Any]):
 
     def _input_schema(self, name: str) -> dict[str, Any] | None:
         operation = self.operations.get(name)
-        return operation.parameters_json_schema() if operation else None
+        return model_params(operation).model_json_schema() if operation else None
 
     async def _list_tools(
         self, ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
@@ -100,8 +107,9 @@ class NimbleMCPServer(Server[Any]):
         if params.name not in self.operations:
             unknown = UnknownOperationError(params.name, suggestions=self._suggest(params.name))
             raise MCPError(code=types.INVALID_PARAMS, message=unknown.for_model())
+        arguments, options = split_options(self.operations[params.name], params.arguments or {})
         try:
-            result = await self.toolkit.acall(params.name, params.arguments or {}, account=self.account)
+            result = await self.toolkit.acall(params.name, arguments, account=self.account, **options)
         except NimbleToolsError as error:
             return types.CallToolResult(content=[types.TextContent(type="text", text=error.for_model())], is_error=True)
         return types.CallToolResult(

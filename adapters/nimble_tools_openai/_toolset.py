@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from nimble_tools import InvalidArgumentsError, NimbleToolsError, Operation, UnknownOperationError, UsageError
-from nimble_tools.adapting import check_options, content_of, select_operations
+from nimble_tools.adapting import check_options, content_of, model_params, select_operations, split_options
 
 from ._strict import DecodeError, FreeForm, decode, public_schema, strictify
 from ._validate import AZURE_LIMITS, OPENAI_LIMITS, StrictLimits, check_strict_schema
@@ -122,7 +122,7 @@ def _spec_for(
         )
     if not 1 <= len(operation.description) <= MAX_DESCRIPTION:
         raise UsageError(f"Operation {operation.name!r}: OpenAI tool descriptions must be 1 to 1024 characters.")
-    source = operation.parameters_json_schema()
+    source = model_params(operation).model_json_schema()
     # Arguments are always decoded with the strict rewrite: for a non-strict tool it only drops nulls
     # of optional fields and parses JSON strings where an object was expected, which is what models
     # that ignore the schema tend to send.
@@ -263,19 +263,19 @@ class OpenAIToolset(list[dict[str, Any]]):
 
     def _run(self, call: _Call, account: str | None) -> str:
         try:
-            name, arguments = self._prepare(call)
-            return content_of(self.toolkit.call(name, arguments, account=account))
+            name, arguments, options = self._prepare(call)
+            return content_of(self.toolkit.call(name, arguments, account=account, **options))
         except NimbleToolsError as error:
             return _error_text(error)
 
     async def _arun(self, call: _Call, account: str | None) -> str:
         try:
-            name, arguments = self._prepare(call)
-            return content_of(await self.toolkit.acall(name, arguments, account=account))
+            name, arguments, options = self._prepare(call)
+            return content_of(await self.toolkit.acall(name, arguments, account=account, **options))
         except NimbleToolsError as error:
             return _error_text(error)
 
-    def _prepare(self, call: _Call) -> tuple[str, dict[str, Any]]:
+    def _prepare(self, call: _Call) -> tuple[str, dict[str, Any], dict[str, Any]]:
         if call.name not in self._specs:
             raise UnknownOperationError(call.name, suggestions=difflib.get_close_matches(call.name, self._specs, n=3))
         arguments = call.arguments
@@ -290,7 +290,8 @@ class OpenAIToolset(list[dict[str, Any]]):
             raise InvalidArgumentsError(
                 call.name, [("arguments", f"expected a JSON object, got {type(arguments).__name__}")]
             )
-        return call.name, self.decode_arguments(call.name, arguments)
+        decoded, options = split_options(self._specs[call.name].operation, self.decode_arguments(call.name, arguments))
+        return call.name, decoded, options
 
     def decode_arguments(self, name: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
         """Arguments as the model sent them for tool ``name``, in the operation's own shape.
