@@ -243,6 +243,12 @@ def test_bad_json_string_names_the_field() -> None:
     assert caught.value.path == "blob"
 
 
+def test_lenient_decoding_keeps_plain_strings() -> None:
+    done = strictify(Kitchen.model_json_schema())
+    assert decode(done.schema, {"anything": "plain words"}, lenient=True) == {"anything": "plain words"}
+    assert decode(done.schema, {"anything": '"quoted"'}, lenient=True) == {"anything": "quoted"}
+
+
 def test_free_form_can_force_non_strict_instead() -> None:
     done = strictify(Kitchen.model_json_schema(), free_form="non_strict")
     assert any("blob" in b for b in done.blockers) and any("anything" in b for b in done.blockers)

@@ -387,47 +387,55 @@ def _referenced_defs(root: Any, defs: Mapping[str, Any]) -> set[str]:
 # -- back from strict arguments to the original shape --------------------------------------------
 
 
-def decode(schema: Mapping[str, Any], data: Any) -> Any:
+def decode(schema: Mapping[str, Any], data: Any, *, lenient: bool = False) -> Any:
     """Turn arguments that follow a strictified schema back into the original schema's shape.
 
     Nulls of originally optional keys are dropped (so defaults apply), ``{key, value}`` lists become
     maps again, and JSON strings are parsed. Data that does not fit is left as it is, for the
     operation's own validation to report.
 
+    Args:
+        schema: the strictified schema, with its private markers.
+        data: the arguments.
+        lenient: keep a string that is not valid JSON as it is (for arguments of a non-strict tool,
+            where a plain string may be meant), instead of raising.
+
     Raises:
-        DecodeError: when a JSON-encoded string is not valid JSON.
+        DecodeError: when a JSON-encoded string is not valid JSON (unless ``lenient``).
     """
     defs = schema.get("$defs") or {}
-    return _decode(schema, data, defs, "")
+    return _decode(schema, data, defs, "", lenient)
 
 
-def _decode(schema: Mapping[str, Any], data: Any, defs: Mapping[str, Any], path: str) -> Any:
+def _decode(schema: Mapping[str, Any], data: Any, defs: Mapping[str, Any], path: str, lenient: bool) -> Any:
     schema = _deref(schema, defs)
     if schema.get(JSON_STRING) and isinstance(data, str):
         try:
             return json.loads(data)
         except ValueError:
+            if lenient:
+                return data
             raise DecodeError(path or "arguments", "expected a JSON-encoded value (a string such as '{}')") from None
     if schema.get(MAP) and isinstance(data, list):
         value_schema = schema["items"]["properties"]["value"]
         if all(isinstance(e, Mapping) and "key" in e for e in data):
             return {
-                str(e["key"]): _decode(value_schema, e.get("value"), defs, f"{_join(path, str(e['key']))}")
+                str(e["key"]): _decode(value_schema, e.get("value"), defs, _join(path, str(e["key"])), lenient)
                 for e in data
             }
         return data
     if "anyOf" in schema:
         branch = _pick_branch(schema["anyOf"], data, defs)
-        return data if branch is None else _decode(branch, data, defs, path)
+        return data if branch is None else _decode(branch, data, defs, path, lenient)
     if isinstance(data, dict) and "properties" in schema:
         props, optional = schema["properties"], set(schema.get(OPTIONAL, ()))
         return {
-            key: _decode(props[key], value, defs, _join(path, key)) if key in props else value
+            key: _decode(props[key], value, defs, _join(path, key), lenient) if key in props else value
             for key, value in data.items()
             if not (value is None and key in optional)
         }
     if isinstance(data, list) and isinstance(schema.get("items"), Mapping):
-        return [_decode(schema["items"], item, defs, f"{path}[{i}]") for i, item in enumerate(data)]
+        return [_decode(schema["items"], item, defs, f"{path}[{i}]", lenient) for i, item in enumerate(data)]
     return data
 
 

@@ -307,7 +307,7 @@ class OpenAIToolset(list[dict[str, Any]]):
         if spec is None:
             raise UnknownOperationError(name, suggestions=difflib.get_close_matches(name, self._specs, n=3))
         try:
-            decoded: dict[str, Any] = decode(spec.decoder, dict(arguments))
+            decoded: dict[str, Any] = decode(spec.decoder, dict(arguments), lenient=not spec.strict)
         except DecodeError as exc:
             raise InvalidArgumentsError(name, [(exc.path, exc.problem)]) from None
         return decoded
