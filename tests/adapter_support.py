@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
-from nimble_tools import NimbleToolkit
+from pydantic import BaseModel, Field
+
+from nimble_tools import NimbleToolkit, Operation, Params, hookimpl
 from nimble_tools.sandbox import SANDBOX_BASE_URL, Sandbox
 
 
@@ -43,3 +47,51 @@ def contact_name(contact: dict[str, object]) -> str:
     fields = contact["fields"]
     assert isinstance(fields, dict)
     return " ".join(v[0]["value"] for k in ("first name", "last name") if (v := fields.get(k)))
+
+
+class Tag(BaseModel):
+    """A weighted label (a nested model inside a map)."""
+
+    name: str
+    weight: int = 1
+
+
+class EchoParams(Params):
+    text: str = Field(description="Any text.")
+    payload: dict[str, Any] | None = Field(None, description="A free-form JSON object.")
+    labels: dict[str, list[Tag]] = Field(default_factory=dict, description="Map of label to its tags.")
+    mode: Literal["plain", "loud"] = "plain"
+    count: int | None = Field(None, ge=1, le=10, description="How many times.")
+
+
+class EchoPlugin:
+    """A test-owned operation with every argument shape the adapters rewrite, independent of the catalog."""
+
+    @hookimpl
+    def register_operations(self, register: Callable[[Operation], None]) -> None:
+        register(
+            Operation(
+                name="toy_echo",
+                description="Echo the validated arguments back.",
+                params=EchoParams,
+                resource="toys",
+                read_only=True,
+                idempotent=True,
+                handler=lambda context, params: params.model_dump(mode="json"),
+            )
+        )
+
+
+def with_echo(toolkit: NimbleToolkit) -> NimbleToolkit:
+    """``toolkit`` with the ``toy_echo`` operation registered."""
+    toolkit.register_plugin(EchoPlugin(), name="echo")
+    return toolkit
+
+
+def the_contact(result: Any) -> dict[str, Any]:
+    """The record in a get-contact answer (Nimble wraps it as ``{"resources": [record]}``)."""
+    if isinstance(result, dict) and isinstance(result.get("resources"), list):
+        [record] = result["resources"]
+        return dict(record)
+    assert isinstance(result, dict)
+    return result

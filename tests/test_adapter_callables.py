@@ -13,7 +13,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from adapter_support import contact_name, recording_toolkit
+from adapter_support import contact_name, recording_toolkit, with_echo
 from agents import function_tool
 from agents.strict_schema import ensure_strict_json_schema
 from agents.tool_context import ToolContext
@@ -65,26 +65,30 @@ def test_every_function_has_a_real_signature_hints_and_docstring(toolkit: Nimble
 def test_sync_and_async_functions_return_json_ready_envelopes(toolkit: NimbleToolkit) -> None:
     sync = by_name(toolkit.emit("callables"))
     asynchronous = by_name(toolkit.emit("callables", asynchronous=True))
-    page = sync["list_all_nimble_contacts_search"](keyword="Lovelace")
+    page = sync["list_all_nimble_contacts"](keyword="Lovelace")
     assert json.loads(json.dumps(page)) == page and set(page) == {"result", "next_cursor"}
     assert [contact_name(c) for c in page["result"]] == ["Ada Lovelace"]
-    again = asyncio.run(asynchronous["list_all_nimble_contacts_search"](keyword="Lovelace"))
+    again = asyncio.run(asynchronous["list_all_nimble_contacts"](keyword="Lovelace"))
     assert again == page
 
 
 def test_maps_and_free_form_values_take_python_or_json_forms(toolkit: NimbleToolkit) -> None:
+    echo = by_name(with_echo(toolkit).emit("callables"))["toy_echo"]
+    as_python = echo(text="t", payload={"a": [1, 2]}, labels={"vip": [{"name": "gold"}]})
+    as_json = echo(text="t", payload='{"a": [1, 2]}', labels=[{"key": "vip", "value": [{"name": "gold"}]}])
+    assert as_python == as_json
+    assert as_python["result"]["payload"] == {"a": [1, 2]}
+    assert as_python["result"]["labels"] == {"vip": [{"name": "gold", "weight": 1}]}
+
+
+def test_contacts_are_created_and_found(toolkit: NimbleToolkit) -> None:
     functions = by_name(toolkit.emit("callables"))
     created = functions["create_a_nimble_contact"](
         fields={"first name": [{"value": "Emmy"}], "last name": [{"value": "Noether"}]}
     )
-    entries = [{"key": "company name", "value": [{"value": "Erlangen Algebra"}]}]
-    company = functions["create_a_nimble_contact"](record_type="company", fields=entries)
     assert contact_name(created["result"]) == "Emmy Noether"
-    assert company["result"]["fields"]["company name"][0]["value"] == "Erlangen Algebra"
-    search = functions["list_all_nimble_contacts_search"]
-    as_dict = search(query={"names": {"contain": "noether"}})
-    as_json = search(query='{"names": {"contain": "noether"}}')
-    assert as_dict == as_json and [c["id"] for c in as_dict["result"]] == [created["result"]["id"]]
+    found = functions["list_all_nimble_contacts"](keyword="Noether")
+    assert [c["id"] for c in found["result"]] == [created["result"]["id"]]
 
 
 @pytest.mark.parametrize(
@@ -93,14 +97,14 @@ def test_maps_and_free_form_values_take_python_or_json_forms(toolkit: NimbleTool
         pytest.param("get_single_nimble_contact_by_id", {"id": "../x"}, "id", id="bad-id"),
         pytest.param("get_single_nimble_contact_by_id", {}, "id", id="missing"),
         pytest.param("list_all_nimble_contacts", {"limit": 0}, "limit", id="range"),
-        pytest.param("list_all_nimble_contacts", {"query": "{nope"}, "query", id="bad-json"),
+        pytest.param("toy_echo", {"text": "t", "payload": "{nope"}, "payload", id="bad-json"),
         pytest.param("list_all_nimble_contacts", {"color": "red"}, "color", id="unknown"),
     ],
 )
 def test_invalid_input_raises_before_any_request(
     toolkit: NimbleToolkit, name: str, kwargs: dict[str, Any], field: str
 ) -> None:
-    function = by_name(toolkit.emit("callables"))[name]
+    function = by_name(with_echo(toolkit).emit("callables"))[name]
     before = toolkit.emulator.request_count  # type: ignore[union-attr]
     with pytest.raises(InvalidArgumentsError) as caught:
         function(**kwargs)
@@ -141,21 +145,28 @@ def test_openai_agents_sdk_takes_every_function_as_a_strict_tool(toolkit: Nimble
 
 
 def test_openai_agents_sdk_invokes_a_function_with_model_json(toolkit: NimbleToolkit) -> None:
-    functions = by_name(toolkit.emit("callables"))
-    create = function_tool(functions["create_a_nimble_contact"])
+    echo = function_tool(by_name(with_echo(toolkit).emit("callables"))["toy_echo"])
     # What a strict-mode model sends for this schema: every key; only Optional fields may be null.
     arguments = json.dumps(
         {
-            "record_type": "person",
-            "fields": [{"key": "first name", "value": [{"value": "Lise", "modifier": "", "is_primary": None}]}],
-            "tags": None,
-            "owner_id": None,
+            "text": "hi",
+            "payload": '{"deep": {"x": 1}}',
+            "labels": [{"key": "vip", "value": [{"name": "gold", "weight": 2}]}],
+            "mode": "loud",
+            "count": None,
         }
     )
-    jsonschema.validate(json.loads(arguments), create.params_json_schema)
-    context = ToolContext(context=None, tool_name=create.name, tool_call_id="call_1", tool_arguments=arguments)
-    output = asyncio.run(create.on_invoke_tool(context, arguments))
-    assert isinstance(output, dict) and contact_name(output["result"]) == "Lise"
+    jsonschema.validate(json.loads(arguments), echo.params_json_schema)
+    context = ToolContext(context=None, tool_name=echo.name, tool_call_id="call_1", tool_arguments=arguments)
+    output = asyncio.run(echo.on_invoke_tool(context, arguments))
+    assert isinstance(output, dict)
+    assert output["result"] == {
+        "text": "hi",
+        "payload": {"deep": {"x": 1}},
+        "labels": {"vip": [{"name": "gold", "weight": 2}]},
+        "mode": "loud",
+        "count": None,
+    }
 
 
 def test_pydantic_ai_agent_runs_the_functions(toolkit: NimbleToolkit) -> None:
@@ -167,8 +178,7 @@ def test_pydantic_ai_agent_runs_the_functions(toolkit: NimbleToolkit) -> None:
         seen["tools"] = {t.name: t.parameters_json_schema for t in info.function_tools}
         returns = [p for m in messages for p in getattr(m, "parts", []) if isinstance(p, ToolReturnPart)]
         if not returns:
-            query = json.dumps({"names": {"contain": "hopper"}})
-            return ModelResponse(parts=[ToolCallPart("list_all_nimble_contacts_search", {"query": query})])
+            return ModelResponse(parts=[ToolCallPart("list_all_nimble_contacts", {"keyword": "Hopper"})])
         seen["result"] = returns[0].content
         return ModelResponse(parts=[TextPart("Grace Hopper found.")])
 

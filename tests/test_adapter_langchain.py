@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
-from adapter_support import contact_name, recording_toolkit
+from adapter_support import contact_name, recording_toolkit, the_contact
 from langchain.agents import create_agent
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
@@ -53,7 +53,7 @@ def test_one_tool_per_operation_with_its_pydantic_schema_and_flags(toolkit: Nimb
 
 
 def test_a_tool_call_gives_a_tool_message_with_content_and_artifact(toolkit: NimbleToolkit) -> None:
-    search = by_name(toolkit.emit("langchain"))["list_all_nimble_contacts_search"]
+    search = by_name(toolkit.emit("langchain"))["list_all_nimble_contacts"]
     message = search.invoke(tool_call(search.name, {"keyword": "Hopper", "limit": 5}, "call_1"))
     assert isinstance(message, ToolMessage)
     assert (message.tool_call_id, message.name, message.status) == ("call_1", search.name, "success")
@@ -80,11 +80,9 @@ def test_plain_arguments_return_only_the_content(toolkit: NimbleToolkit) -> None
             "list_all_nimble_contacts", {"limit": 500}, "limit: Input should be less than or equal to 100", id="range"
         ),
         pytest.param(
-            "list_all_nimble_contacts", {"keyword": "a", "query": {"tag": {"is": "x"}}}, "mutually exclusive", id="rule"
+            "list_all_nimble_contacts", {"keyword": "a", "colour": "red"}, "colour: unknown field", id="unknown-field"
         ),
-        pytest.param(
-            "create_a_nimble_contact", {"fields": {"email": [{"value": "a@b.c"}]}}, "needs 'first name'", id="no-name"
-        ),
+        pytest.param("create_a_nimble_contact", {"tags": None}, "fields: required, but missing", id="no-fields"),
         pytest.param("get_single_nimble_contact_by_id", {"id": MISSING_ID}, "Nimble answered HTTP 404", id="not-found"),
     ],
 )
@@ -104,9 +102,7 @@ def test_bad_calls_become_error_tool_messages(
 def test_async_invocation_uses_the_async_call_path(toolkit: NimbleToolkit) -> None:
     tools = by_name(toolkit.emit("langchain"))
     message = asyncio.run(
-        tools["list_all_nimble_contacts_search"].ainvoke(
-            tool_call("list_all_nimble_contacts_search", {"keyword": "Turing"}, "a1")
-        )
+        tools["list_all_nimble_contacts"].ainvoke(tool_call("list_all_nimble_contacts", {"keyword": "Turing"}, "a1"))
     )
     assert isinstance(message, ToolMessage) and message.status == "success"
     assert "Alan" in str(message.content)
@@ -181,7 +177,7 @@ def test_agent_searches_creates_and_annotates_a_contact_recovering_from_a_bad_ca
 
     def search_and_whoami(messages: list[BaseMessage]) -> AIMessage:
         return calls(
-            ("list_all_nimble_contacts_search", {"query": {"names": {"contain": "rosalind"}}}, "call_search"),
+            ("list_all_nimble_contacts", {"keyword": "Rosalind Franklin"}, "call_search"),
             ("list_all_nimble_me", {}, "call_me"),
         )
 
@@ -190,20 +186,18 @@ def test_agent_searches_creates_and_annotates_a_contact_recovering_from_a_bad_ca
         assert (search.status, me.status) == ("success", "success")
         assert json.loads(search.content)["result"] == []  # type: ignore[arg-type]
         seen["me"] = json.loads(me.content)["result"]["user_id"]  # type: ignore[arg-type]
-        fields = {"email": [{"value": "rosalind@helix.example", "modifier": "work"}]}  # forgot the name
-        return calls(("create_a_nimble_contact", {"fields": fields}, "call_bad"))
+        # Forgot the fields altogether: refused before anything reaches Nimble.
+        return calls(("create_a_nimble_contact", {"owner_id": seen["me"]}, "call_bad"))
 
     def create_properly(messages: list[BaseMessage]) -> AIMessage:
         [error] = last_tool_messages(messages)
-        assert error.status == "error" and "first name" in str(error.content)
+        assert error.status == "error" and "fields: required, but missing" in str(error.content)
         fields = {
             "first name": [{"value": "Rosalind"}],
             "last name": [{"value": "Franklin"}],
             "email": [{"value": "rosalind@helix.example", "modifier": "work"}],
         }
-        return calls(
-            ("create_a_nimble_contact", {"fields": fields, "owner_id": seen["me"], "tags": "scientist"}, "call_create")
-        )
+        return calls(("create_a_nimble_contact", {"fields": fields, "owner_id": seen["me"]}, "call_create"))
 
     def annotate(messages: list[BaseMessage]) -> AIMessage:
         [created] = last_tool_messages(messages)
@@ -241,7 +235,7 @@ def test_agent_searches_creates_and_annotates_a_contact_recovering_from_a_bad_ca
     assert {t["function"]["name"] for t in model.bound_tools} == set(toolkit.operations)
     assert set(auth.accounts) == {"acme"}  # every request, parallel ones included, for the run's account
 
-    [stored] = toolkit.call("get_single_nimble_contact_by_id", {"id": seen["id"]}).result["resources"]
+    stored = the_contact(toolkit.call("get_single_nimble_contact_by_id", {"id": seen["id"]}).result)
     assert contact_name(stored) == "Rosalind Franklin" and stored["is_important"] is True
     assert stored["fields"]["description"][0]["value"].startswith("Met at the DNA conference")
     assert stored["owner_id"] == seen["me"]

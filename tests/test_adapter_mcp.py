@@ -15,7 +15,7 @@ from typing import Any
 import anyio
 import jsonschema
 import pytest
-from adapter_support import contact_name, recording_toolkit
+from adapter_support import contact_name, recording_toolkit, the_contact
 from mcp import Client, StdioServerParameters
 from mcp.shared.exceptions import MCPError
 from nimble_tools_mcp import NimbleMCPServer
@@ -69,10 +69,10 @@ def test_read_write_and_failing_calls(toolkit: NimbleToolkit, mode: str) -> None
         out: dict[str, Any] = {}
         async with Client(server, mode=mode) as client:
             tools = {t.name: t for t in (await client.list_tools()).tools}
-            out["schema"] = tools["list_all_nimble_contacts_search"].output_schema
-            out["read"] = await client.call_tool("list_all_nimble_contacts_search", {"keyword": "Turing"})
+            out["schema"] = tools["list_all_nimble_contacts"].output_schema
+            out["read"] = await client.call_tool("list_all_nimble_contacts", {"keyword": "Turing"})
             fields = {"first name": [{"value": "Katherine"}], "last name": [{"value": "Johnson"}]}
-            out["write"] = await client.call_tool("create_a_nimble_contact", {"fields": fields, "tags": "nasa"})
+            out["write"] = await client.call_tool("create_a_nimble_contact", {"fields": fields})
             out["invalid"] = await client.call_tool("get_single_nimble_contact_by_id", {"id": "../../myself"})
             out["missing"] = await client.call_tool("get_single_nimble_contact_by_id", {"id": MISSING_ID})
             with pytest.raises(MCPError) as unknown:
@@ -89,7 +89,8 @@ def test_read_write_and_failing_calls(toolkit: NimbleToolkit, mode: str) -> None
     assert [contact_name(c) for c in read.structured_content["result"]] == ["Alan Turing"]
     created = write.structured_content["result"]
     assert contact_name(created) == "Katherine Johnson"
-    assert toolkit.call("get_single_nimble_contact_by_id", {"id": created["id"]}).result["resources"][0]["tags"]
+    stored = the_contact(toolkit.call("get_single_nimble_contact_by_id", {"id": created["id"]}).result)
+    assert contact_name(stored) == "Katherine Johnson"
     assert out["invalid"].is_error is True and "is not a Nimble id" in out["invalid"].content[0].text
     assert out["missing"].is_error is True and "HTTP 404" in out["missing"].content[0].text
     assert out["unknown"].code == -32602 and "Did you mean" in out["unknown"].error.message
@@ -155,7 +156,7 @@ def test_cli_serves_streamable_http_with_an_option() -> None:
         async def session() -> Any:
             with anyio.fail_after(30):
                 async with Client(f"http://127.0.0.1:{port}/mcp") as client:
-                    return await client.call_tool("list_all_nimble_contacts_search", {"keyword": "Hopper"})
+                    return await client.call_tool("list_all_nimble_contacts", {"keyword": "Hopper"})
 
         found = run(session)
         assert [contact_name(c) for c in found.structured_content["result"]] == ["Grace Hopper"]

