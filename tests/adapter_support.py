@@ -64,6 +64,19 @@ class EchoParams(Params):
     count: int | None = Field(None, ge=1, le=10, description="How many times.")
 
 
+class Item(BaseModel):
+    """A nested, recursive model with a map and a free-form value inside."""
+
+    name: str
+    attrs: dict[str, int] = {}
+    extra: dict[str, Any] | None = None
+    children: list[Item] = []
+
+
+class NestedParams(Params):
+    items: list[Item] = Field(description="Items, each with attributes and children.")
+
+
 class EchoPlugin:
     """A test-owned operation with every argument shape the adapters rewrite, independent of the catalog."""
 
@@ -77,6 +90,16 @@ class EchoPlugin:
                 resource="toys",
                 read_only=True,
                 idempotent=True,
+                handler=lambda context, params: params.model_dump(mode="json"),
+            )
+        )
+        register(
+            Operation(
+                name="toy_nested",
+                description="Echo nested items back.",
+                params=NestedParams,
+                resource="toys",
+                read_only=True,
                 handler=lambda context, params: params.model_dump(mode="json"),
             )
         )

@@ -169,6 +169,23 @@ def test_openai_agents_sdk_invokes_a_function_with_model_json(toolkit: NimbleToo
     }
 
 
+def test_maps_inside_nested_and_recursive_models_are_portable_too(toolkit: NimbleToolkit) -> None:
+    nested = by_name(with_echo(toolkit).emit("callables"))["toy_nested"]
+    tool = function_tool(nested)  # the Agents SDK refuses any free-form object in strict mode
+    assert tool.strict_json_schema and ensure_strict_json_schema(tool.params_json_schema)
+    items = [{"name": "a", "attrs": [{"key": "x", "value": 1}], "extra": '{"k": [1]}', "children": [{"name": "b"}]}]
+    assert nested(items=items)["result"]["items"] == [
+        {
+            "name": "a",
+            "attrs": {"x": 1},
+            "extra": {"k": [1]},
+            "children": [{"name": "b", "attrs": {}, "extra": None, "children": []}],
+        }
+    ]
+    as_python = [{"name": "a", "attrs": {"x": 1}, "extra": {"k": [1]}, "children": [{"name": "b"}]}]
+    assert nested(items=as_python) == nested(items=items)
+
+
 def test_pydantic_ai_agent_runs_the_functions(toolkit: NimbleToolkit) -> None:
     functions = toolkit.emit("callables", asynchronous=True)
     tools = [Tool(f) for f in functions]

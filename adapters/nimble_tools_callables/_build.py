@@ -18,6 +18,7 @@ the operation's own model, and goes through ``toolkit.call``/``toolkit.acall``.
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import json
@@ -165,29 +166,87 @@ def _annotation(info: FieldInfo) -> Any:
 
 
 def _portable(annotation: Any) -> Any:
-    """``annotation`` with free-form maps and values given a strict-friendly JSON form."""
+    """``annotation`` with free-form maps and values given a strict-friendly JSON form.
+
+    Returns ``annotation`` itself when nothing inside it needs a change.
+    """
     origin = get_origin(annotation)
     if annotation is Any:
         return Annotated[Any, BeforeValidator(_from_json, json_schema_input_type=str)]
     if origin is Annotated:
         inner, *metadata = get_args(annotation)
-        return Annotated[_portable(inner), *metadata]  # type: ignore[valid-type]
+        changed = _portable(inner)
+        return annotation if changed is inner else Annotated[changed, *metadata]  # type: ignore[valid-type]
     if origin in (Union, types.UnionType):
-        members = tuple(_portable(a) for a in get_args(annotation))
-        return functools.reduce(lambda a, b: a | b, members) if origin is types.UnionType else Union[members]  # noqa: UP007
+        members = get_args(annotation)
+        portable = tuple(_portable(a) for a in members)
+        if all(p is m for p, m in zip(portable, members, strict=True)):
+            return annotation
+        return Union[portable]  # noqa: UP007 - members may be forward references, which | cannot join
     if origin is list:
         (item,) = get_args(annotation) or (Any,)
-        return list[_portable(item)]  # type: ignore[misc]
+        changed = _portable(item)
+        return annotation if changed is item and get_args(annotation) else list[changed]  # type: ignore[valid-type]
     if annotation is dict or origin is dict:
         key, value = get_args(annotation) or (str, Any)
         if value is Any:
             return Annotated[dict[key, Any], BeforeValidator(_from_json, json_schema_input_type=str)]  # type: ignore[valid-type]
+        value = _portable(value)
         entry: Any = create_model(f"{_type_name(value)}Entry", __base__=Entry, value=(value, ...))
         return Annotated[
             dict[key, value],  # type: ignore[valid-type]
             BeforeValidator(_from_entries, json_schema_input_type=list[entry]),  # type: ignore[valid-type]
         ]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return _portable_model(annotation)
     return annotation
+
+
+_PORTABLE_MODELS: dict[type[BaseModel], type[BaseModel]] = {}
+_BUILDING: dict[type[BaseModel], str] = {}
+
+
+def _portable_model(model: type[BaseModel]) -> Any:
+    """``model``, or a subclass of it whose map and free-form fields have the portable form.
+
+    A subclass keeps the model's validators, and its instances are still instances of ``model``,
+    so the operation's own validation accepts them as they are. A recursive model refers to its own
+    portable subclass (through a forward reference resolved once the subclass exists).
+    """
+    if model in _PORTABLE_MODELS:
+        return _PORTABLE_MODELS[model]
+    if model in _BUILDING:
+        return _BUILDING[model]  # the forward reference to the subclass being built
+    if not _needs_rewrite(model, set()):
+        return model
+    placeholder = f"_portable_{model.__name__}_{id(model)}"
+    _BUILDING[model] = placeholder
+    try:
+        overrides: dict[str, Any] = {
+            name: (_portable(info.annotation), copy.copy(info))
+            for name, info in model.model_fields.items()
+            if _needs_rewrite(info.annotation, set())
+        }
+    finally:
+        del _BUILDING[model]
+    portable: type[BaseModel] = create_model(
+        model.__name__, __base__=model, __module__=model.__module__, __doc__=model.__doc__, **overrides
+    )
+    portable.model_rebuild(_types_namespace={placeholder: portable})
+    _PORTABLE_MODELS[model] = portable
+    return portable
+
+
+def _needs_rewrite(annotation: Any, seen: set[type[BaseModel]]) -> bool:
+    """True when a map or a free-form value hides somewhere inside ``annotation``."""
+    if annotation is Any or annotation is dict or get_origin(annotation) is dict:
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return False
+        seen.add(annotation)
+        return any(_needs_rewrite(info.annotation, seen) for info in annotation.model_fields.values())
+    return any(_needs_rewrite(arg, seen) for arg in get_args(annotation) if not isinstance(arg, str))
 
 
 def _type_name(annotation: Any) -> str:
