@@ -23,7 +23,7 @@ import functools
 import inspect
 import json
 import types
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, create_model
@@ -35,8 +35,6 @@ from nimble_tools.adapting import invalid_arguments, model_params, select_operat
 __all__ = ["Entry", "OnError", "callables", "make_callable"]
 
 OnError = Literal["raise", "return"]
-NimbleCallable = Callable[..., dict[str, Any]]
-AsyncNimbleCallable = Callable[..., Awaitable[dict[str, Any]]]
 
 
 class Entry(BaseModel):
