@@ -379,7 +379,7 @@ CASES = [
     Case(
         "list_all_nimble_contact_pipelines",
         lambda e: {},
-        lambda e, r: [s["name"] for s in r.result["pipelines"][0]["stages"]][0] == "New lead" or pytest.fail(""),
+        lambda e, r: r.result["pipelines"][0]["stages"][0]["name"] == "New lead" or pytest.fail("stages"),
         lambda e: {"archived": True},
         InvalidArgumentsError,
     ),
