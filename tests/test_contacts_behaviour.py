@@ -62,7 +62,7 @@ def test_update_cannot_leave_a_person_nameless(box: tuple[NimbleToolkit, Recorde
     ("arguments", "message"),
     [
         ({"fields": {"emails": [{"value": "x@y.example"}]}}, "first_name or fields.last_name"),
-        ({"record_type": "company", "fields": {"domain": "acme.example"}}, "needs fields.company_name"),
+        ({"record_type": "company", "fields": {"domain": "acme.example"}}, "company needs a name"),
         ({"fields": {"first_name": "A", "company_name": "Acme"}}, "belong to company records"),
         ({"fields": {"first_name": "A"}, "tags": ["1", "2", "3", "4", "5", "6"]}, "at most 5 tags"),
         ({"fields": {"first_name": "A", "emails": [{"value": "not-an-email"}]}}, "not an email address"),

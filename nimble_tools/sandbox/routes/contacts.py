@@ -33,7 +33,7 @@ def selection_query(request: SandboxRequest) -> Any:
     if keyword and raw_query:
         raise ApiError.validation(
             "You can specify either `keyword` or `query` parameter, not both!",
-            {"keyword": {"message": "Use either keyword or query, not both"}},
+            {"keyword": {"message": "keyword and query are mutually exclusive"}},
         )
     query = parse_query(raw_query)
     if query is not None:
