@@ -255,3 +255,15 @@ def test_proceedings_and_activities_page_by_cursor(box: tuple[NimbleToolkit, Rec
     pending = list(toolkit.paginate("list_all_nimble_activities", {"direction": "pending", "limit": 1}))
     assert [a["name"] for a in pending] == ["Call back about the invoice", "Send the proposal", "Book a demo"]
     recorder.assert_conforms()
+
+
+def test_mass_delete_preview_counts_a_structured_selection() -> None:
+    from nimble_tools.policies import ConfirmationRequiredError, ConfirmDestructivePolicy
+
+    toolkit = NimbleToolkit.sandbox(plugins=[ConfirmDestructivePolicy()])
+    arguments = {"query": {"field": "tag", "operator": "is", "value": "europe"}, "record_type": "person"}
+    with pytest.raises(ConfirmationRequiredError) as held:
+        toolkit.call("nimble_contacts_bulk", arguments)
+    assert "3 contact(s)" in held.value.preview
+    deleted = toolkit.call("nimble_contacts_bulk", arguments, confirm_token=held.value.confirm_token)
+    assert len(deleted.result["data"]["ids"]) == 3
