@@ -83,6 +83,7 @@ def test_update_cannot_leave_a_person_nameless(box: tuple[NimbleToolkit, Recorde
             "pass them in addresses",
         ),
         ({"fields": {"first_name": "A", "other_fields": [{"name": "First Name", "value": "B"}]}}, "given twice"),
+        ({"fields": {"firstname": "Ann"}}, "unknown field"),
     ],
 )
 def test_create_rules_fail_before_any_request(
