@@ -352,9 +352,9 @@ def _constraint_hints(schema: Mapping[str, Any]) -> list[str]:
     if low is not None and high is not None:
         hints.append(f"{low} to {high} characters")
     elif high is not None:
-        hints.append(f"at most {high} characters")
+        hints.append(f"at most {high} character{'' if high == 1 else 's'}")
     elif low:
-        hints.append(f"at least {low} characters")
+        hints.append(f"at least {low} character{'' if low == 1 else 's'}")
     if schema.get("uniqueItems"):
         hints.append("no duplicates")
     return hints
