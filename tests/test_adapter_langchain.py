@@ -203,14 +203,15 @@ def test_agent_searches_creates_and_annotates_a_contact_recovering_from_a_bad_ca
         [created] = last_tool_messages(messages)
         assert created.status == "success"
         seen["id"] = json.loads(created.content)["result"]["id"]  # type: ignore[arg-type]
-        note = {"description": [{"value": "Met at the DNA conference; wants a demo.", "modifier": "other"}]}
-        return calls(
-            ("update_a_nimble_contact_by_id", {"id": seen["id"], "fields": note, "is_important": True}, "call_note")
+        note = {"contact_id": seen["id"], "note": "Met at the DNA conference; wants a demo."}
+        return calls(  # two more calls in parallel: star her, and write the note
+            ("update_a_nimble_contact_by_id", {"id": seen["id"], "is_important": True}, "call_star"),
+            ("nimble_contact_notes_create_for_contact", note, "call_note"),
         )
 
     def finish(messages: list[BaseMessage]) -> AIMessage:
-        [updated] = last_tool_messages(messages)
-        assert updated.status == "success"
+        starred, noted = last_tool_messages(messages)
+        assert (starred.status, noted.status) == ("success", "success")
         return AIMessage(content="Rosalind Franklin is in Nimble, starred, with a note.")
 
     model = ScriptedChatModel(steps=[search_and_whoami, create_badly, create_properly, annotate, finish])
@@ -221,14 +222,19 @@ def test_agent_searches_creates_and_annotates_a_contact_recovering_from_a_bad_ca
     )
 
     kinds = [type(m).__name__ for m in out["messages"]]
-    assert kinds == ["HumanMessage", "AIMessage", "ToolMessage", "ToolMessage"] + ["AIMessage", "ToolMessage"] * 3 + [
-        "AIMessage"
+    assert kinds == [
+        *("HumanMessage", "AIMessage", "ToolMessage", "ToolMessage"),  # search and whoami, in parallel
+        *("AIMessage", "ToolMessage"),  # the bad call
+        *("AIMessage", "ToolMessage"),  # the create
+        *("AIMessage", "ToolMessage", "ToolMessage"),  # star and note, in parallel
+        "AIMessage",
     ]
     assert [m.tool_call_id for m in out["messages"] if isinstance(m, ToolMessage)] == [
         "call_search",
         "call_me",
         "call_bad",
         "call_create",
+        "call_star",
         "call_note",
     ]
     assert out["messages"][-1].content == "Rosalind Franklin is in Nimble, starred, with a note."
@@ -237,5 +243,6 @@ def test_agent_searches_creates_and_annotates_a_contact_recovering_from_a_bad_ca
 
     stored = the_contact(toolkit.call("get_single_nimble_contact_by_id", {"id": seen["id"]}).result)
     assert contact_name(stored) == "Rosalind Franklin" and stored["is_important"] is True
-    assert stored["fields"]["description"][0]["value"].startswith("Met at the DNA conference")
+    notes = toolkit.call("list_all_nimble_contact_notes", {"contact_id": seen["id"]}).result
+    assert [n["note"] for n in notes] == ["Met at the DNA conference; wants a demo."]
     assert stored["owner_id"] == seen["me"]
