@@ -5,6 +5,7 @@ Use it in-process through :meth:`NimbleToolkit.sandbox`, or as a server
 """
 
 from ._app import DEFAULT_SANDBOX_API_KEY, SANDBOX_BASE_URL, Sandbox
+from ._faults import Fault, FaultInjector, FaultPlan
 from ._http import ApiError, Router, SandboxRequest, SandboxResponse
 from ._state import SandboxState
 
@@ -12,6 +13,9 @@ __all__ = [
     "DEFAULT_SANDBOX_API_KEY",
     "SANDBOX_BASE_URL",
     "ApiError",
+    "Fault",
+    "FaultInjector",
+    "FaultPlan",
     "Router",
     "Sandbox",
     "SandboxRequest",
