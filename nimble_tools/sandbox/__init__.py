@@ -7,6 +7,7 @@ Use it in-process through :meth:`NimbleToolkit.sandbox`, or as a server
 from ._app import DEFAULT_SANDBOX_API_KEY, SANDBOX_BASE_URL, Sandbox
 from ._faults import Fault, FaultInjector, FaultPlan
 from ._http import ApiError, Router, SandboxRequest, SandboxResponse
+from ._seed import seed_contacts, synthetic_person
 from ._state import SandboxState
 
 __all__ = [
@@ -21,4 +22,6 @@ __all__ = [
     "SandboxRequest",
     "SandboxResponse",
     "SandboxState",
+    "seed_contacts",
+    "synthetic_person",
 ]

@@ -8,6 +8,7 @@ from typing import Any
 
 from .._contacts import apply_fields, new_contact, public_contact, require_name, validate_fields
 from .._http import ApiError, Router, SandboxRequest
+from .._index import contact_pool
 from .._search import fold, matches, parse_query
 
 router = Router()
@@ -38,7 +39,7 @@ def selected_contacts(request: SandboxRequest) -> list[Record]:
     if raw_query is None and record_type not in ("all", "person", "company"):
         raise ApiError.validation("record_type must be person, company or all", {"record_type": {"message": "invalid"}})
     found = []
-    for record in request.st.table("contacts").values():
+    for record in contact_pool(request.st, query):
         if query is not None and not matches(record, query):
             continue
         if raw_query is None and record_type != "all" and record["record_type"] != record_type:

@@ -1,0 +1,104 @@
+"""An inverted index over contacts, so that exact-match searches do not scan every record.
+
+Nimble answers ``{"email": {"in": [...]}}`` over 50,000 contacts at once; a linear scan in the
+sandbox would take seconds per search and make benchmarks of lookup strategies meaningless. The
+index only narrows: :func:`contact_pool` returns a superset of the matching records (or every
+record when the query cannot be narrowed), and the caller still checks each one with
+``_search.matches``, so results are exactly those of a full scan.
+
+It stays current through :class:`~._state.Table`, which notes the records a handler reached:
+those are re-read before the next search.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ._search import field_values, fold
+from ._state import Record, SandboxState, Table
+
+__all__ = ["INDEXED_FIELDS", "ContactIndex", "contact_pool"]
+
+INDEXED_FIELDS = frozenset(
+    {"email", "phone", "first name", "last name", "company name", "names", "company_name", "tag", "record type", "_id"}
+)
+Term = tuple[str, str]
+
+
+class ContactIndex:
+    """``(field, folded value) -> contact ids`` for the ``is`` and ``in`` operators."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.postings: dict[Term, set[str]] = {}
+        self.terms: dict[str, list[Term]] = {}
+
+    def refresh(self) -> None:
+        """Re-read the records reached since the last search (all of them after a full walk)."""
+        table = self.table
+        if table.all_touched:
+            self.postings.clear()
+            self.terms.clear()
+            dirty: Iterable[str] = list(dict.keys(table))
+        else:
+            dirty = list(table.touched)
+        table.all_touched = False
+        table.touched.clear()
+        for contact_id in dirty:
+            self._forget(contact_id)
+            record = table.quiet_get(contact_id)
+            if record is not None:
+                self._add(contact_id, record)
+
+    def _forget(self, contact_id: str) -> None:
+        for term in self.terms.pop(contact_id, ()):
+            ids = self.postings.get(term)
+            if ids is not None:
+                ids.discard(contact_id)
+
+    def _add(self, contact_id: str, record: Record) -> None:
+        terms = list({(name, fold(value)) for name in INDEXED_FIELDS for value in field_values(record, name)})
+        self.terms[contact_id] = terms
+        for term in terms:
+            self.postings.setdefault(term, set()).add(contact_id)
+
+    def candidates(self, query: Any) -> set[str] | None:
+        """Ids of a superset of the records matching ``query``, or None when it cannot narrow."""
+        key, body = next(iter(query.items()))
+        if key in ("and", "or"):
+            parts = [self.candidates(sub) for sub in body]
+            narrowed = [p for p in parts if p is not None]
+            if key == "and":
+                return set.intersection(*sorted(narrowed, key=len)) if narrowed else None
+            return set().union(*narrowed) if len(narrowed) == len(parts) else None
+        field = key.strip().lower()
+        field = "names" if field == "name" else field
+        if key == "not" or field not in INDEXED_FIELDS or not isinstance(body, Mapping):
+            return None
+        operator, operand = next(iter(body.items()))
+        if operator == "is":
+            return set(self.postings.get((field, fold(operand)), ()))
+        if operator == "in":
+            options = operand if isinstance(operand, list) else [operand]
+            found: set[str] = set()
+            for option in options:
+                found |= self.postings.get((field, fold(option)), set())
+            return found
+        return None
+
+
+def contact_pool(state: SandboxState, query: Any) -> Iterable[Record]:
+    """The contacts a search must check: narrowed by the index when the query allows it."""
+    table = state.table("contacts")
+    if query is None:
+        return table.quiet_values()
+    index = state.indexes.get("contacts")
+    if not isinstance(index, ContactIndex):
+        index = state.indexes["contacts"] = ContactIndex(table)
+    index.refresh()
+    ids = index.candidates(query)
+    if ids is None:
+        return table.quiet_values()
+    records = (table.quiet_get(i) for i in ids)
+    return [r for r in records if r is not None]
