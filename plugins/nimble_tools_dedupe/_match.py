@@ -1,0 +1,147 @@
+"""Matching leads to contacts: one search query for many leads, and the decision per lead.
+
+The query is a superset filter (``email in [...]``, ``phone in [...]``, ``names in [...] and
+company in [...]``) so that one request serves a whole batch; each candidate is then checked
+against each lead locally, with the keys in their compared form. The strongest key with any
+match decides: one contact there is a match, several are ambiguous (and ambiguity never creates).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from nimble_tools_actionkit import (
+    contact_summary,
+    employers,
+    field_values,
+    fold,
+    full_name,
+    normalise_email,
+    phone_search_forms,
+    try_normalise_phone,
+)
+
+from ._lead import MATCH_KEYS, Lead
+
+__all__ = ["Decision", "decide", "lookup_query", "matched_keys", "missing_fields"]
+
+Record = Mapping[str, Any]
+
+
+@dataclass
+class Decision:
+    """What happened to one lead; :meth:`to_dict` is the decision record callers receive."""
+
+    decision: str
+    """``created``, ``matched``, ``ambiguous`` or ``failed``."""
+    contact_id: str | None = None
+    matched_on: list[str] = field(default_factory=list)
+    """The keys the chosen contact matched (``email``, ``phone``, ``name_company``)."""
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    """Every contact that matched some key, with the keys it matched."""
+    filled: list[str] = field(default_factory=list)
+    """Fields that were empty on the matched contact and were filled from the lead."""
+    note: str = ""
+    """One sentence for a reader: why this decision, and what (if anything) is left to do."""
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        record: dict[str, Any] = {
+            "decision": self.decision,
+            "contact_id": self.contact_id,
+            "matched_on": self.matched_on,
+            "candidates": self.candidates,
+            "filled": self.filled,
+            "note": self.note,
+        }
+        if self.error is not None:
+            record["error"] = self.error
+        return record
+
+
+def lookup_query(leads: Sequence[Lead]) -> dict[str, Any]:
+    """One NSE query that finds every existing contact any of ``leads`` could match."""
+    emails = sorted({lead.normal_email for lead in leads if lead.normal_email})
+    phones = sorted({form for lead in leads if lead.normal_phone for form in phone_search_forms(lead.normal_phone)})
+    named = [lead for lead in leads if lead.company]
+    branches: list[dict[str, Any]] = []
+    if emails:
+        branches.append({"email": {"in": emails}})
+    if phones:
+        branches.append({"phone": {"in": phones}})
+    if named:
+        names = sorted({part for lead in named for part in (lead.first_name, lead.last_name) if part})
+        companies = sorted({lead.company for lead in named if lead.company})
+        branches.append({"and": [{"names": {"in": names}}, {"company_name": {"in": companies}}]})
+    if not branches:
+        raise ValueError("no lead has an identity key")  # Lead validation makes this unreachable
+    either = branches[0] if len(branches) == 1 else {"or": branches}
+    return {"and": [{"record type": {"is": "person"}}, either]}
+
+
+def matched_keys(lead: Lead, record: Record) -> list[str]:
+    """The keys of ``lead`` that ``record`` matches, strongest first."""
+    keys = lead.keys()
+    found = []
+    if "email" in keys and keys["email"] in {_email(v) for v in field_values(record, "email")}:
+        found.append("email")
+    if "phone" in keys and keys["phone"] in {
+        try_normalise_phone(v, lead.country) for v in field_values(record, "phone")
+    }:
+        found.append("phone")
+    if "name_company" in keys:
+        name, company = keys["name_company"]
+        if fold(full_name(record)) == name and company in {fold(c) for c in employers(record)}:
+            found.append("name_company")
+    return found
+
+
+def decide(lead: Lead, records: Iterable[Record]) -> Decision:
+    """Match ``lead`` against candidate ``records``: ``matched``, ``ambiguous`` or nothing yet.
+
+    Returns a Decision with ``decision="create"`` when nothing matches (the caller creates).
+    """
+    hits: list[tuple[Record, list[str]]] = []
+    for record in records:
+        if record.get("record_type", "person") != "person":
+            continue
+        keys = matched_keys(lead, record)
+        if keys:
+            hits.append((record, keys))
+    candidates = [{**contact_summary(r), "matched_on": keys} for r, keys in hits]
+    for kind in MATCH_KEYS:
+        tier = [(r, keys) for r, keys in hits if kind in keys]
+        if len(tier) == 1:
+            record, keys = tier[0]
+            return Decision(
+                "matched", str(record["id"]), keys, candidates, note=f"Found an existing contact by {_label(kind)}."
+            )
+        if len(tier) > 1:
+            return Decision(
+                "ambiguous",
+                None,
+                [kind],
+                candidates,
+                note=f"{len(tier)} contacts share this {_label(kind)}; nothing was created. Pick one by id.",
+            )
+    return Decision("create", None, [], [])
+
+
+def missing_fields(lead: Lead, record: Record) -> dict[str, list[dict[str, Any]]]:
+    """The lead's fields that are empty on ``record`` (for filling a match)."""
+    wanted = lead.contact_fields()
+    return {name: values for name, values in wanted.items() if not field_values(record, name)}
+
+
+def _email(value: str) -> str | None:
+    try:
+        return normalise_email(value)
+    except ValueError:
+        return None
+
+
+def _label(kind: str) -> str:
+    return {"email": "email", "phone": "phone number", "name_company": "name and company"}[kind]
