@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from nimble_tools_actionkit import try_normalise_phone
-from nimble_tools_dedupe import ImportProgress, import_leads, import_leads_async
+from nimble_tools_dedupe import ImportProgress, Lead, import_leads, import_leads_async
+from nimble_tools_dedupe._bulk import make_batches
 
 from nimble_tools import ConfigurationError, InvalidArgumentsError, NimbleToolkit, RetryPolicy
 from nimble_tools.sandbox import FaultPlan, Sandbox, seed_contacts, synthetic_person
@@ -232,7 +233,11 @@ def test_bulk_import_uses_few_requests_and_accounts_for_every_lead() -> None:
         0,
     )
     assert [lead["index"] for lead in report["leads"]] == list(range(102))
-    assert requests == 70 + 3  # one search per batch of distinct leads, one create per new lead
+    # one search per batch of distinct leads (100 distinct, at most 50 a batch, URL-length bounded),
+    # one create per new lead
+    batches = make_batches([Lead.model_validate(lead) for lead in leads], range(100), 50)
+    assert len(batches) <= 4
+    assert requests == 70 + len(batches)
     assert report["calls"] == requests
     assert report["leads"][100]["duplicate_of"] == 30
     assert report["leads"][100]["contact_id"] == report["leads"][30]["contact_id"]

@@ -74,7 +74,8 @@ def try_normalise_phone(raw: str, country: str | None = None) -> str | None:
         return None
 
 
-def phone_search_forms(e164: str) -> list[str]:
+@lru_cache(maxsize=65_536)
+def phone_search_forms(e164: str) -> tuple[str, ...]:
     """The ways a number is commonly written, to find it however it was stored.
 
     Nimble's search compares whole values, so ``+14155550100`` does not find ``(415) 555-0100``;
@@ -92,4 +93,4 @@ def phone_search_forms(e164: str) -> list[str]:
         re.sub(r"\D", "", national),
         phonenumbers.format_number(number, formats.INTERNATIONAL).replace("-", " "),
     ]
-    return list(dict.fromkeys(forms))
+    return tuple(dict.fromkeys(forms))

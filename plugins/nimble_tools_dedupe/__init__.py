@@ -45,8 +45,8 @@ class FindOrCreateParams(Lead):
 
 
 def _find_or_create(params: FindOrCreateParams) -> Any:
-    records = yield from search_candidates([params])
-    return (yield from settle(params, records, fill_empty=params.fill_empty))
+    pool = yield from search_candidates([params])
+    return (yield from settle(params, pool, fill_empty=params.fill_empty))
 
 
 def find_or_create(context: CallContext, params: FindOrCreateParams) -> dict[str, Any]:

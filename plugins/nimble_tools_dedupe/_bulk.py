@@ -132,14 +132,15 @@ def make_batches(leads: Sequence[Lead], indexes: Sequence[int], size: int) -> li
 
 
 def _query_cost(lead: Lead) -> int:
-    phones = phone_search_forms(lead.normal_phone) if lead.normal_phone else []
+    phones = phone_search_forms(lead.normal_phone) if lead.normal_phone else ()
     parts = [lead.normal_email, *phones, lead.first_name, lead.last_name, lead.company]
-    return sum(len(json.dumps(p)) + 1 for p in parts if p)
+    company_branch = 60 if lead.company else 0  # {"and":[{"company_name":{"is":...}},{"names":{"in":[...]}}]}
+    return company_branch + sum(len(json.dumps(p)) + 1 for p in parts if p)
 
 
 def _batch_steps(leads: Sequence[Lead], batch: list[int], report: _Report, fill_empty: bool) -> Steps[None]:
     try:
-        records = yield from search_candidates([leads[i] for i in batch])
+        pool = yield from search_candidates([leads[i] for i in batch])
     except NimbleAPIError as error:
         for index in batch:
             report.record(
@@ -153,7 +154,7 @@ def _batch_steps(leads: Sequence[Lead], batch: list[int], report: _Report, fill_
         return
     for index in batch:
         try:
-            decision = yield from settle(leads[index], records, fill_empty=fill_empty)
+            decision = yield from settle(leads[index], pool, fill_empty=fill_empty)
         except NimbleAPIError as error:
             decision = Decision(
                 "failed", note="Nimble refused this lead; nothing was created.", error=error.for_model()

@@ -25,7 +25,7 @@ from nimble_tools_actionkit import (
 
 from ._lead import MATCH_KEYS, Lead
 
-__all__ = ["Decision", "decide", "lookup_query", "matched_keys", "missing_fields"]
+__all__ = ["CandidatePool", "Decision", "decide", "lookup_query", "matched_keys", "missing_fields"]
 
 Record = Mapping[str, Any]
 
@@ -63,23 +63,60 @@ class Decision:
 
 
 def lookup_query(leads: Sequence[Lead]) -> dict[str, Any]:
-    """One NSE query that finds every existing contact any of ``leads`` could match."""
+    """One NSE query that finds every existing contact any of ``leads`` could match.
+
+    Emails and phones go in one ``in`` list each. Names are grouped per company
+    (``company is C and names in [...]``), which keeps the superset tight: a list of all names
+    and a list of all companies would cross-match most of a large account.
+    """
     emails = sorted({lead.normal_email for lead in leads if lead.normal_email})
     phones = sorted({form for lead in leads if lead.normal_phone for form in phone_search_forms(lead.normal_phone)})
-    named = [lead for lead in leads if lead.company]
+    names_at: dict[str, set[str]] = {}
+    for lead in leads:
+        if lead.company:
+            names_at.setdefault(lead.company, set()).update(p for p in (lead.first_name, lead.last_name) if p)
     branches: list[dict[str, Any]] = []
     if emails:
         branches.append({"email": {"in": emails}})
     if phones:
         branches.append({"phone": {"in": phones}})
-    if named:
-        names = sorted({part for lead in named for part in (lead.first_name, lead.last_name) if part})
-        companies = sorted({lead.company for lead in named if lead.company})
-        branches.append({"and": [{"names": {"in": names}}, {"company_name": {"in": companies}}]})
+    for company, names in sorted(names_at.items()):
+        branches.append({"and": [{"company_name": {"is": company}}, {"names": {"in": sorted(names)}}]})
     if not branches:
         raise ValueError("no lead has an identity key")  # Lead validation makes this unreachable
     either = branches[0] if len(branches) == 1 else {"or": branches}
     return {"and": [{"record type": {"is": "person"}}, either]}
+
+
+class CandidatePool:
+    """The persons a batch search returned, indexed so that each lead sees only its own few.
+
+    Cheap keys pick a lead's candidates (exact email, the last 7 digits of a phone, the folded
+    company); :func:`decide` then checks them exactly. Without this, every lead of a batch would be
+    compared with every contact the batch found.
+    """
+
+    def __init__(self, records: Iterable[Record]) -> None:
+        self.records = [r for r in records if r.get("record_type", "person") == "person"]
+        self._by_key: dict[tuple[str, str], list[int]] = {}
+        for position, record in enumerate(self.records):
+            keys = {("email", e.strip().lower()) for e in field_values(record, "email")}
+            keys |= {("phone", d[-7:]) for d in (_digits(p) for p in field_values(record, "phone")) if len(d) >= 7}
+            keys |= {("company", fold(c)) for c in employers(record)}
+            for key in keys:
+                self._by_key.setdefault(key, []).append(position)
+
+    def for_lead(self, lead: Lead) -> list[Record]:
+        """The records that could match ``lead`` (a superset; :func:`decide` is exact)."""
+        keys = []
+        if lead.normal_email:
+            keys.append(("email", lead.normal_email))
+        if lead.normal_phone:
+            keys.append(("phone", _digits(lead.normal_phone)[-7:]))
+        if lead.company:
+            keys.append(("company", fold(lead.company)))
+        positions = sorted({p for key in keys for p in self._by_key.get(key, ())})
+        return [self.records[p] for p in positions]
 
 
 def matched_keys(lead: Lead, record: Record) -> list[str]:
@@ -134,6 +171,10 @@ def missing_fields(lead: Lead, record: Record) -> dict[str, list[dict[str, Any]]
     """The lead's fields that are empty on ``record`` (for filling a match)."""
     wanted = lead.contact_fields()
     return {name: values for name, values in wanted.items() if not field_values(record, name)}
+
+
+def _digits(phone: str) -> str:
+    return "".join(ch for ch in phone if ch.isdigit())
 
 
 def _email(value: str) -> str | None:

@@ -15,7 +15,7 @@ from nimble_tools_actionkit import Steps
 from nimble_tools import NimbleAPIError, ServerError, TransportError
 
 from ._lead import Lead
-from ._match import Decision, decide, lookup_query, missing_fields
+from ._match import CandidatePool, Decision, decide, lookup_query, missing_fields
 
 __all__ = ["CREATE", "SEARCH", "UPDATE", "search_candidates", "settle"]
 
@@ -29,7 +29,7 @@ CREATE_ATTEMPTS = 3
 Record = Mapping[str, Any]
 
 
-def search_candidates(leads: Sequence[Lead]) -> Steps[list[Record]]:
+def search_candidates(leads: Sequence[Lead]) -> Steps[CandidatePool]:
     """Every existing person any of ``leads`` could match (one request per 100 candidates)."""
     arguments: dict[str, Any] = {"query": lookup_query(leads), "limit": PAGE_SIZE}
     records: list[Record] = []
@@ -39,11 +39,12 @@ def search_candidates(leads: Sequence[Lead]) -> Steps[list[Record]]:
         if not page.next_cursor:
             break
         arguments = {**arguments, "next_cursor": page.next_cursor}
-    return records
+    return CandidatePool(records)
 
 
-def settle(lead: Lead, records: Sequence[Record], *, fill_empty: bool) -> Steps[Decision]:
-    """Decide about ``lead`` given the candidates found for it; create or fill as needed."""
+def settle(lead: Lead, pool: CandidatePool, *, fill_empty: bool) -> Steps[Decision]:
+    """Decide about ``lead`` given the candidates found for its batch; create or fill as needed."""
+    records = pool.for_lead(lead)
     decision = decide(lead, records)
     if decision.decision == "matched" and fill_empty:
         record = next(r for r in records if r.get("id") == decision.contact_id)
@@ -81,7 +82,7 @@ def _create(lead: Lead) -> Steps[Decision]:
             return Decision("created", str(created.result["id"]), note="No existing contact matched; created one.")
         # The answer was lost; the contact may exist. Look before creating again.
         try:
-            records = yield from search_candidates([lead])
+            pool = yield from search_candidates([lead])
         except NimbleAPIError as error:
             return Decision(
                 "failed",
@@ -91,7 +92,7 @@ def _create(lead: Lead) -> Steps[Decision]:
                 ),
                 error=error.for_model(),
             )
-        found = decide(lead, records)
+        found = decide(lead, pool.for_lead(lead))
         if found.decision == "matched":
             found.decision = "created"
             found.note = "Created; the answer was lost and a search confirmed the new contact."
