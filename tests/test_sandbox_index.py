@@ -11,7 +11,7 @@ import pytest
 
 from nimble_tools.sandbox import Sandbox, seed_contacts, synthetic_person
 from nimble_tools.sandbox._index import contact_pool
-from nimble_tools.sandbox._search import matches
+from nimble_tools.sandbox._search import compile_query
 
 
 def client(box: Sandbox) -> httpx.Client:
@@ -28,7 +28,8 @@ def search_ids(box: Sandbox, query: dict[str, Any]) -> set[str]:
 
 
 def scan_ids(box: Sandbox, query: dict[str, Any]) -> set[str]:
-    return {r["id"] for r in box.state.table("contacts").quiet_values() if matches(r, query)}
+    compiled = compile_query(box.state, query)
+    return {r["id"] for r in box.state.table("contacts").quiet_values() if compiled.matches(r)}
 
 
 def test_synthetic_people_are_distinct_and_repeatable() -> None:

@@ -7,7 +7,7 @@ Use it in-process through :meth:`NimbleToolkit.sandbox`, or as a server
 from ._app import DEFAULT_SANDBOX_API_KEY, SANDBOX_BASE_URL, Sandbox
 from ._faults import Fault, FaultInjector, FaultPlan
 from ._http import ApiError, Router, SandboxRequest, SandboxResponse
-from ._seed import seed_contacts, synthetic_person
+from ._population import seed_contacts, synthetic_person
 from ._state import SandboxState
 
 __all__ = [

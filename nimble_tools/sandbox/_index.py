@@ -3,8 +3,9 @@
 Nimble answers ``{"email": {"in": [...]}}`` over 50,000 contacts at once; a linear scan in the
 sandbox would take seconds per search and make benchmarks of lookup strategies meaningless. The
 index only narrows: :func:`contact_pool` returns a superset of the matching records (or every
-record when the query cannot be narrowed), and the caller still checks each one with
-``_search.matches``, so results are exactly those of a full scan.
+record when the query cannot be narrowed), and the caller still checks each one with the
+compiled query, so results are exactly those of a full scan. Values are read with the search
+engine's own extractors, so the two cannot disagree about what a field holds.
 
 It stays current through :class:`~._state.Table`, which notes the records a handler reached:
 those are re-read before the next search.
@@ -15,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._search import field_values, fold
+from ..types.search import canonical_field
+from ._search import _extractor, fold
 from ._state import Record, SandboxState, Table
 
 __all__ = ["INDEXED_FIELDS", "ContactIndex", "contact_pool"]
@@ -29,8 +31,11 @@ Term = tuple[str, str]
 class ContactIndex:
     """``(field, folded value) -> contact ids`` for the ``is`` and ``in`` operators."""
 
-    def __init__(self, table: Table) -> None:
+    def __init__(self, state: SandboxState, table: Table) -> None:
         self.table = table
+        self._values = {
+            name: _extractor(state, name, None) for name in INDEXED_FIELDS if name != "record type"
+        }
         self.postings: dict[Term, set[str]] = {}
         self.terms: dict[str, list[Term]] = {}
 
@@ -58,7 +63,9 @@ class ContactIndex:
                 ids.discard(contact_id)
 
     def _add(self, contact_id: str, record: Record) -> None:
-        terms = list({(name, fold(value)) for name in INDEXED_FIELDS for value in field_values(record, name)})
+        found = {(name, fold(value)) for name, values in self._values.items() for value in values(record)}
+        found.add(("record type", fold(record.get("record_type", ""))))
+        terms = list(found)
         self.terms[contact_id] = terms
         for term in terms:
             self.postings.setdefault(term, set()).add(contact_id)
@@ -72,11 +79,12 @@ class ContactIndex:
             if key == "and":
                 return set.intersection(*sorted(narrowed, key=len)) if narrowed else None
             return set().union(*narrowed) if len(narrowed) == len(parts) else None
-        field = key.strip().lower()
-        field = "names" if field == "name" else field
+        field = canonical_field(str(key))
         if key == "not" or field not in INDEXED_FIELDS or not isinstance(body, Mapping):
             return None
         operator, operand = next(iter(body.items()))
+        if field == "record type" and operand == "all":
+            return None
         if operator == "is":
             return set(self.postings.get((field, fold(operand)), ()))
         if operator == "in":
@@ -95,7 +103,7 @@ def contact_pool(state: SandboxState, query: Any) -> Iterable[Record]:
         return table.quiet_values()
     index = state.indexes.get("contacts")
     if not isinstance(index, ContactIndex):
-        index = state.indexes["contacts"] = ContactIndex(table)
+        index = state.indexes["contacts"] = ContactIndex(state, table)
     index.refresh()
     ids = index.candidates(query)
     if ids is None:

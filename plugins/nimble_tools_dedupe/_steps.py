@@ -71,7 +71,7 @@ def _fill(lead: Lead, record: Record, decision: Decision) -> Steps[None]:
 def _create(lead: Lead) -> Steps[Decision]:
     arguments: dict[str, Any] = {"record_type": "person", "fields": lead.contact_fields()}
     if lead.tags:
-        arguments["tags"] = ",".join(tag.replace(",", "\\,") for tag in lead.tags)
+        arguments["tags"] = list(lead.tags)
     last_error: NimbleAPIError | None = None
     for _ in range(CREATE_ATTEMPTS):
         try:
