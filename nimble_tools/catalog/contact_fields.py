@@ -108,8 +108,8 @@ _PRESENTATION_KEYS = ("number_type", "fraction_digits", "currency", "date_format
 def _encode_create_field(operation: Operation, params: BaseModel) -> RequestSpec:
     assert isinstance(params, CreateFieldParams)
     spec = encode_placement(operation, params, always=("group_id", "insert_after"))
-    body = {k: v for k, v in (spec.json or {}).items() if k not in (*_PRESENTATION_KEYS, "choices", "choices_order")}
-    body.pop("validation", None)
+    folded = (*_PRESENTATION_KEYS, "field_kind", "choices", "choices_order", "validation")
+    body = {k: v for k, v in (spec.json or {}).items() if k not in folded}
     body["field_type"] = params.field_type()
     body["presentation"] = params.presentation(params.field_kind)
     return replace(spec, json=body)
