@@ -50,7 +50,12 @@ def test_index_answers_exactly_like_a_full_scan() -> None:
         queries += [
             {"email": {"in": [p["email"].upper() for p in sample]}},
             {"or": [{"phone": {"in": [p["phone"] for p in sample]}}, {"tag": {"is": "vip"}}]},
-            {"and": [{"names": {"in": [p["last"] for p in sample]}}, {"company_name": {"in": [sample[0]["company"]]}}]},
+            {
+                "and": [
+                    {"last name": {"in": [p["last"] for p in sample]}},
+                    {"company_name": {"in": [sample[0]["company"]]}},
+                ]
+            },
             {"and": [{"record type": {"is": "person"}}, {"or": [{"first name": {"is": sample[1]["first"]}}]}]},
             {
                 "or": [{"email": {"is": sample[2]["email"]}}, {"names": {"contain": sample[3]["last"]}}]

@@ -33,9 +33,7 @@ class ContactIndex:
 
     def __init__(self, state: SandboxState, table: Table) -> None:
         self.table = table
-        self._values = {
-            name: _extractor(state, name, None) for name in INDEXED_FIELDS if name != "record type"
-        }
+        self._values = {name: _extractor(state, name, None) for name in INDEXED_FIELDS if name != "record type"}
         self.postings: dict[Term, set[str]] = {}
         self.terms: dict[str, list[Term]] = {}
 

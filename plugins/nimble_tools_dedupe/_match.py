@@ -66,22 +66,28 @@ def lookup_query(leads: Sequence[Lead]) -> dict[str, Any]:
     """One NSE query that finds every existing contact any of ``leads`` could match.
 
     Emails and phones go in one ``in`` list each. Names are grouped per company
-    (``company is C and names in [...]``), which keeps the superset tight: a list of all names
-    and a list of all companies would cross-match most of a large account.
+    (``company is C and last name in [...]``), which keeps the superset tight: a list of all
+    names and a list of all companies would cross-match most of a large account.
     """
     emails = sorted({lead.normal_email for lead in leads if lead.normal_email})
     phones = sorted({form for lead in leads if lead.normal_phone for form in phone_search_forms(lead.normal_phone)})
-    names_at: dict[str, set[str]] = {}
+    names_at: dict[str, tuple[set[str], set[str]]] = {}
     for lead in leads:
         if lead.company:
-            names_at.setdefault(lead.company, set()).update(p for p in (lead.first_name, lead.last_name) if p)
+            firsts, lasts = names_at.setdefault(lead.company, (set(), set()))
+            # Only one of the two needs to match here: the exact check on both is local.
+            (lasts if lead.last_name else firsts).add(lead.last_name or lead.first_name or "")
     branches: list[dict[str, Any]] = []
     if emails:
         branches.append({"email": {"in": emails}})
     if phones:
         branches.append({"phone": {"in": phones}})
-    for company, names in sorted(names_at.items()):
-        branches.append({"and": [{"company_name": {"is": company}}, {"names": {"in": sorted(names)}}]})
+    for company, (firsts, lasts) in sorted(names_at.items()):
+        by_name = [
+            {f"{part} name": {"in": sorted(names)}} for part, names in (("first", firsts), ("last", lasts)) if names
+        ]
+        either_name = by_name[0] if len(by_name) == 1 else {"or": by_name}
+        branches.append({"and": [{"company_name": {"is": company}}, either_name]})
     if not branches:
         raise ValueError("no lead has an identity key")  # Lead validation makes this unreachable
     either = branches[0] if len(branches) == 1 else {"or": branches}
