@@ -308,7 +308,7 @@ def test_bulk_import_under_server_errors_and_timeouts(run_async: bool) -> None:
     assert max(emails_in(box).values()) == 1
     for lead in report["leads"]:
         if lead["decision"] == "failed":
-            assert lead["error"] and lead["note"]
+            assert lead["error"] and lead["explanation"]
     # a re-run (the faults gone) settles the failed ones and still duplicates nothing
     box.inject_faults(None)
     again = import_leads(toolkit, leads)

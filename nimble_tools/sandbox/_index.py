@@ -20,10 +20,22 @@ from ..types.search import canonical_field
 from ._search import _extractor, fold
 from ._state import Record, SandboxState, Table
 
-__all__ = ["INDEXED_FIELDS", "ContactIndex", "contact_pool"]
+__all__ = ["INDEXED_FIELDS", "ContactIndex", "contact_pool", "contacts_with"]
 
 INDEXED_FIELDS = frozenset(
-    {"email", "phone", "first name", "last name", "company name", "names", "company_name", "tag", "record type", "_id"}
+    {
+        "email",
+        "phone",
+        "first name",
+        "last name",
+        "company name",
+        "names",
+        "company_name",
+        "domain",
+        "tag",
+        "record type",
+        "_id",
+    }
 )
 Term = tuple[str, str]
 
@@ -94,17 +106,32 @@ class ContactIndex:
         return None
 
 
+def _current_index(state: SandboxState) -> ContactIndex:
+    index = state.indexes.get("contacts")
+    if not isinstance(index, ContactIndex):
+        index = state.indexes["contacts"] = ContactIndex(state, state.table("contacts"))
+    index.refresh()
+    return index
+
+
 def contact_pool(state: SandboxState, query: Any) -> Iterable[Record]:
     """The contacts a search must check: narrowed by the index when the query allows it."""
     table = state.table("contacts")
     if query is None:
         return table.quiet_values()
-    index = state.indexes.get("contacts")
-    if not isinstance(index, ContactIndex):
-        index = state.indexes["contacts"] = ContactIndex(state, table)
-    index.refresh()
-    ids = index.candidates(query)
+    ids = _current_index(state).candidates(query)
     if ids is None:
         return table.quiet_values()
     records = (table.quiet_get(i) for i in ids)
     return [r for r in records if r is not None]
+
+
+def contacts_with(state: SandboxState, field: str, value: Any) -> list[Record]:
+    """Contacts whose indexed ``field`` holds ``value`` (compared folded), without a scan.
+
+    For handlers that look records up by value (a company by name, a domain's owner); callers
+    still apply their own exact comparison to what comes back.
+    """
+    table = state.table("contacts")
+    ids = _current_index(state).postings.get((field, fold(value)), ())
+    return [r for r in (table.quiet_get(i) for i in sorted(ids)) if r is not None]

@@ -1,16 +1,19 @@
 """Shared pieces of the composite-action plugins (not a plugin itself).
 
 Steps written once for sync and async (:mod:`._steps`), identity keys in their compared form
-(:mod:`._keys`), and readers for Nimble contact records (:mod:`._records`).
+(:mod:`._keys`), readers for Nimble contact records (:mod:`._records`), and the lookup of the
+one contact an action is about (:mod:`._resolve`).
 """
 
 from ._keys import fold, normalise_email, normalise_phone, phone_search_forms, try_normalise_phone
 from ._records import contact_summary, employers, field_values, full_name, tag_names
+from ._resolve import Resolution, resolve_contact
 from ._steps import Call, CallCounter, Steps, arun, run
 
 __all__ = [
     "Call",
     "CallCounter",
+    "Resolution",
     "Steps",
     "arun",
     "contact_summary",
@@ -21,6 +24,7 @@ __all__ = [
     "normalise_email",
     "normalise_phone",
     "phone_search_forms",
+    "resolve_contact",
     "run",
     "tag_names",
     "try_normalise_phone",

@@ -147,7 +147,7 @@ def _batch_steps(leads: Sequence[Lead], batch: list[int], report: _Report, fill_
                 index,
                 Decision(
                     "failed",
-                    note="The lookup failed, so nothing was created for this lead. Run the import again.",
+                    explanation="The lookup failed, so nothing was created for this lead. Run the import again.",
                     error=error.for_model(),
                 ),
             )
@@ -157,7 +157,7 @@ def _batch_steps(leads: Sequence[Lead], batch: list[int], report: _Report, fill_
             decision = yield from settle(leads[index], pool, fill_empty=fill_empty)
         except NimbleAPIError as error:
             decision = Decision(
-                "failed", note="Nimble refused this lead; nothing was created.", error=error.for_model()
+                "failed", explanation="Nimble refused this lead; nothing was created.", error=error.for_model()
             )
         report.record(index, decision)
 
@@ -172,7 +172,7 @@ def _finish(params: ImportLeadsParams, report: _Report, duplicate_of: dict[int, 
                 "matched",
                 original["contact_id"],
                 [kind for kind, _ in shared],
-                note=f"Same person as lead {first} of this import; not looked up or created again.",
+                explanation=f"Same person as lead {first} of this import; not looked up or created again.",
             )
         else:
             decision = Decision(
@@ -180,7 +180,7 @@ def _finish(params: ImportLeadsParams, report: _Report, duplicate_of: dict[int, 
                 None,
                 [],
                 original["candidates"],
-                note=f"Same person as lead {first} of this import, which was {original['decision']}.",
+                explanation=f"Same person as lead {first} of this import, which was {original['decision']}.",
                 error=original.get("error"),
             )
         report.record(index, decision, duplicate_of=first)

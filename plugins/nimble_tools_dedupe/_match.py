@@ -43,7 +43,7 @@ class Decision:
     """Every contact that matched some key, with the keys it matched."""
     filled: list[str] = field(default_factory=list)
     """Fields that were empty on the matched contact and were filled from the lead."""
-    note: str = ""
+    explanation: str = ""
     """One sentence for a reader: why this decision, and what (if anything) is left to do."""
     error: str | None = None
 
@@ -55,7 +55,7 @@ class Decision:
             "matched_on": self.matched_on,
             "candidates": self.candidates,
             "filled": self.filled,
-            "note": self.note,
+            "explanation": self.explanation,
         }
         if self.error is not None:
             record["error"] = self.error
@@ -160,7 +160,11 @@ def decide(lead: Lead, records: Iterable[Record]) -> Decision:
         if len(tier) == 1:
             record, keys = tier[0]
             return Decision(
-                "matched", str(record["id"]), keys, candidates, note=f"Found an existing contact by {_label(kind)}."
+                "matched",
+                str(record["id"]),
+                keys,
+                candidates,
+                explanation=f"Found an existing contact by {_label(kind)}.",
             )
         if len(tier) > 1:
             return Decision(
@@ -168,7 +172,7 @@ def decide(lead: Lead, records: Iterable[Record]) -> Decision:
                 None,
                 [kind],
                 candidates,
-                note=f"{len(tier)} contacts share this {_label(kind)}; nothing was created. Pick one by id.",
+                explanation=f"{len(tier)} contacts share this {_label(kind)}; nothing was created. Pick one by id.",
             )
     return Decision("create", None, [], [])
 

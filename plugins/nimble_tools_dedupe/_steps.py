@@ -61,11 +61,11 @@ def _fill(lead: Lead, record: Record, decision: Decision) -> Steps[None]:
     try:
         yield UPDATE, {"id": decision.contact_id, "fields": missing}
     except NimbleAPIError as error:
-        decision.note += " Filling its empty fields failed; the contact is unchanged."
+        decision.explanation += " Filling its empty fields failed; the contact is unchanged."
         decision.error = error.for_model()
         return
     decision.filled = sorted(missing)
-    decision.note += f" Filled its empty fields: {', '.join(decision.filled)}."
+    decision.explanation += f" Filled its empty fields: {', '.join(decision.filled)}."
 
 
 def _create(lead: Lead) -> Steps[Decision]:
@@ -79,14 +79,16 @@ def _create(lead: Lead) -> Steps[Decision]:
         except (ServerError, TransportError) as error:
             last_error = error
         else:
-            return Decision("created", str(created.result["id"]), note="No existing contact matched; created one.")
+            return Decision(
+                "created", str(created.result["id"]), explanation="No existing contact matched; created one."
+            )
         # The answer was lost; the contact may exist. Look before creating again.
         try:
             pool = yield from search_candidates([lead])
         except NimbleAPIError as error:
             return Decision(
                 "failed",
-                note=(
+                explanation=(
                     "Creating failed and the check that followed failed too, so the contact may or may not "
                     "exist. Run the same action again: it finds the contact or creates it, never both."
                 ),
@@ -95,13 +97,13 @@ def _create(lead: Lead) -> Steps[Decision]:
         found = decide(lead, pool.for_lead(lead))
         if found.decision == "matched":
             found.decision = "created"
-            found.note = "Created; the answer was lost and a search confirmed the new contact."
+            found.explanation = "Created; the answer was lost and a search confirmed the new contact."
             return found
         if found.decision == "ambiguous":
             return found
     assert last_error is not None
     return Decision(
         "failed",
-        note=f"Nimble failed {CREATE_ATTEMPTS} times and a search shows no such contact: nothing was created.",
+        explanation=f"Nimble failed {CREATE_ATTEMPTS} times and a search shows no such contact: nothing was created.",
         error=last_error.for_model(),
     )
