@@ -230,13 +230,19 @@ _AREA_CODES = (212, 213, 305, 312, 404, 415, 503, 512, 617, 646, 702, 713, 718, 
 
 
 def synthetic_person(number: int) -> dict[str, str]:
-    """Person ``number`` of an endless, repeatable population (distinct emails and phones).
+    """Person ``number`` of an endless, repeatable population.
+
+    Emails and phones are distinct for every number, and so is the (first, last, company) triple
+    for the first ~2.7 million numbers: each name pair meets each company once before repeating.
 
     Returns ``first``, ``last``, ``company``, ``title``, ``email`` and ``phone`` (E.164).
     """
     first = _FIRST[number % len(_FIRST)]
     last = _LAST[(number // len(_FIRST)) % len(_LAST)]
-    company_number = (number * 7919) % (len(_WORDS) * len(_SUFFIXES))
+    pairs = len(_FIRST) * len(_LAST)
+    # For a fixed name pair the company moves by one per round of pairs, so no triple repeats;
+    # the 7 * pair term spreads neighbours over many companies.
+    company_number = (number // pairs + 7 * (number % pairs)) % (len(_WORDS) * len(_SUFFIXES))
     company = f"{_WORDS[company_number % len(_WORDS)]} {_SUFFIXES[company_number // len(_WORDS)]}"
     domain = company.lower().replace(" ", "") + ".example"
     area = _AREA_CODES[number % len(_AREA_CODES)]

@@ -10,19 +10,25 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import json
-import threading
-from collections import Counter
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
-from nimble_tools_actionkit import CallCounter, Steps, arun, phone_search_forms, run
+from nimble_tools_actionkit import (
+    BulkReport,
+    CallCounter,
+    Progress,
+    ProgressCallback,
+    Steps,
+    phone_search_forms,
+    progress_option,
+    run_batches,
+    run_batches_async,
+)
 from pydantic import Field, model_validator
 
-from nimble_tools import CallContext, NimbleAPIError, Params, UsageError
+from nimble_tools import CallContext, NimbleAPIError, Params
 
 from ._lead import Lead
 from ._match import Decision
@@ -58,43 +64,9 @@ class ImportLeadsParams(Params):
         return data
 
 
-@dataclass(frozen=True)
-class ImportProgress:
-    """Handed to the ``on_progress`` callback after each lead is decided."""
-
-    done: int
-    total: int
-    counts: dict[str, int]
-    """Leads per decision so far: created, matched, ambiguous, failed."""
-    index: int
-    """Position of the lead just decided in the input list."""
-    decision: str
-
-
-ProgressCallback = Callable[[ImportProgress], None]
-
-
-class _Report:
-    """The outcome of every lead, filled in by concurrent batches."""
-
-    def __init__(self, total: int, on_progress: ProgressCallback | None) -> None:
-        self.outcomes: list[dict[str, Any] | None] = [None] * total
-        self.counts: Counter[str] = Counter({"created": 0, "matched": 0, "ambiguous": 0, "failed": 0})
-        self._lock = threading.Lock()
-        self._on_progress = on_progress
-
-    def record(self, index: int, decision: Decision, **extra: Any) -> None:
-        with self._lock:
-            self.outcomes[index] = {"index": index, **decision.to_dict(), **extra}
-            self.counts[decision.decision] += 1
-            if self._on_progress is not None:
-                done = sum(self.counts.values())
-                self._on_progress(ImportProgress(done, len(self.outcomes), dict(self.counts), index, decision.decision))
-
-    def to_dict(self, calls: int) -> dict[str, Any]:
-        leads = [outcome for outcome in self.outcomes if outcome is not None]
-        assert len(leads) == len(self.outcomes), "every lead is accounted for"
-        return {"total": len(leads), **dict(self.counts), "calls": calls, "leads": leads}
+ImportProgress = Progress
+"""What the ``on_progress`` callback receives after each lead (see :class:`~nimble_tools_actionkit.Progress`)."""
+DECISIONS = ("created", "matched", "ambiguous", "failed")
 
 
 def plan_import(leads: Sequence[Lead]) -> tuple[list[int], dict[int, int]]:
@@ -138,19 +110,17 @@ def _query_cost(lead: Lead) -> int:
     return company_branch + sum(len(json.dumps(p)) + 1 for p in parts if p)
 
 
-def _batch_steps(leads: Sequence[Lead], batch: list[int], report: _Report, fill_empty: bool) -> Steps[None]:
+def _batch_steps(leads: Sequence[Lead], batch: list[int], report: BulkReport, fill_empty: bool) -> Steps[None]:
     try:
         pool = yield from search_candidates([leads[i] for i in batch])
     except NimbleAPIError as error:
         for index in batch:
-            report.record(
-                index,
-                Decision(
-                    "failed",
-                    explanation="The lookup failed, so nothing was created for this lead. Run the import again.",
-                    error=error.for_model(),
-                ),
+            failed = Decision(
+                "failed",
+                explanation="The lookup failed, so nothing was created for this lead. Run the import again.",
+                error=error.for_model(),
             )
+            report.record(index, failed.to_dict())
         return
     for index in batch:
         try:
@@ -159,12 +129,12 @@ def _batch_steps(leads: Sequence[Lead], batch: list[int], report: _Report, fill_
             decision = Decision(
                 "failed", explanation="Nimble refused this lead; nothing was created.", error=error.for_model()
             )
-        report.record(index, decision)
+        report.record(index, decision.to_dict())
 
 
-def _finish(params: ImportLeadsParams, report: _Report, duplicate_of: dict[int, int], calls: int) -> dict[str, Any]:
+def _finish(params: ImportLeadsParams, report: BulkReport, duplicate_of: dict[int, int], calls: int) -> dict[str, Any]:
     for index, first in sorted(duplicate_of.items()):
-        original = report.outcomes[first]
+        original = report.get(first)
         assert original is not None
         shared = sorted(set(params.leads[index].keys().items()) & set(params.leads[first].keys().items()))
         if original["decision"] in ("created", "matched"):
@@ -183,49 +153,33 @@ def _finish(params: ImportLeadsParams, report: _Report, duplicate_of: dict[int, 
                 explanation=f"Same person as lead {first} of this import, which was {original['decision']}.",
                 error=original.get("error"),
             )
-        report.record(index, decision, duplicate_of=first)
-    return report.to_dict(calls)
+        report.record(index, {**decision.to_dict(), "duplicate_of": first})
+    return report.to_dict(calls, "leads")
 
 
-def _progress_option(context: CallContext) -> ProgressCallback | None:
-    callback = context.options.get("on_progress")
-    if callback is not None and not callable(callback):
-        raise UsageError("on_progress must be a callable taking an ImportProgress.")
-    return callback
+def _prepare(context: CallContext, params: ImportLeadsParams) -> tuple[BulkReport, dict[int, int], list[Any]]:
+    report = BulkReport(len(params.leads), DECISIONS, progress_option(context))
+    representatives, duplicate_of = plan_import(params.leads)
+    batches = [
+        functools.partial(_batch_steps, params.leads, batch, report, params.fill_empty)
+        for batch in make_batches(params.leads, representatives, params.batch_size)
+    ]
+    return report, duplicate_of, batches
 
 
 def handle_import(context: CallContext, params: ImportLeadsParams) -> dict[str, Any]:
     """The sync handler: batches in a bounded thread pool."""
-    report = _Report(len(params.leads), _progress_option(context))
-    representatives, duplicate_of = plan_import(params.leads)
-    batches = make_batches(params.leads, representatives, params.batch_size)
+    report, duplicate_of, batches = _prepare(context, params)
     counter = CallCounter()
-
-    def one(batch: list[int]) -> None:
-        run(context, _batch_steps(params.leads, batch, report, params.fill_empty), counter)
-
-    if params.concurrency == 1 or len(batches) <= 1:
-        for batch in batches:
-            one(batch)
-    else:
-        with ThreadPoolExecutor(max_workers=params.concurrency, thread_name_prefix="nimble-import") as pool:
-            list(pool.map(one, batches))  # list() re-raises the first unexpected error
+    run_batches(context, batches, params.concurrency, counter)
     return _finish(params, report, duplicate_of, counter.value)
 
 
 async def ahandle_import(context: CallContext, params: ImportLeadsParams) -> dict[str, Any]:
     """The async handler: batches as tasks, at most ``concurrency`` at once."""
-    report = _Report(len(params.leads), _progress_option(context))
-    representatives, duplicate_of = plan_import(params.leads)
-    batches = make_batches(params.leads, representatives, params.batch_size)
+    report, duplicate_of, batches = _prepare(context, params)
     counter = CallCounter()
-    gate = asyncio.Semaphore(params.concurrency)
-
-    async def one(batch: list[int]) -> None:
-        async with gate:
-            await arun(context, _batch_steps(params.leads, batch, report, params.fill_empty), counter)
-
-    await asyncio.gather(*(one(batch) for batch in batches))
+    await run_batches_async(context, batches, params.concurrency, counter)
     return _finish(params, report, duplicate_of, counter.value)
 
 
