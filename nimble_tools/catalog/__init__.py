@@ -15,7 +15,17 @@ from ..hookspecs import hookimpl
 
 __all__ = ["CATALOG_MODULES", "register_operations"]
 
-CATALOG_MODULES: tuple[str, ...] = ("me", "contacts")
+CATALOG_MODULES: tuple[str, ...] = (
+    "me",
+    "contacts",
+    "deals",
+    "deal_tags",
+    "deal_notes",
+    "deal_files",
+    "deal_pipelines",
+    "deal_fields",
+    "leads",
+)
 
 
 @hookimpl

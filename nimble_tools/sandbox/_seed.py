@@ -6,6 +6,7 @@ import json
 import random
 
 from ._contacts import new_contact
+from ._deals_seed import seed_deal_account, seed_deals
 from ._state import SandboxState
 
 __all__ = ["seed_account", "seed_demo"]
@@ -46,6 +47,7 @@ def seed_account(state: SandboxState) -> None:
             "company_size": 10,
         }
         state.me_id = state.me_id or user_id
+    seed_deal_account(state)
 
 
 def seed_demo(state: SandboxState) -> None:
@@ -78,3 +80,4 @@ def seed_demo(state: SandboxState) -> None:
             },
             tags=tags,
         )
+    seed_deals(state)

@@ -9,7 +9,18 @@ from .._http import Router
 __all__ = ["ROUTE_MODULES", "build_router"]
 
 # Order matters only where two patterns could match one path: literal paths first.
-ROUTE_MODULES: tuple[str, ...] = ("me", "contacts")
+ROUTE_MODULES: tuple[str, ...] = (
+    "me",
+    "contacts",
+    # Deals: the literal /api/v2/deals/<word> routes must come before /api/v2/deals/{deal_id}.
+    "deal_tags",
+    "deal_fields",
+    "deal_pipelines",
+    "deal_files",
+    "deal_notes",
+    "deals",
+    "leads",
+)
 
 
 def build_router() -> Router:
