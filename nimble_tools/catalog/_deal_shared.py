@@ -260,9 +260,11 @@ class FieldSpec(PresentationChange, _FieldKind):
 # --- deal search queries ---------------------------------------------------------------------------
 
 _JOINS = ("and", "or", "not")
+# Nimble's search operators (text, number and date ones); which fields take which is Nimble's call.
 _OPERATORS = frozenset(
     {"is", "is_not", "contain", "not_contain", "starts_with", "is_empty", "in", "not_in"}
     | {"gt", "gte", "lt", "lte", "range", "not_in_range"}
+    | {"in_the_last", "not_in_the_last", "day_month_range"}
 )
 
 

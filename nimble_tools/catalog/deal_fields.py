@@ -174,25 +174,18 @@ def _encode_create_group(operation: Operation, params: BaseModel) -> RequestSpec
     return RequestSpec(spec.method, spec.path, {}, body)
 
 
-class UpdateGroupParams(_Position, _PipelinePath):
+class UpdateGroupParams(_PipelinePath):
     id: NimbleId = Field(description="Field group id.")
     group_name: str | None = Field(default=None, min_length=1, max_length=100, description="New title.")
     logo_id: str | None = Field(default=None, max_length=32, description="New icon id.")
+    # Unlike the other moves, this route takes no null insert_after: a group cannot be sent to the top.
+    insert_after: NimbleId | None = Field(default=None, description="Move it after this field or group id.")
 
     @model_validator(mode="after")
     def _rules(self) -> UpdateGroupParams:
-        self._check_position()
-        if self.group_name is None and self.logo_id is None and self.insert_after is None and not self.first:
-            raise invalid("group_name", "nothing to change: pass group_name, logo_id or a position")
+        if self.group_name is None and self.logo_id is None and self.insert_after is None:
+            raise invalid("group_name", "nothing to change: pass group_name, logo_id or insert_after")
         return self
-
-
-def _encode_update_group(operation: Operation, params: BaseModel) -> RequestSpec:
-    assert isinstance(params, UpdateGroupParams)
-    spec = default_encode(operation, params)
-    body = {k: v for k, v in (("group_name", params.group_name), ("logo_id", params.logo_id)) if v is not None}
-    position(params, body)
-    return RequestSpec(spec.method, spec.path, {}, body)
 
 
 class GroupIdParams(_PipelinePath):
@@ -317,7 +310,6 @@ OPERATIONS = (
         method="PUT",
         path="/api/v2/deals/pipelines/{pipeline_id}/groups/{id}",
         idempotent=True,
-        encode=_encode_update_group,
     ),
     Operation(
         name="delete_a_nimble_deal_pipeline_fields_group_by_id",

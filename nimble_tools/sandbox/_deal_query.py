@@ -5,17 +5,19 @@ the field names are the ``search_field.search_name`` values of the column catalo
 ``amount``, ``probability``, ``stage``, ``pipeline``, ``owner``, ``tag``, ``description``,
 ``expected close date``, ``created``, ``updated``, ``deal number``, ``_id``, ``is_editable``,
 ``__any``, and custom fields by field id. Stages, pipelines and owners match by id or by name.
-Numbers and dates also take ``gt``, ``gte``, ``lt``, ``lte`` and ``range``.
+Numbers and dates also take ``gt``, ``gte``, ``lt``, ``lte`` and ``range``; dates also
+``in_the_last`` and ``not_in_the_last`` with ``{unit, quantity}``.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from datetime import UTC, timedelta
 from typing import Any
 
 from ._deal_pipelines import deal_field_id, find_stage
-from ._deals import AMOUNT, DESCRIPTION, NAME, PROBABILITY, can_edit
+from ._deals import AMOUNT, DESCRIPTION, NAME, PROBABILITY, can_edit, parse_datetime
 from ._http import ApiError
 from ._search import MAX_DEPTH, OPERATORS, fold
 from ._state import SandboxState
@@ -41,7 +43,7 @@ SEARCH_FIELDS = (
     "is_editable",
     "__any",
 )
-_NUMERIC = {"amount", "probability", "deal number"}
+_DATE_WINDOWS = ("in_the_last", "not_in_the_last")
 
 
 def _number(text: Any) -> float | None:
@@ -85,6 +87,26 @@ DEAL_OPERATORS: dict[str, Callable[[list[str], Any], bool]] = {
 }
 
 
+_UNIT_SECONDS = {"second": 1, "day": 86400, "week": 7 * 86400, "month": 30 * 86400, "year": 365 * 86400}
+
+
+def _in_the_last(state: SandboxState, values: list[str], operand: Any) -> bool:
+    """Dates within ``{unit, quantity}`` of now (a month counts as 30 days)."""
+    if not isinstance(operand, Mapping) or operand.get("unit") not in _UNIT_SECONDS:
+        raise ApiError.validation(
+            "Invalid in_the_last", {"query": {"message": f"Expected {{unit: {'|'.join(_UNIT_SECONDS)}, quantity: N}}"}}
+        )
+    quantity = _number(operand.get("quantity"))
+    if quantity is None or quantity < 0:
+        raise ApiError.validation("Invalid in_the_last", {"query": {"message": "quantity must be a positive number"}})
+    since = state.now() - timedelta(seconds=_UNIT_SECONDS[operand["unit"]] * quantity)
+    for value in values:
+        moment = parse_datetime(value)
+        if moment is not None and (moment if moment.tzinfo else moment.replace(tzinfo=UTC)) >= since:
+            return True
+    return False
+
+
 def parse_deal_query(raw: Any) -> Any:
     """Decode a query given as JSON text (pipeline views) or an object (bulk tagging); None when absent."""
     if raw is None or raw == "":
@@ -111,7 +133,7 @@ def check_deal_query(query: Any, depth: int) -> None:
         for sub in body:
             check_deal_query(sub, depth + 1)
         return
-    if not isinstance(body, Mapping) or len(body) != 1 or next(iter(body)) not in DEAL_OPERATORS:
+    if not isinstance(body, Mapping) or len(body) != 1 or next(iter(body)) not in (*DEAL_OPERATORS, *_DATE_WINDOWS):
         raise ApiError.validation(
             f"Invalid condition on '{key}'",
             {key: {"message": f"Expected {{operator: value}} with one of {', '.join(DEAL_OPERATORS)}"}},
@@ -128,7 +150,11 @@ def deal_matches(state: SandboxState, record: Record, query: Any, user: Record) 
     if key == "not":
         return not deal_matches(state, record, body[0], user)
     operator, operand = next(iter(body.items()))
-    return DEAL_OPERATORS[operator](_values(state, record, key, user), operand)
+    values = _values(state, record, key, user)
+    if operator in _DATE_WINDOWS:
+        within = _in_the_last(state, values, operand)
+        return within if operator == "in_the_last" else not within
+    return DEAL_OPERATORS[operator](values, operand)
 
 
 def _values(state: SandboxState, record: Record, field: str, user: Record) -> list[str]:

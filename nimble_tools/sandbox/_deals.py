@@ -497,7 +497,8 @@ def public_deal(state: SandboxState, record: Mapping[str, Any], user: Mapping[st
         "updated_by": record["updated_by"],
         "is_editable": can_edit(record, user),
         "currency": record["currency"],
-        "privacy": copy.deepcopy(record["privacy"]),
+        # Unrestricted deals show null principals ("Null if permitted for everyone"), as requests send them.
+        "privacy": copy.deepcopy(record["privacy"]) or {"read": None, "edit": None},
         "related_contacts": [
             {
                 "contact": _short_contact(state, contacts[item["contact_id"]]),
