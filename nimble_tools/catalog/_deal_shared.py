@@ -10,11 +10,20 @@ refused with the field and the fix before any request is sent.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .._operation import NimbleId, Operation, RequestSpec, default_encode
@@ -23,6 +32,7 @@ from .._paths import NIMBLE_ID_PATTERN
 __all__ = [
     "STANDARD_DEAL_FIELDS",
     "Choice",
+    "Color",
     "Currency",
     "DealPrivacy",
     "ExternalContact",
@@ -41,15 +51,36 @@ __all__ = [
 
 STANDARD_DEAL_FIELDS = ("name", "probability", "description", "amount", "expected_close_date")
 
+
+def _shaped(pattern: str, message: str, *, upper: bool = False) -> AfterValidator:
+    """A check against ``pattern`` whose error says what to send instead of quoting the regex."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.match(value):
+            raise PydanticCustomError("format", message)
+        return value.upper() if upper else value
+
+    return AfterValidator(check)
+
+
 Currency = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z]{3}$", to_upper=True),
-    Field(description="ISO-4217 currency code, e.g. USD or EUR."),
+    _shaped(r"^[A-Za-z]{3}$", "use a 3-letter ISO-4217 currency code such as USD or EUR", upper=True),
+    Field(description="ISO-4217 currency code, e.g. USD or EUR.", json_schema_extra={"pattern": "^[A-Za-z]{3}$"}),
 ]
 Sort = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z_ ]+:(asc|desc)$"),
-    Field(description="'field:asc' or 'field:desc'; sortable: name, amount, probability, expected_close_date."),
+    _shaped(r"^[A-Za-z_ ]+:(asc|desc)$", "use 'field:asc' or 'field:desc', e.g. 'amount:desc'"),
+    Field(
+        description="'field:asc' or 'field:desc'; sortable: name, amount, probability, expected_close_date.",
+        json_schema_extra={"pattern": "^[A-Za-z_ ]+:(asc|desc)$"},
+    ),
+]
+Color = Annotated[
+    str,
+    _shaped(r"^#[0-9A-Fa-f]{6}$", "use a colour such as '#1e88e5' (#RRGGBB)"),
+    Field(json_schema_extra={"pattern": "^#[0-9A-Fa-f]{6}$"}),
 ]
 TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
@@ -73,13 +104,12 @@ def no_body(operation: Operation, params: BaseModel) -> RequestSpec:
     return replace(default_encode(operation, params), json=None)
 
 
-def position(params: BaseModel, body: dict[str, Any]) -> None:
-    """Put ``insert_after`` on the wire: an id, null for ``first``, nothing to keep Nimble's default."""
-    fields = params.model_fields_set
-    if getattr(params, "first", False):
-        body["insert_after"] = None
-    elif "insert_after" in fields and getattr(params, "insert_after", None) is not None:
-        body["insert_after"] = params.insert_after  # type: ignore[attr-defined]
+def position(first: bool, insert_after: str | None, body: dict[str, Any]) -> None:
+    """Put ``insert_after`` on the wire: null for ``first``, an id, or nothing to keep Nimble's default."""
+    if first:
+        body["insert_after"] = None  # Nimble: "If null, then [it] is inserted as the first one"
+    elif insert_after is not None:
+        body["insert_after"] = insert_after
 
 
 class _Model(BaseModel):
@@ -122,8 +152,6 @@ class FieldValues(_Model):
 
     @model_validator(mode="after")
     def _known_field(self) -> FieldValues:
-        import re
-
         if self.field not in STANDARD_DEAL_FIELDS and not re.match(NIMBLE_ID_PATTERN, self.field):
             raise invalid(
                 "field",

@@ -48,7 +48,7 @@ def _encode_create_field(operation: Operation, params: BaseModel) -> RequestSpec
     body = params.to_wire()
     if params.group_id is not None:
         body["group_id"] = params.group_id
-    position(params, body)
+    position(params.first, params.insert_after, body)
     return RequestSpec(spec.method, spec.path, {}, body)
 
 
@@ -83,7 +83,7 @@ def _encode_update_field(operation: Operation, params: BaseModel) -> RequestSpec
         body["group_id"] = None  # null means "not in a group"
     elif params.group_id is not None:
         body["group_id"] = params.group_id
-    position(params, body)
+    position(params.first, params.insert_after, body)
     return RequestSpec(spec.method, spec.path, {}, body)
 
 
@@ -116,7 +116,7 @@ def _encode_create_choice(operation: Operation, params: BaseModel) -> RequestSpe
     assert isinstance(params, CreateChoiceParams)
     spec = default_encode(operation, params)
     body: dict[str, Any] = {"choice": {"id": params.choice_id, "value": params.value}}
-    position(params, body)
+    position(params.first, params.insert_after, body)
     return RequestSpec(spec.method, spec.path, {}, body)
 
 
@@ -139,7 +139,7 @@ def _encode_update_choice(operation: Operation, params: BaseModel) -> RequestSpe
     assert isinstance(params, UpdateChoiceParams)
     spec = default_encode(operation, params)
     body: dict[str, Any] = {} if params.value is None else {"value": params.value}
-    position(params, body)
+    position(params.first, params.insert_after, body)
     return RequestSpec(spec.method, spec.path, {}, body)
 
 
@@ -170,7 +170,7 @@ def _encode_create_group(operation: Operation, params: BaseModel) -> RequestSpec
     body: dict[str, Any] = {"group_name": params.group_name, "fields": [f.to_wire() for f in params.fields]}
     if params.logo_id is not None:
         body["logo_id"] = params.logo_id
-    position(params, body)
+    position(params.first, params.insert_after, body)
     return RequestSpec(spec.method, spec.path, {}, body)
 
 

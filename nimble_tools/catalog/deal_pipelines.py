@@ -13,10 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from .._envelope import LimitPaging
 from .._operation import CONTROL, QUERY, NimbleId, Operation, Params, RequestSpec
 from .._url_paging import NextPageUrlPaging
-from ._deal_shared import Currency, FieldSpec, Sort, check_query, invalid, no_body
+from ._deal_shared import Color, Currency, FieldSpec, Sort, check_query, invalid, no_body
 
 PipelineName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Color = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
 
 
 class NoParams(Params):
