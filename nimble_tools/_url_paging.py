@@ -82,8 +82,8 @@ class NextPageUrlPaging:
                 continue
             page = _page_of(str(url))
             if page is None or page["path"] != request.path:
-                # Following it would leave this endpoint; drop it rather than carry it in a cursor.
-                logger.warning("%s: ignoring a next_page_url for another endpoint", operation)
+                # Following it would leave this endpoint (or carry credentials): never put it in a cursor.
+                logger.warning("%s: ignoring a next_page_url that does not continue this listing", operation)
                 continue
             fresh.append(page)
         pending = (fresh + list(request.page_state.get("pending", [])))[:_MAX_PENDING]

@@ -289,8 +289,8 @@ def error_schema(method: str, path: str, status: int) -> dict[str, Any] | None:
     return content["schema"] if content else None
 
 
-class RecordingTransport(httpx.BaseTransport):
-    """The sandbox transport, remembering the status of each answer."""
+class RecordingTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """The sandbox transport (sync and async), remembering the status of each answer."""
 
     def __init__(self, sandbox: Sandbox) -> None:
         self.inner = sandbox.transport()
@@ -298,6 +298,11 @@ class RecordingTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         response = self.inner.handle_request(request)
+        self.statuses.append((request.method, request.url.path, response.status_code))
+        return response
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
         self.statuses.append((request.method, request.url.path, response.status_code))
         return response
 
@@ -336,7 +341,11 @@ def make_toolkit(sandbox: Sandbox | None = None, *, api_key: str | None = None) 
     box = sandbox or Sandbox()
     transport = RecordingTransport(box)
     toolkit = NimbleToolkit(
-        api_key or box.api_key, base_url=SANDBOX_BASE_URL, transport=transport, autoload_plugins=False
+        api_key or box.api_key,
+        base_url=SANDBOX_BASE_URL,
+        transport=transport,
+        async_transport=transport,
+        autoload_plugins=False,
     )
     toolkit.emulator = box
     toolkit.register_plugin(SpecConformance(transport), name="spec-conformance")

@@ -270,6 +270,7 @@ def test_method_path_and_flags_match_the_seed(operations: dict[str, Operation], 
         f[1:-1] for f in re.findall(r"\{[^}]+\}", operation.path)
     ]
     assert operation.destructive == seed["destructive"], "destructive flag differs from the seed"
+    assert operation.idempotent == seed["idempotent"], "idempotent flag differs from the seed"
     assert operation.read_only == (operation.method == "GET")
     assert operation.resource and len(operation.description) <= 1024
 

@@ -249,3 +249,14 @@ def test_seeded_globex_is_on_the_board(deal_toolkit: NimbleToolkit) -> None:
     board = deal_toolkit.call(BY_STAGE, {"pipeline_id": globex["stage_transitions"]["pipeline_id"]}).result
     proposal = next(g for g in board if g["stage"]["name"] == "Proposal")
     assert globex["deal_id"] in [d["deal_id"] for d in proposal["deals"]]
+
+
+@pytest.mark.anyio
+async def test_async_paging_matches_sync(deal_toolkit: NimbleToolkit) -> None:
+    pid = pipeline(deal_toolkit)["pipeline_id"]
+    arguments = {"pipeline_id": pid, "limit": 1}
+    groups = [g async for g in deal_toolkit.apaginate(BY_STAGE, arguments)]
+    assert deal_names(groups) == deal_names(list(deal_toolkit.paginate(BY_STAGE, arguments)))
+    first = await deal_toolkit.acall(BY_STAGE, arguments)
+    assert first.next_cursor == deal_toolkit.call(BY_STAGE, arguments).next_cursor
+    await deal_toolkit.aclose()
