@@ -85,7 +85,7 @@ EXAMPLES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             "color": "#00aa00",
             "default_currency": "GBP",
             "lost_reasons": ["Price"],
-            "custom_fields": [FIELD, CHOICE_FIELD, {"name": "Site", "field_kind": "string", "validation_rule": "url"}],
+            "custom_fields": [FIELD, CHOICE_FIELD, {"name": "Site", "field_kind": "string", "validation": "url"}],
             "field_groups": [{"group_name": "Contract", "logo_id": "1", "fields": [DATE_FIELD]}],
         },
     ),
@@ -182,7 +182,14 @@ EXAMPLES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "list_all_nimble_deal_fields": ({}, {}),
     "create_a_nimble_deal_pipeline_field": (
         {"pipeline_id": ID, "name": "Notes", "field_kind": "long_string"},
-        {"pipeline_id": ID, **FIELD, "number_type": "financial", "currency": "USD", "group_id": ID2, "first": True},
+        {
+            "pipeline_id": ID,
+            **FIELD,
+            "number_type": "financial",
+            "currency": "USD",
+            "group_id": ID2,
+            "move_to_first": True,
+        },
     ),
     "update_a_nimble_deal_pipeline_field_by_id": (
         {"pipeline_id": ID, "id": ID2, "name": "Seats"},
@@ -200,12 +207,12 @@ EXAMPLES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"pipeline_id": ID, "id": ID2, "preflight_checks": False},
     ),
     "create_a_nimble_deal_pipeline_choice": (
-        {"pipeline_id": ID, "field_id": ID2, "choice_id": "web", "value": "Web"},
-        {"pipeline_id": ID, "field_id": ID2, "choice_id": "web", "value": "Web", "insert_after": "mail"},
+        {"pipeline_id": ID, "field_id": ID2, "option_id": "web", "value": "Web"},
+        {"pipeline_id": ID, "field_id": ID2, "option_id": "web", "value": "Web", "insert_after": "mail"},
     ),
     "update_a_nimble_deal_pipeline_choice_by_id": (
         {"pipeline_id": ID, "field_id": ID2, "id": "web", "value": "Website"},
-        {"pipeline_id": ID, "field_id": ID2, "id": "web", "value": "Website", "first": True},
+        {"pipeline_id": ID, "field_id": ID2, "id": "web", "value": "Website", "move_to_first": True},
     ),
     "delete_a_nimble_deal_pipeline_choice_by_id": (
         {"pipeline_id": ID, "field_id": ID2, "id": "web"},
@@ -393,7 +400,7 @@ def test_a_tour_of_every_operation_answers_as_the_spec_documents() -> None:
     call("update_a_nimble_deal_pipeline_field_by_id", {"pipeline_id": pid, "id": field_id, "name": "L"})
     call(
         "create_a_nimble_deal_pipeline_choice",
-        {"pipeline_id": pid, "field_id": field_id, "choice_id": "b", "value": "B"},
+        {"pipeline_id": pid, "field_id": field_id, "option_id": "b", "value": "B"},
     )
     call(
         "update_a_nimble_deal_pipeline_choice_by_id",
@@ -413,7 +420,7 @@ def test_a_tour_of_every_operation_answers_as_the_spec_documents() -> None:
     call("nimble_deals_pipelines_unarchive", {"id": pid})
     call("list_all_nimble_deals_pipelines")
     call("delete_a_nimble_deals_pipeline_by_id", {"id": pid})
-    lead_pipeline = next(iter(toolkit.emulator.state.table("contact_pipelines").values()))
+    lead_pipeline = next(iter(toolkit.emulator.state.table("lead_pipelines").values()))
     lead = {
         "lead_id": call("list_all_nimble_contacts", {"limit": 1}).result[0]["id"],
         "pipeline_id": lead_pipeline["pipeline_id"],

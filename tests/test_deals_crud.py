@@ -5,6 +5,7 @@ Every successful answer is also checked against the spec by the ``deal_toolkit``
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -237,12 +238,27 @@ def test_won_last_month(deal_toolkit: NimbleToolkit) -> None:
 
 def test_overdue_activities(deal_toolkit: NimbleToolkit) -> None:
     globex = deal_named(deal_toolkit, "Globex - 50 seats")
+    assert deal_toolkit.emulator is not None
+    now = deal_toolkit.emulator.state.now()
+
+    def task(subject: str, days_late: int, **extra: Any) -> None:
+        due = (now - timedelta(days=days_late)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        arguments = {"subject": subject, "due_date": due, "related": {"deals": [globex["deal_id"]]}, **extra}
+        deal_toolkit.call("create_a_nimble_task", arguments)
+
+    assert deal_toolkit.call("nimble_deals_overdue", {"id": globex["deal_id"]}).result == []
+    task("Follow-up call with procurement", 1)
+    task("Send revised proposal", 4, is_important=True)
+    task("Quarterly review", -5)  # due in five days: not overdue
+    task("Security questionnaire", 9, completed_time=now.strftime("%Y-%m-%dT%H:%M:%SZ"))  # done
     activities = deal_toolkit.call("nimble_deals_overdue", {"id": globex["deal_id"]}).result
     assert [a["name"] for a in activities] == ["Send revised proposal", "Follow-up call with procurement"]
     assert activities[0]["new_related_deals"][0]["deal_id"] == globex["deal_id"]
-    calls = deal_toolkit.call("nimble_deals_overdue", {"id": globex["deal_id"], "types": ["call"]}).result
-    assert [a["activity_type"]["type_id"] for a in calls] == ["call"]
-    one = deal_toolkit.call("nimble_deals_overdue", {"id": globex["deal_id"], "limit": 1}).result
-    assert len(one) == 1
+    assert activities[0]["new_related_deals"][0]["name"] == "Globex - 50 seats"
+    tasks = deal_toolkit.call("nimble_deals_overdue", {"id": globex["deal_id"], "types": ["task", "call"]}).result
+    assert len(tasks) == 2
+    assert deal_toolkit.call("nimble_deals_overdue", {"id": globex["deal_id"], "types": ["call"]}).result == []
+    assert len(deal_toolkit.call("nimble_deals_overdue", {"id": globex["deal_id"], "limit": 1}).result) == 1
     assert deal_toolkit.call("nimble_deals_overdue", {"id": new_deal(deal_toolkit)["deal_id"]}).result == []
     raises_api(deal_toolkit, "nimble_deals_overdue", {"id": MISSING}, 404)
+    refused_before_sending(deal_toolkit, lambda: deal_toolkit.call("nimble_deals_overdue", {"id": MISSING, "limit": 0}))

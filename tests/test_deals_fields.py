@@ -97,7 +97,7 @@ def test_create_fields(deal_toolkit: NimbleToolkit, pid: str) -> None:
     assert members[-1]["field"]["presentation"] == {"number_type": "financial", "currency": "EUR"}
     first = deal_toolkit.call(
         "create_a_nimble_deal_pipeline_field",
-        {"pipeline_id": pid, "name": "Website", "field_kind": "string", "validation_rule": "url", "first": True},
+        {"pipeline_id": pid, "name": "Website", "field_kind": "string", "validation": "url", "move_to_first": True},
     ).result
     assert names(tab(first, pid))[0] == "Website"
     contract = next(m for m in tab(first, pid) if m["type"] == "group")
@@ -130,7 +130,7 @@ def test_create_field_failures(deal_toolkit: NimbleToolkit, pid: str) -> None:
         ({"name": "N", "field_kind": "number"}, "number_type"),
         ({"name": "N", "field_kind": "number", "number_type": "decimal"}, "fraction_digits"),
         ({"name": "S", "field_kind": "string", "number_type": "integer"}, "number_type"),
-        ({"name": "B", "field_kind": "boolean", "validation_rule": "email"}, "validation_rule"),
+        ({"name": "B", "field_kind": "boolean", "validation": "email"}, "validation"),
         (
             {"name": "D", "field_kind": "datetime", "date_format": "%d", "ignore_specific_time": True},
             "ignore_specific_time",
@@ -139,7 +139,7 @@ def test_create_field_failures(deal_toolkit: NimbleToolkit, pid: str) -> None:
             {"name": "C", "field_kind": "choice", "choices": [{"id": "a", "value": "A"}, {"id": "a", "value": "B"}]},
             "choices",
         ),
-        ({"name": "X", "field_kind": "string", "first": True, "insert_after": MISSING}, "first"),
+        ({"name": "X", "field_kind": "string", "move_to_first": True, "insert_after": MISSING}, "move_to_first"),
     ):
         error = refused_before_sending(
             deal_toolkit,
@@ -179,7 +179,7 @@ def test_update_field(deal_toolkit: NimbleToolkit, pid: str) -> None:
     assert licences["field"]["presentation"] == {"number_type": "decimal", "fraction_digits": 1}
     out = deal_toolkit.call(
         "update_a_nimble_deal_pipeline_field_by_id",
-        {"pipeline_id": pid, "id": renewal, "remove_from_group": True, "first": True},
+        {"pipeline_id": pid, "id": renewal, "remove_from_group": True, "move_to_first": True},
     ).result
     assert names(tab(out, pid))[0] == "Renewal date"
     back = deal_toolkit.call(
@@ -236,20 +236,21 @@ def test_choices(deal_toolkit: NimbleToolkit, pid: str) -> None:
 
     added = deal_toolkit.call(
         "create_a_nimble_deal_pipeline_choice",
-        {**path, "choice_id": "event", "value": "Event", "insert_after": "inbound"},
+        {**path, "option_id": "event", "value": "Event", "insert_after": "inbound"},
     ).result
     assert choices(added) == ["inbound=Inbound", "event=Event", "outbound=Outbound", "referral=Referral"]
     moved = deal_toolkit.call(
-        "update_a_nimble_deal_pipeline_choice_by_id", {**path, "id": "event", "value": "Trade show", "first": True}
+        "update_a_nimble_deal_pipeline_choice_by_id",
+        {**path, "id": "event", "value": "Trade show", "move_to_first": True},
     ).result
     assert choices(moved)[0] == "event=Trade show"
-    raises_api(deal_toolkit, "create_a_nimble_deal_pipeline_choice", {**path, "choice_id": "event", "value": "x"}, 409)
+    raises_api(deal_toolkit, "create_a_nimble_deal_pipeline_choice", {**path, "option_id": "event", "value": "x"}, 409)
     raises_api(deal_toolkit, "update_a_nimble_deal_pipeline_choice_by_id", {**path, "id": "nope", "value": "x"}, 404)
     seats = field_id(tab(moved, pid), "Seats")
     error = raises_api(
         deal_toolkit,
         "create_a_nimble_deal_pipeline_choice",
-        {"pipeline_id": pid, "field_id": seats, "choice_id": "a", "value": "A"},
+        {"pipeline_id": pid, "field_id": seats, "option_id": "a", "value": "A"},
         406,
     )
     assert error.body["type"] == "not_a_choice_field"
@@ -275,7 +276,7 @@ def test_groups(deal_toolkit: NimbleToolkit, pid: str) -> None:
         {
             "pipeline_id": pid,
             "group_name": "Billing",
-            "first": True,
+            "move_to_first": True,
             "fields": [
                 {"name": "PO number", "field_kind": "string"},
                 {"name": "Net days", "field_kind": "number", "number_type": "integer"},
@@ -344,7 +345,7 @@ def test_groups(deal_toolkit: NimbleToolkit, pid: str) -> None:
         ("create_a_nimble_deal_pipeline_field", {"name": "X", "field_kind": "string"}),
         ("update_a_nimble_deal_pipeline_field_by_id", {"id": "{field}", "name": "X"}),
         ("delete_a_nimble_deal_pipeline_field_by_id", {"id": "{field}"}),
-        ("create_a_nimble_deal_pipeline_choice", {"field_id": "{field}", "choice_id": "x", "value": "X"}),
+        ("create_a_nimble_deal_pipeline_choice", {"field_id": "{field}", "option_id": "x", "value": "X"}),
         ("update_a_nimble_deal_pipeline_choice_by_id", {"field_id": "{field}", "id": "inbound", "value": "X"}),
         ("delete_a_nimble_deal_pipeline_choice_by_id", {"field_id": "{field}", "id": "inbound"}),
         ("create_a_nimble_deal_pipeline_fields_group", {"group_name": "G"}),

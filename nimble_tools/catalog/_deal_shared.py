@@ -238,13 +238,13 @@ class _FieldKind(_Model):
         description="Type, fixed once created: string, long_string, choice (needs choices), number (needs "
         "number_type), datetime, boolean, address or user (a Nimble user)."
     )
-    validation_rule: Literal["email", "url"] | None = Field(
+    validation: Literal["email", "url"] | None = Field(
         default=None, description="String fields only: require an email or a URL."
     )
     choices: list[Choice] | None = Field(
         default=None, min_length=1, max_length=200, description="Choice fields: the options, in order."
     )
-    choice_ordering: Literal["ordinal", "alphabetic"] | None = Field(
+    choices_order: Literal["ordinal", "alphabetic"] | None = Field(
         default=None, description="Choice fields: keep the given order (ordinal, default) or sort alphabetically."
     )
 
@@ -254,15 +254,15 @@ class FieldSpec(PresentationChange, _FieldKind):
 
     @model_validator(mode="after")
     def _rules(self) -> FieldSpec:
-        if self.validation_rule is not None and self.field_kind != "string":
-            raise invalid("validation_rule", "only string fields take a validation rule", self.validation_rule)
+        if self.validation is not None and self.field_kind != "string":
+            raise invalid("validation", "only string fields take a validation rule", self.validation)
         if self.field_kind == "choice":
             if not self.choices:
                 raise invalid("choices", "a choice field needs at least one option: [{id, value}]")
             ids = [c.id for c in self.choices]
             if len(set(ids)) != len(ids):
                 raise invalid("choices", "choice ids must be unique", ids)
-        elif self.choices is not None or self.choice_ordering is not None:
+        elif self.choices is not None or self.choices_order is not None:
             raise invalid("choices", "only choice fields take choices")
         self._check_presentation(self.field_kind)
         return self
@@ -270,11 +270,11 @@ class FieldSpec(PresentationChange, _FieldKind):
     def to_wire(self) -> dict[str, Any]:
         """``CreateDealsPipelineFieldRequest`` (without position and group)."""
         field_type: dict[str, Any] = {"field_kind": self.field_kind}
-        if self.validation_rule is not None:
-            field_type["validation_rule"] = self.validation_rule
+        if self.validation is not None:
+            field_type["validation_rule"] = self.validation
         if self.choices is not None:
             field_type["values"] = {
-                "ordering_type": self.choice_ordering or "ordinal",
+                "ordering_type": self.choices_order or "ordinal",
                 "values": [c.model_dump() for c in self.choices],
             }
         presentation: dict[str, Any] | None = None

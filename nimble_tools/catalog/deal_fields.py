@@ -26,11 +26,11 @@ class _PipelinePath(Params):
 
 class _Position(Params):
     insert_after: NimbleId | None = Field(default=None, description="Place it after this field or group id.")
-    first: bool = Field(default=False, description="Place it first instead.")
+    move_to_first: bool = Field(default=False, description="true: place it first instead.")
 
     def _check_position(self) -> None:
-        if self.first and self.insert_after is not None:
-            raise invalid("first", "give either insert_after or first, not both")
+        if self.move_to_first and self.insert_after is not None:
+            raise invalid("move_to_first", "give either insert_after or move_to_first, not both")
 
 
 class CreateFieldParams(_Position, FieldSpec, _PipelinePath):
@@ -48,7 +48,7 @@ def _encode_create_field(operation: Operation, params: BaseModel) -> RequestSpec
     body = params.to_wire()
     if params.group_id is not None:
         body["group_id"] = params.group_id
-    position(params.first, params.insert_after, body)
+    position(params.move_to_first, params.insert_after, body)
     return RequestSpec(spec.method, spec.path, {}, body)
 
 
@@ -65,7 +65,7 @@ class UpdateFieldParams(_Position, PresentationChange, _PipelinePath):
         if self.remove_from_group and self.group_id is not None:
             raise invalid("remove_from_group", "give either group_id or remove_from_group, not both")
         changes = (self.name, self.group_id, self.insert_after, self.presentation_change())
-        if all(c is None for c in changes) and not (self.first or self.remove_from_group):
+        if all(c is None for c in changes) and not (self.move_to_first or self.remove_from_group):
             raise invalid("name", "nothing to change: pass name, a presentation setting, group_id or a position")
         return self
 
@@ -83,7 +83,7 @@ def _encode_update_field(operation: Operation, params: BaseModel) -> RequestSpec
         body["group_id"] = None  # null means "not in a group"
     elif params.group_id is not None:
         body["group_id"] = params.group_id
-    position(params.first, params.insert_after, body)
+    position(params.move_to_first, params.insert_after, body)
     return RequestSpec(spec.method, spec.path, {}, body)
 
 
@@ -100,23 +100,23 @@ class _FieldPath(_PipelinePath):
 
 
 class CreateChoiceParams(_FieldPath):
-    choice_id: ChoiceId = Field(description="Id for the new option, e.g. 'partner'; deals store this id.")
+    option_id: ChoiceId = Field(description="Id for the new option, e.g. 'partner'; deals store this id.")
     value: str = Field(min_length=1, max_length=256, description="The option's label.")
     insert_after: ChoiceId | None = Field(default=None, description="Place it after this option id; default last.")
-    first: bool = Field(default=False, description="Place it first instead.")
+    move_to_first: bool = Field(default=False, description="true: place it first instead.")
 
     @model_validator(mode="after")
     def _placement(self) -> CreateChoiceParams:
-        if self.first and self.insert_after is not None:
-            raise invalid("first", "give either insert_after or first, not both")
+        if self.move_to_first and self.insert_after is not None:
+            raise invalid("move_to_first", "give either insert_after or move_to_first, not both")
         return self
 
 
 def _encode_create_choice(operation: Operation, params: BaseModel) -> RequestSpec:
     assert isinstance(params, CreateChoiceParams)
     spec = default_encode(operation, params)
-    body: dict[str, Any] = {"choice": {"id": params.choice_id, "value": params.value}}
-    position(params.first, params.insert_after, body)
+    body: dict[str, Any] = {"choice": {"id": params.option_id, "value": params.value}}
+    position(params.move_to_first, params.insert_after, body)
     return RequestSpec(spec.method, spec.path, {}, body)
 
 
@@ -124,14 +124,14 @@ class UpdateChoiceParams(_FieldPath):
     id: ChoiceId = Field(description="Option id.")
     value: str | None = Field(default=None, min_length=1, max_length=256, description="New label.")
     insert_after: ChoiceId | None = Field(default=None, description="Move it after this option id.")
-    first: bool = Field(default=False, description="Move it first.")
+    move_to_first: bool = Field(default=False, description="true: move it to the first position.")
 
     @model_validator(mode="after")
     def _rules(self) -> UpdateChoiceParams:
-        if self.first and self.insert_after is not None:
-            raise invalid("first", "give either insert_after or first, not both")
-        if self.value is None and self.insert_after is None and not self.first:
-            raise invalid("value", "nothing to change: pass value, insert_after or first")
+        if self.move_to_first and self.insert_after is not None:
+            raise invalid("move_to_first", "give either insert_after or move_to_first, not both")
+        if self.value is None and self.insert_after is None and not self.move_to_first:
+            raise invalid("value", "nothing to change: pass value, insert_after or move_to_first")
         return self
 
 
@@ -139,7 +139,7 @@ def _encode_update_choice(operation: Operation, params: BaseModel) -> RequestSpe
     assert isinstance(params, UpdateChoiceParams)
     spec = default_encode(operation, params)
     body: dict[str, Any] = {} if params.value is None else {"value": params.value}
-    position(params.first, params.insert_after, body)
+    position(params.move_to_first, params.insert_after, body)
     return RequestSpec(spec.method, spec.path, {}, body)
 
 
@@ -170,7 +170,7 @@ def _encode_create_group(operation: Operation, params: BaseModel) -> RequestSpec
     body: dict[str, Any] = {"group_name": params.group_name, "fields": [f.to_wire() for f in params.fields]}
     if params.logo_id is not None:
         body["logo_id"] = params.logo_id
-    position(params.first, params.insert_after, body)
+    position(params.move_to_first, params.insert_after, body)
     return RequestSpec(spec.method, spec.path, {}, body)
 
 
@@ -238,7 +238,7 @@ OPERATIONS = (
         name="update_a_nimble_deal_pipeline_field_by_id",
         description=(
             "Rename a deal pipeline custom field, change how its numbers or dates are shown, or move it (group_id, "
-            "remove_from_group, insert_after, first). Its type cannot change. " + CATALOGUE
+            "remove_from_group, insert_after, move_to_first). Its type cannot change. " + CATALOGUE
         ),
         params=UpdateFieldParams,
         resource="deal_fields",

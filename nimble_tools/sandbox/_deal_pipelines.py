@@ -19,7 +19,7 @@ from typing import Any
 
 from ._http import ApiError
 from ._state import SandboxState
-from ._users import MANAGE_PIPELINES, require_permission, short_user
+from ._users import MANAGE_PIPELINES, require_permission, short_user_of
 
 __all__ = [
     "FIELD_KINDS",
@@ -116,7 +116,7 @@ def new_stage(state: SandboxState, pipeline_id: str, spec: Mapping[str, Any], *,
         "archived_at": None,
         "created": now,
         "updated": now,
-        "creator": short_user(state, state.me_id),
+        "creator": short_user_of(state, state.me_id),
     }
 
 
@@ -154,7 +154,7 @@ def new_deal_pipeline(state: SandboxState, body: Mapping[str, Any], *, is_defaul
         "name": name.strip(),
         "description": body["description"],
         "color": str(body["color"]),
-        "creator": short_user(state, state.me_id),
+        "creator": short_user_of(state, state.me_id),
         "created": now,
         "updated": now,
         "archived_at": None,

@@ -12,6 +12,7 @@ Numbers and dates also take ``gt``, ``gte``, ``lt``, ``lte`` and ``range``; date
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, timedelta
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 from ._deal_pipelines import deal_field_id, find_stage
 from ._deals import AMOUNT, DESCRIPTION, NAME, PROBABILITY, can_edit, parse_datetime
 from ._http import ApiError
-from ._search import MAX_DEPTH, OPERATORS, fold
+from ._search import MAX_DEPTH, fold
 from ._state import SandboxState
 
 __all__ = ["SEARCH_FIELDS", "check_deal_query", "deal_matches", "parse_deal_query"]
@@ -76,8 +77,45 @@ def _range(values: list[str], operand: Any) -> bool:
     )
 
 
+def _tokens(text: str) -> set[str]:
+    return set(re.findall(r"\w+", fold(text)))
+
+
+def _is(values: list[str], operand: Any) -> bool:
+    return fold(operand) in {fold(v) for v in values}
+
+
+def _contain(values: list[str], operand: Any) -> bool:
+    # whole-token match of any word of the operand, like Nimble's index
+    wanted = _tokens(str(operand))
+    return bool(wanted) and any(wanted & _tokens(v) for v in values)
+
+
+def _starts_with(values: list[str], operand: Any) -> bool:
+    prefix = fold(operand)
+    return any(fold(v).startswith(prefix) or any(t.startswith(prefix) for t in _tokens(v)) for v in values)
+
+
+def _is_empty(values: list[str], operand: Any) -> bool:
+    empty = not [v for v in values if v != ""]
+    return empty if operand in (True, "true", 1) else not empty
+
+
+def _in(values: list[str], operand: Any) -> bool:
+    options = operand if isinstance(operand, list) else [operand]
+    folded = {fold(v) for v in values}
+    return any(fold(o) in folded for o in options)
+
+
 DEAL_OPERATORS: dict[str, Callable[[list[str], Any], bool]] = {
-    **OPERATORS,
+    "is": _is,
+    "is_not": lambda values, operand: not _is(values, operand),
+    "contain": _contain,
+    "not_contain": lambda values, operand: not _contain(values, operand),
+    "starts_with": _starts_with,
+    "is_empty": _is_empty,
+    "in": _in,
+    "not_in": lambda values, operand: not _in(values, operand),
     "gt": lambda values, operand: _compare(values, operand, lambda a, b: a > b),
     "gte": lambda values, operand: _compare(values, operand, lambda a, b: a >= b),
     "lt": lambda values, operand: _compare(values, operand, lambda a, b: a < b),

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from ._contacts import short_contact
 from ._deal_files import drop_blob
 from ._deal_pipelines import (
     OPEN,
@@ -27,7 +28,7 @@ from ._deal_pipelines import (
 )
 from ._http import ApiError
 from ._state import SandboxState
-from ._users import PRIVATE_DEALS_EDIT, PRIVATE_DEALS_VIEW, has_permission, short_user
+from ._users import PRIVATE_DEALS_EDIT, PRIVATE_DEALS_VIEW, has_permission, short_user_of
 
 __all__ = [
     "AMOUNT",
@@ -436,34 +437,6 @@ def public_stage(stage: Mapping[str, Any] | None) -> Record | None:
     return copy.deepcopy(dict(stage)) if stage is not None else None
 
 
-def _short_contact(state: SandboxState, contact: Mapping[str, Any]) -> Record:
-    fields = contact.get("fields", {})
-
-    def first(name: str) -> str:
-        values = fields.get(name) or []
-        return str(values[0]["value"]) if values else ""
-
-    name = (
-        first("company name")
-        if contact.get("record_type") == "company"
-        else " ".join(p for p in (first("first name"), first("last name")) if p)
-    )
-    phones = fields.get("phone") or []
-    return {
-        "id": contact["id"],
-        "name": name,
-        "avatar_url": contact.get("avatar_url") or "",
-        "contact_type": contact.get("record_type", "person"),
-        "email": [str(e["value"]) for e in fields.get("email", [])],
-        "is_viewable": True,
-        # The spec types `phones` as one {label, value} object, not a list; the sandbox follows it.
-        "phones": {"label": phones[0].get("modifier", ""), "value": phones[0]["value"]}
-        if phones
-        else {"label": "", "value": ""},
-        "employment": None,
-    }
-
-
 def public_deal(state: SandboxState, record: Mapping[str, Any], user: Mapping[str, Any]) -> Record:
     """The deal as Nimble returns it (``Deals.DealView``)."""
     pipeline = state.table("deal_pipelines").get(record["pipeline_id"]) or {"stages": [], "name": "", "color": ""}
@@ -478,7 +451,7 @@ def public_deal(state: SandboxState, record: Mapping[str, Any], user: Mapping[st
         {
             "from_stage": public_stage(find_stage(pipeline, t["from"])),
             "to_stage": public_stage(find_stage(pipeline, t["to"])),
-            "who": short_user(state, t["who"]),
+            "who": short_user_of(state, t["who"]),
             "when": t["when"],
             "notes": t.get("notes"),
         }
@@ -490,8 +463,8 @@ def public_deal(state: SandboxState, record: Mapping[str, Any], user: Mapping[st
     return {
         "deal_id": record["deal_id"],
         "deal_number": record["deal_number"],
-        "creator": short_user(state, record["creator_id"]),
-        "owner": short_user(state, record["owner_id"]),
+        "creator": short_user_of(state, record["creator_id"]),
+        "owner": short_user_of(state, record["owner_id"]),
         "created": record["created"],
         "updated": record["updated"],
         "updated_by": record["updated_by"],
@@ -501,7 +474,7 @@ def public_deal(state: SandboxState, record: Mapping[str, Any], user: Mapping[st
         "privacy": copy.deepcopy(record["privacy"]) or {"read": None, "edit": None},
         "related_contacts": [
             {
-                "contact": _short_contact(state, contacts[item["contact_id"]]),
+                "contact": short_contact(contacts[item["contact_id"]]),
                 "note": item["note"] or "",
                 "employments": [],
             }
@@ -527,7 +500,7 @@ def public_deal(state: SandboxState, record: Mapping[str, Any], user: Mapping[st
 
 def _public_file(state: SandboxState, file: Mapping[str, Any]) -> Record:
     out = {k: copy.deepcopy(v) for k, v in file.items() if k not in ("blob_id", "uploader_id", "token")}
-    out["uploader"] = short_user(state, file["uploader_id"])
+    out["uploader"] = short_user_of(state, file["uploader_id"])
     return out
 
 

@@ -1,8 +1,10 @@
-"""Demo data for the deals side: pipelines, custom fields, deals, notes, a file and overdue activities.
+"""Demo data for the deals side: pipelines, custom fields, deals, notes and a linked file.
 
 :func:`seed_deal_account` runs for every sandbox (a Nimble account starts with a default deal
-pipeline and its contact pipelines); :func:`seed_deals` adds the demo records. Both are
-deterministic: dates are relative to the sandbox clock.
+pipeline); :func:`seed_deals` adds the demo records, after the contacts side's seed (deals link its
+people). Both are deterministic: dates are relative to the sandbox clock. A deal's overdue
+activities are the contacts side's tasks linked to it; none are seeded, so that the task list the
+contacts side seeds stays as it is.
 """
 
 from __future__ import annotations
@@ -10,11 +12,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from ._deal_pipelines import custom_fields, find_stage, new_deal_pipeline
+from ._deal_pipelines import custom_fields, new_deal_pipeline
 from ._deals import CLOSE_DATE, NOTES, create_deal
-from ._lead_pipelines import TABLE as LEAD_PIPELINES
-from ._lead_pipelines import seed_lead_pipelines
-from ._lead_transitions import move
 from ._state import SandboxState
 
 __all__ = ["seed_deal_account", "seed_deals"]
@@ -27,7 +26,7 @@ def _iso(moment: datetime) -> str:
 
 
 def seed_deal_account(state: SandboxState) -> None:
-    """The default deal pipeline, the contact pipelines, and a second user without admin rights."""
+    """The default deal pipeline, and a second user without admin rights."""
     for user_id, user in state.users.items():
         if user_id != state.me_id:
             user["permissions"] = ["api use"]  # no pipeline management, no private deals
@@ -48,11 +47,10 @@ def seed_deal_account(state: SandboxState) -> None:
         },
         is_default=True,
     )
-    seed_lead_pipelines(state)
 
 
 def seed_deals(state: SandboxState) -> None:
-    """Deals across both demo pipelines, with history, notes, a linked file and overdue tasks."""
+    """Deals across both demo pipelines, with history, notes and a linked file."""
     partners = new_deal_pipeline(
         state,
         {
@@ -189,34 +187,6 @@ def seed_deals(state: SandboxState) -> None:
             "token": "seeded-link-file",
         }
     )
-    for deal_name, kind, title, days_late, priority in (
-        ("Globex - 50 seats", "task", "Send revised proposal", 4, "high"),
-        ("Globex - 50 seats", "call", "Follow-up call with procurement", 1, "medium"),
-        ("Nordic Timber - annual plan", "task", "Confirm legal review", 2, "low"),
-    ):
-        activity_id = state.new_id()
-        state.table("activities")[activity_id] = {
-            "activity_id": activity_id,
-            "type_id": kind,
-            "name": title,
-            "description": "",
-            "assigned_to": me,
-            "owner": me,
-            "deal_ids": [made[deal_name]["deal_id"]],
-            "scheduled": _iso(now - timedelta(days=days_late)),
-            "completed": None,
-            "priority": priority,
-            "tags": [],
-            "created": _iso(now - timedelta(days=days_late + 7)),
-        }
-
-    # Two seeded contacts are already leads in the "Sales Leads" contact pipeline.
-    leads = next(p for p in state.table(LEAD_PIPELINES).values() if p["name"] == "Sales Leads")
-    for person, stage_name in (("Alan Turing", "Contacted"), ("Priya Patel", "Qualified")):
-        stage = next(s for s in leads["stages"] if s["name"] == stage_name)
-        contact = state.table("contacts").get(contacts.get(person, ""))
-        if contact is not None and find_stage(leads, stage["stage_id"]) is not None:
-            move(state, contact, leads, stage["stage_id"], admin)
 
 
 def _contact_name(contact: Record) -> str:

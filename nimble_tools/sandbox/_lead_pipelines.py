@@ -1,41 +1,44 @@
-"""Contact (lead) pipelines: the shared data behind ``GET /api/v1/contacts/pipelines`` and lead transitions.
+"""Contact (lead) pipelines: the data both ``GET /api/v1/contacts/pipelines`` and lead transitions read.
 
-Both the contact-pipeline listing and the ``/api/v2/leads/...`` transitions read table
-``contact_pipelines``. A stored pipeline is Nimble's ``Contacts.LeadsPipeline`` plus an ``id`` key
-(equal to ``pipeline_id``) on the pipeline and on each stage, so that code can address records the
-same way in every table; :func:`public_lead_pipeline` drops those extra keys.
-
-Stage roles: ``in_progress`` stages are where a lead works its way through; every pipeline ends with
-one final ``won`` and one final ``lost`` stage, which only the successful/unsuccessful exits reach.
+The pipelines live in table ``lead_pipelines`` (seeded by the contacts side), in Nimble's
+``Contacts.LeadsPipeline`` shape except that creators are stored as ``creator_id`` and rendered by
+the listing route. Stage roles: a working stage has a non-final role (``open``), and each pipeline
+has final ``won`` and ``lost`` stages that only the successful/unsuccessful exits reach.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._state import SandboxState
-from ._users import short_user
 
-__all__ = [
-    "LOST",
-    "OPEN",
-    "TABLE",
-    "WON",
-    "final_stage",
-    "find_stage",
-    "new_lead_pipeline",
-    "public_lead_pipeline",
-    "seed_lead_pipelines",
-]
+__all__ = ["LOST", "OPEN", "TABLE", "WON", "final_stage", "find_stage", "new_lead_pipeline"]
 
-TABLE = "contact_pipelines"
-OPEN, WON, LOST = "in_progress", "won", "lost"
+TABLE = "lead_pipelines"
+OPEN, WON, LOST = "open", "won", "lost"
 
 Record = dict[str, Any]
 StageSpec = tuple[str, str, int | None]
 """``(name, role, days_limit)``."""
+
+
+def find_stage(pipeline: Mapping[str, Any], stage_id: str | None) -> Record | None:
+    """The stage of ``pipeline`` with ``stage_id``, or None."""
+    return next((s for s in pipeline["stages"] if s["stage_id"] == stage_id), None)
+
+
+def stage_named(pipeline: Mapping[str, Any], name: str) -> Record | None:
+    """The stage of ``pipeline`` called ``name`` (stages_info names stages, not ids), or None."""
+    return next((s for s in pipeline["stages"] if s["name"] == name), None)
+
+
+def final_stage(pipeline: Mapping[str, Any], role: str) -> Record | None:
+    """The pipeline's active final stage with ``role`` (``won`` or ``lost``), or None."""
+    return next(
+        (s for s in pipeline["stages"] if s["role"]["name"] == role and s["role"]["is_final"] and not s["archived_at"]),
+        None,
+    )
 
 
 def new_lead_pipeline(
@@ -44,34 +47,13 @@ def new_lead_pipeline(
     stages: Iterable[StageSpec],
     *,
     lost_reasons: Iterable[str] = (),
-    description: str | None = None,
+    description: str = "",
     color: str = "#2e7d32",
 ) -> Record:
-    """Create and store a contact pipeline; returns the stored record."""
+    """Create and store a contact pipeline (the API cannot; the sandbox's seed and tests can)."""
     pipeline_id = state.new_id()
     now = state.timestamp()
-    creator = short_user(state, state.me_id)
-    stage_records = []
-    for position, (stage_name, role, days_limit) in enumerate(stages):
-        stage_id = state.new_id()
-        stage_records.append(
-            {
-                "id": stage_id,
-                "stage_id": stage_id,
-                "pipeline_id": pipeline_id,
-                "name": stage_name,
-                "description": None,
-                "position": position,
-                "days_limit": days_limit,
-                "role": {"name": role, "is_final": role in (WON, LOST)},
-                "archived_at": None,
-                "created": now,
-                "updated": now,
-                "creator": creator,
-            }
-        )
     record: Record = {
-        "id": pipeline_id,
         "pipeline_id": pipeline_id,
         "name": name,
         "description": description,
@@ -79,58 +61,25 @@ def new_lead_pipeline(
         "created": now,
         "updated": now,
         "archived_at": None,
-        "creator": creator,
+        "creator_id": state.me_id,
         "fields": [],
-        "stages": stage_records,
+        "stages": [
+            {
+                "stage_id": state.new_id(),
+                "pipeline_id": pipeline_id,
+                "name": stage_name,
+                "description": "",
+                "position": position,
+                "days_limit": days_limit,
+                "role": {"name": role, "is_final": role in (WON, LOST)},
+                "archived_at": None,
+                "created": now,
+                "updated": now,
+                "creator_id": state.me_id,
+            }
+            for position, (stage_name, role, days_limit) in enumerate(stages)
+        ],
         "lost_reasons": [{"id": state.new_id(), "text": text} for text in lost_reasons],
     }
     state.table(TABLE)[pipeline_id] = record
     return record
-
-
-def public_lead_pipeline(record: Mapping[str, Any]) -> Record:
-    """The pipeline as Nimble returns it (``Contacts.LeadsPipeline``)."""
-    out: Record = copy.deepcopy(dict(record))
-    out.pop("id", None)
-    for stage in out["stages"]:
-        stage.pop("id", None)
-    return out
-
-
-def find_stage(pipeline: Mapping[str, Any], stage_id: str) -> Record | None:
-    """The stage of ``pipeline`` with ``stage_id``, or None."""
-    return next((s for s in pipeline["stages"] if s["stage_id"] == stage_id), None)
-
-
-def final_stage(pipeline: Mapping[str, Any], role: str) -> Record | None:
-    """The pipeline's (first active) final stage with ``role`` (``won`` or ``lost``)."""
-    return next((s for s in pipeline["stages"] if s["role"]["name"] == role and s["archived_at"] is None), None)
-
-
-def seed_lead_pipelines(state: SandboxState) -> None:
-    """The account's contact pipelines; every sandbox has them, seeded or not."""
-    new_lead_pipeline(
-        state,
-        "Sales Leads",
-        [
-            ("New", OPEN, None),
-            ("Contacted", OPEN, 7),
-            ("Qualified", OPEN, 14),
-            ("Customer", WON, None),
-            ("Disqualified", LOST, None),
-        ],
-        lost_reasons=("No budget", "Chose a competitor", "No response"),
-        description="Inbound and outbound sales leads",
-    )
-    new_lead_pipeline(
-        state,
-        "Partnerships",
-        [
-            ("Identified", OPEN, None),
-            ("In talks", OPEN, 30),
-            ("Partner", WON, None),
-            ("Not a fit", LOST, None),
-        ],
-        lost_reasons=("No strategic fit",),
-        color="#6a1b9a",
-    )

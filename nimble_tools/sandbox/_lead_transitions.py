@@ -3,7 +3,8 @@
 A contact's journey through one pipeline (a "run") is kept in table ``lead_runs``, one record per
 contact and pipeline: the current stage, when it was entered, the moves so far and, once the lead
 has left the pipeline, the exit. The contact record only carries the derived ``stages_info`` list,
-so the contact endpoints need to know nothing about runs.
+so the contact endpoints need to know nothing about runs. A contact that shows a stage without a
+run (seeded data) gets a run adopted from its ``stages_info`` the first time a transition needs it.
 
 Transitions Nimble refuses are answered with its 406 rule-violation shape ``{message, type}``:
 moving into a final stage (that is what the exits are for), moving or exiting a lead that has
@@ -18,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ._http import ApiError
-from ._lead_pipelines import LOST, OPEN, TABLE, WON, final_stage, find_stage
+from ._lead_pipelines import LOST, TABLE, WON, final_stage, find_stage, stage_named
 from ._state import SandboxState
 
 __all__ = ["RUNS", "clear", "edit_exit", "exit_lead", "load", "move", "refresh_stages_info", "undo"]
@@ -55,13 +56,13 @@ def move(state: SandboxState, contact: Record, pipeline: Record, stage_id: Any, 
         )
     if stage["archived_at"] is not None:
         raise ApiError.not_acceptable(f"Stage '{stage['name']}' is archived", "stage_archived")
-    if stage["role"]["name"] != OPEN:
+    if stage["role"]["is_final"]:
         raise ApiError.not_acceptable(
             f"'{stage['name']}' is a final stage: exit the lead successfully or unsuccessfully instead of moving it",
             "final_stage",
         )
     runs = state.table(RUNS)
-    run = runs.get(_key(contact["id"], pipeline["pipeline_id"]))
+    run = _run(state, contact, pipeline)
     now = state.timestamp()
     if run is None:
         run = {
@@ -82,7 +83,7 @@ def move(state: SandboxState, contact: Record, pipeline: Record, stage_id: Any, 
         return  # already there: nothing changes, like repeating the same drag in Nimble's board
     run["history"].append({"from": run["stage_id"], "to": stage_id, "when": now, "who": user["user_id"]})
     run["stage_id"], run["entered"] = stage_id, now
-    refresh_stages_info(state, contact)
+    refresh_stages_info(state, contact, pipeline)
 
 
 def exit_lead(state: SandboxState, contact: Record, pipeline: Record, body: Mapping[str, Any], *, won: bool) -> None:
@@ -106,7 +107,7 @@ def exit_lead(state: SandboxState, contact: Record, pipeline: Record, body: Mapp
     }
     run["history"].append({"from": run["stage_id"], "to": target["stage_id"], "when": exit_date, "who": None})
     run["stage_id"], run["entered"] = target["stage_id"], exit_date
-    refresh_stages_info(state, contact)
+    refresh_stages_info(state, contact, pipeline)
 
 
 def edit_exit(state: SandboxState, contact: Record, pipeline: Record, body: Mapping[str, Any], *, won: bool) -> None:
@@ -122,7 +123,7 @@ def edit_exit(state: SandboxState, contact: Record, pipeline: Record, body: Mapp
         exit_["notes"] = _text(body["notes"], "notes")
     if not won and "lost_reason" in body:
         exit_["lost_reason"] = _lost_reason(pipeline, body["lost_reason"])
-    refresh_stages_info(state, contact)
+    refresh_stages_info(state, contact, pipeline)
 
 
 def undo(state: SandboxState, contact: Record, pipeline: Record) -> None:
@@ -131,33 +132,35 @@ def undo(state: SandboxState, contact: Record, pipeline: Record) -> None:
     exit_ = run["exit"]
     if exit_ is None:
         raise ApiError.not_acceptable("The lead has not been won or lost in this pipeline; nothing to undo", "no_exit")
+    if exit_["previous_stage_id"] is None:
+        raise ApiError.not_acceptable(
+            "The stage the lead was in before this exit is not known; move it to a stage after clearing instead",
+            "no_previous_stage",
+        )
     run["stage_id"], run["entered"] = exit_["previous_stage_id"], exit_["previous_entered"]
     run["exit"] = None
-    run["history"].pop()
-    refresh_stages_info(state, contact)
+    if run["history"]:
+        run["history"].pop()
+    refresh_stages_info(state, contact, pipeline)
 
 
 def clear(state: SandboxState, contact: Record, pipeline: Record) -> None:
     """Erase the lead's transitions in this pipeline's current run: the lead leaves the pipeline."""
     _active_run(state, contact, pipeline)
     del state.table(RUNS)[_key(contact["id"], pipeline["pipeline_id"])]
-    refresh_stages_info(state, contact)
+    refresh_stages_info(state, contact, pipeline)
 
 
-def refresh_stages_info(state: SandboxState, contact: Record) -> None:
-    """Recompute the contact's ``stages_info`` (``Contacts.LeadInStageInfo`` per pipeline run)."""
-    info = []
-    pipelines = state.table(TABLE)
-    for run in state.table(RUNS).values():
-        pipeline = pipelines.get(run["pipeline_id"])
-        if run["contact_id"] != contact["id"] or pipeline is None:
-            continue
-        stage = find_stage(pipeline, run["stage_id"])
-        if stage is None:
-            continue
+def refresh_stages_info(state: SandboxState, contact: Record, pipeline: Mapping[str, Any]) -> None:
+    """Update the contact's ``stages_info`` entry (``Contacts.LeadInStageInfo``) for one pipeline."""
+    pipeline_id = pipeline["pipeline_id"]
+    info = [i for i in contact.get("stages_info") or [] if i.get("pipeline_id") != pipeline_id]
+    run = state.table(RUNS).get(_key(contact["id"], pipeline_id))
+    stage = find_stage(pipeline, run["stage_id"]) if run else None
+    if run is not None and stage is not None:
         info.append(
             {
-                "pipeline_id": pipeline["pipeline_id"],
+                "pipeline_id": pipeline_id,
                 "pipeline_name": pipeline["name"],
                 "stage_name": stage["name"],
                 "entered_data": run["entered"],
@@ -169,8 +172,39 @@ def refresh_stages_info(state: SandboxState, contact: Record) -> None:
     contact["updated"] = state.timestamp()
 
 
+def _run(state: SandboxState, contact: Record, pipeline: Mapping[str, Any]) -> Record | None:
+    """The lead's run in ``pipeline``, adopted from its ``stages_info`` when only that records it."""
+    runs = state.table(RUNS)
+    key = _key(contact["id"], pipeline["pipeline_id"])
+    if key in runs:
+        return runs[key]
+    info = next((i for i in contact.get("stages_info") or [] if i.get("pipeline_id") == pipeline["pipeline_id"]), None)
+    stage = stage_named(pipeline, str(info["stage_name"])) if info else None
+    if info is None or stage is None:
+        return None
+    run: Record = {
+        "contact_id": contact["id"],
+        "pipeline_id": pipeline["pipeline_id"],
+        "stage_id": stage["stage_id"],
+        "entered": info["entered_data"],
+        "history": [],
+        "exit": None,
+    }
+    if stage["role"]["is_final"]:
+        run["exit"] = {
+            "won": stage["role"]["name"] == WON,
+            "previous_stage_id": None,
+            "previous_entered": None,
+            "actual_exit_date": info["entered_data"],
+            "notes": None,
+            "lost_reason": None,
+        }
+    runs[key] = run
+    return run
+
+
 def _active_run(state: SandboxState, contact: Record, pipeline: Record) -> Record:
-    run = state.table(RUNS).get(_key(contact["id"], pipeline["pipeline_id"]))
+    run = _run(state, contact, pipeline)
     if run is None:
         raise ApiError.not_acceptable(
             f"The lead is not in pipeline '{pipeline['name']}'; move it to a stage first", "lead_not_in_pipeline"

@@ -12,6 +12,13 @@ __all__ = ["ROUTE_MODULES", "build_router"]
 ROUTE_MODULES: tuple[str, ...] = (
     "me",
     "contacts",
+    "contact_notes",
+    "contact_fields",
+    "contact_pipelines",
+    "proceedings",
+    "activities",
+    "tasks",
+    "drafts",
     # Deals: the literal /api/v2/deals/<word> routes must come before /api/v2/deals/{deal_id}.
     "deal_tags",
     "deal_fields",

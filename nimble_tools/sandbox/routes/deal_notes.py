@@ -11,7 +11,7 @@ from typing import Any
 from .._deals import NOTES, load_deal
 from .._http import ApiError, Router, SandboxRequest
 from .._payload import json_object, user_of
-from .._users import short_user
+from .._users import short_user_of
 
 router = Router()
 
@@ -35,7 +35,7 @@ def _public(request: SandboxRequest, note: dict[str, Any]) -> dict[str, Any]:
         "body": note["body"] or "",
         "created": note["created"],
         "updated": note["updated"],
-        "creator": short_user(request.st, note["creator_id"]),
+        "creator": short_user_of(request.st, note["creator_id"]),
     }
 
 

@@ -29,7 +29,7 @@ from .._deal_query import deal_matches, parse_deal_query
 from .._deals import deal_amount, delete_deal, parse_datetime, public_deal, public_stage, readable_deals, sort_deals
 from .._http import ApiError, Router, SandboxRequest
 from .._payload import json_object, user_of
-from .._users import short_user
+from .._users import short_user_of
 
 router = Router()
 
@@ -301,7 +301,7 @@ def deals_by_owner(request: SandboxRequest) -> Any:
         more = len(owned) > start + limit
         groups.append(
             {
-                "owner": short_user(request.st, owner_id),
+                "owner": short_user_of(request.st, owner_id),
                 "deals": [public_deal(request.st, d, user) for d in owned[start : start + limit]],
                 "meta": {
                     "next_page_url": _next_url(request, {"owner_id": owner_id}, page) if more else None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from .._deals import (
@@ -25,11 +25,9 @@ from .._deals import (
 from .._deals import TABLE as DEALS
 from .._http import ApiError, Router, SandboxRequest
 from .._payload import json_object, user_of
-from .._users import full_user
+from .activities import TASK_TYPE, render_activity
 
 router = Router()
-
-ACTIVITIES = "activities"
 
 
 @router.route("GET", "/api/v2/deals/widget/won_last_month")
@@ -90,62 +88,40 @@ def delete(request: SandboxRequest) -> Any:
 
 @router.route("GET", "/api/v2/deals/{deal_id}/overdue")
 def overdue(request: SandboxRequest) -> Any:
-    record = load_deal(request.st, request.path_params["deal_id"], user_of(request))
+    user = user_of(request)
+    record = load_deal(request.st, request.path_params["deal_id"], user)
     # `types` is an array: accept both repeated arguments and a comma-separated list.
     types = {t.strip() for raw in request.query.get("types", []) for t in raw.split(",") if t.strip()}
     limit = request.int_arg("limit", 0)
     if limit < 0:
         raise ApiError.validation("limit must be positive", {"limit": {"message": "at least 1"}})
-    now = request.st.timestamp()
-    due = [
-        a
-        for a in request.st.table(ACTIVITIES).values()
-        if record["deal_id"] in a["deal_ids"]
-        and a["completed"] is None
-        and a["scheduled"] < now
-        and (not types or a["type_id"] in types)
+    now = request.st.now()
+    # The sandbox's activities are its tasks (see routes/activities.py): open ones past their due date.
+    due = []
+    for task in request.st.table("tasks").values():
+        when = parse_datetime(task["due_date"]) if task["due_date"] else None
+        if when is not None and when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        if record["deal_id"] not in task["deals"] or task["completed_time"] is not None or when is None:
+            continue
+        if when < now and (not types or TASK_TYPE["type_id"] in types):
+            due.append((when, task))
+    due.sort(key=lambda pair: (pair[0], pair[1]["id"]))  # most overdue first
+    return {"activities": [_with_deals(request, render_activity(request.st, t), t) for _, t in due[: limit or None]]}
+
+
+def _with_deals(request: SandboxRequest, activity: dict[str, Any], task: dict[str, Any]) -> dict[str, Any]:
+    """The activity with its deals as ``Deals.ShortSavedDeal``."""
+    deals, user = request.st.table(DEALS), user_of(request)
+    activity["new_related_deals"] = [
+        {
+            "deal_id": deal_id,
+            "name": deal_name(deals[deal_id]),
+            "is_editable": can_edit(deals[deal_id], user),
+            "is_viewable": can_read(deals[deal_id], user),
+            "amount": round(deal_amount(deals[deal_id])) if deals[deal_id]["values"].get(AMOUNT) else None,
+        }
+        for deal_id in task["deals"]
+        if deal_id in deals
     ]
-    due.sort(key=lambda a: a["scheduled"])  # most overdue first
-    return {"activities": [_activity(request, a) for a in due[: limit or None]]}
-
-
-def _activity(request: SandboxRequest, activity: dict[str, Any]) -> dict[str, Any]:
-    state, user = request.st, user_of(request)
-    deals = state.table(DEALS)
-    return {
-        "activity_id": activity["activity_id"],
-        "activity_type": {
-            "type_id": activity["type_id"],
-            "type_name": activity["type_id"].title(),
-            "logo_id": activity["type_id"],
-            "can_update_lc": activity["type_id"] != "task",
-            "can_update_definition": False,
-            "archived": False,
-        },
-        "name": activity["name"],
-        "description": activity["description"],
-        "assigned_to": full_user(state, activity["assigned_to"]),
-        "owner": full_user(state, activity["owner"]),
-        "related_contacts": [],
-        "new_related_deals": [
-            {
-                "deal_id": deal_id,
-                "name": deal_name(deals[deal_id]),
-                "is_editable": can_edit(deals[deal_id], user),
-                "is_viewable": can_read(deals[deal_id], user),
-                "amount": round(deal_amount(deals[deal_id])) if deals[deal_id]["values"].get(AMOUNT) else None,
-            }
-            for deal_id in activity["deal_ids"]
-            if deal_id in deals
-        ],
-        "scheduled_tstamp": activity["scheduled"],
-        "completed_tstamp": activity["completed"],
-        "feed_tstamp": activity["scheduled"],
-        "priority": activity["priority"],
-        "comments": [],
-        "tags": list(activity["tags"]),
-        "is_important": activity["priority"] == "high",
-        "created": activity["created"],
-        "details": {},
-        "related_sequence": None,
-    }
+    return activity
