@@ -52,7 +52,7 @@ EXAMPLES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             "expected_close_date": "2025-03-31",
             "fields": [{"field": ID, "values": ["web"]}],
             "currency": "eur",
-            "privacy": {"read": None, "edit": {"user_ids": [ID3]}},
+            "privacy": {"read": None, "edit": {"user_ids": [ID3], "group_ids": []}},
             "related_contacts": [{"contact_id": ID, "note": "champion"}],
             "related_external_contacts": [{"contact_info": "cfo@acme.example"}],
             "tags": ["q3", "hot"],

@@ -147,7 +147,7 @@ def test_attach_failures_from_the_sandbox(deal_toolkit: NimbleToolkit) -> None:
     data_id = upload_file(emulator(deal_toolkit), "a.txt", b"a")
     raises_api(deal_toolkit, "create_a_nimble_deal_file", {**unknown, "id": MISSING, "data_id": data_id}, 404)
     admin = me(deal_toolkit)
-    private = new_deal(deal_toolkit, privacy={"read": None, "edit": {"user_ids": [admin]}})["deal_id"]
+    private = new_deal(deal_toolkit, privacy={"read": None, "edit": {"user_ids": [admin], "group_ids": []}})["deal_id"]
     other = second_user_toolkit(deal_toolkit)
     raises_api(other, "create_a_nimble_deal_file", {**unknown, "id": private, "data_id": data_id}, 403)
     with pytest.raises(ValueError, match="file_name"):

@@ -123,7 +123,7 @@ def test_board_failures(deal_toolkit: NimbleToolkit) -> None:
 
 def test_private_deals_stay_off_other_users_boards(deal_toolkit: NimbleToolkit) -> None:
     admin = me(deal_toolkit)
-    new_deal(deal_toolkit, name="Hidden", privacy={"read": {"user_ids": [admin]}, "edit": None})
+    new_deal(deal_toolkit, name="Hidden", privacy={"read": {"user_ids": [admin], "group_ids": []}, "edit": None})
     other = second_user_toolkit(deal_toolkit)
     pid = pipeline(deal_toolkit)["pipeline_id"]
     assert "Hidden" in deal_names(list(deal_toolkit.paginate(BY_STAGE, {"pipeline_id": pid})))

@@ -64,23 +64,37 @@ def test_bulk_add_refusals(deal_toolkit: NimbleToolkit) -> None:
         ({"tags": ["x"], "query": {"tag": "vip"}}, "query"),
         ({"tags": ["x"], "query": {"tag": {"like": "vip"}}}, "query"),
         ({"tags": ["x"], "query": {"and": []}}, "query"),
+        ({"tags": ["x"], "query": {"created": {"day_month_range": {}}}}, "query.condition"),
+        ({"tags": ["x"], "query": {"field": "amount", "operator": "in"}}, "query.condition"),
     ):
         error = refused_before_sending(
             deal_toolkit, lambda a=arguments: deal_toolkit.call("create_a_nimble_deals_tag", a)
         )
         assert isinstance(error, InvalidArgumentsError) and error.errors[0][0] == field, error
     # Well-formed, so it is sent; the sandbox takes day_month_range (a birthday operator) on no deal field.
-    error = raises_api(
-        deal_toolkit, "create_a_nimble_deals_tag", {"tags": ["x"], "query": {"created": {"day_month_range": {}}}}, 409
-    )
+    birthday_like = {"created": {"day_month_range": {"start_date": "01/03", "end_date": "31/03"}}}
+    error = raises_api(deal_toolkit, "create_a_nimble_deals_tag", {"tags": ["x"], "query": birthday_like}, 409)
     assert "created" in error.field_errors  # type: ignore[attr-defined]
     recent = {"tags": ["fresh"], "query": {"created": {"in_the_last": {"unit": "day", "quantity": 4}}}}
     assert deal_toolkit.call("create_a_nimble_deals_tag", recent).result["push_data"]["total"] == 2
 
 
+def test_bulk_add_with_structured_conditions(deal_toolkit: NimbleToolkit) -> None:
+    query = {
+        "join": "and",
+        "conditions": [
+            {"field": "pipeline", "operator": "is", "value": "Sales"},
+            {"field": "amount", "operator": "range", "start": 10000, "end": 20000},
+        ],
+    }
+    push = deal_toolkit.call("create_a_nimble_deals_tag", {"tags": ["mid"], "query": query}).result["push_data"]
+    assert push["total"] == 2  # Acme (12000) and Nordic Timber (18000)
+    assert "mid" in deal_named(deal_toolkit, "Acme Corp - CRM rollout")["tags"]
+
+
 def test_bulk_add_preflight_refuses_deals_the_user_cannot_edit(deal_toolkit: NimbleToolkit) -> None:
     admin = me(deal_toolkit)
-    locked = new_deal(deal_toolkit, privacy={"read": None, "edit": {"user_ids": [admin]}})
+    locked = new_deal(deal_toolkit, privacy={"read": None, "edit": {"user_ids": [admin], "group_ids": []}})
     mine = deal_named(deal_toolkit, "Initech - onboarding")  # owned by the second user
     other = second_user_toolkit(deal_toolkit)
     ids = [locked["deal_id"], mine["deal_id"]]
@@ -137,7 +151,7 @@ def test_delete_unlinks_from_every_deal(deal_toolkit: NimbleToolkit) -> None:
 
 def test_delete_preflight(deal_toolkit: NimbleToolkit) -> None:
     admin = me(deal_toolkit)
-    new_deal(deal_toolkit, tags=["locked"], privacy={"read": None, "edit": {"user_ids": [admin]}})
+    new_deal(deal_toolkit, tags=["locked"], privacy={"read": None, "edit": {"user_ids": [admin], "group_ids": []}})
     other = second_user_toolkit(deal_toolkit)
     error = raises_api(other, "delete_a_nimble_deals_tag_by_id", {"id": "locked", "preflight_checks": True}, 406)
     assert error.body["errors"][0]["type"] == "non_editable_deals"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Annotated, Any, Literal
 
@@ -34,7 +33,6 @@ __all__ = [
     "Choice",
     "Color",
     "Currency",
-    "DealPrivacy",
     "ExternalContact",
     "FieldSpec",
     "FieldValues",
@@ -42,7 +40,6 @@ __all__ = [
     "RelatedContact",
     "Sort",
     "TagName",
-    "check_query",
     "invalid",
     "no_body",
     "number_text",
@@ -114,16 +111,6 @@ def position(first: bool, insert_after: str | None, body: dict[str, Any]) -> Non
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class Principals(_Model):
-    user_ids: list[NimbleId] = Field(default_factory=list, description="Users with this right.")
-    group_ids: list[NimbleId] = Field(default_factory=list, description="User groups with this right.")
-
-
-class DealPrivacy(_Model):
-    read: Principals | None = Field(default=None, description="Who may see the deal; null means everyone.")
-    edit: Principals | None = Field(default=None, description="Who may change the deal; null means everyone.")
 
 
 class RelatedContact(_Model):
@@ -283,39 +270,3 @@ class FieldSpec(PresentationChange, _FieldKind):
         elif self.field_kind == "datetime":
             presentation = self._date_presentation()
         return {"name": self.name, "field_type": field_type, "presentation": presentation}
-
-
-# --- deal search queries ---------------------------------------------------------------------------
-
-_JOINS = ("and", "or", "not")
-# Nimble's search operators (text, number and date ones); which fields take which is Nimble's call.
-_OPERATORS = frozenset(
-    {"is", "is_not", "contain", "not_contain", "starts_with", "is_empty", "in", "not_in"}
-    | {"gt", "gte", "lt", "lte", "range", "not_in_range"}
-    | {"in_the_last", "not_in_the_last", "day_month_range"}
-)
-
-
-def check_query(query: Any, *, depth: int = 0) -> str | None:
-    """Why ``query`` is not a well-formed deal search query, or None when it is."""
-    if depth > 20:
-        return "nested more than 20 levels deep"
-    if not isinstance(query, Mapping) or len(query) != 1:
-        return 'each node must be an object with exactly one key, e.g. {"tag":{"is":"vip"}}'
-    key, body = next(iter(query.items()))
-    if key in _JOINS:
-        if not isinstance(body, Sequence) or isinstance(body, str) or not body:
-            return f"'{key}' takes a non-empty list of queries"
-        if key == "not" and len(body) != 1:
-            return "'not' takes a list with exactly one query"
-        for sub in body:
-            problem = check_query(sub, depth=depth + 1)
-            if problem:
-                return problem
-        return None
-    if not isinstance(body, Mapping) or len(body) != 1:
-        return f'the condition on {key!r} must be {{operator: value}}, e.g. {{"{key}":{{"is":"..."}}}}'
-    operator = next(iter(body))
-    if operator not in _OPERATORS:
-        return f"unknown operator {operator!r} on {key!r}; use one of {', '.join(sorted(_OPERATORS))}"
-    return None

@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from .._envelope import LimitPaging
 from .._operation import CONTROL, QUERY, NimbleId, Operation, Params, RequestSpec
 from .._url_paging import NextPageUrlPaging
-from ._deal_shared import Color, Currency, FieldSpec, Sort, check_query, invalid, no_body
+from ..types.deal_search import DealSearchQuery
+from ._deal_shared import Color, Currency, FieldSpec, Sort, invalid, no_body
 
 PipelineName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -144,30 +145,22 @@ class StageIdParams(Params):
 
 
 QUERY_HELP = (
-    'Deal search, e.g. {"and":[{"tag":{"is":"vip"}},{"amount":{"gte":5000}}]}; field names are the search_name '
-    "values of list_all_nimble_deal_column_catalogue."
+    "Only deals matching a search: one condition {field, operator, value} or a group {join: and|or|not, "
+    "conditions}; Nimble's JSON form is accepted too."
 )
 
 
 class _BoardParams(Params):
     pipeline_id: NimbleId = Field(description="Deal pipeline id.")
     sort: Sort = Field(default="name:asc")
-    # A dict travels as compact JSON text: the views take an "unparsed NSE search query" string.
-    query: Annotated[dict[str, Any] | None, QUERY] = Field(default=None, description=QUERY_HELP)
+    # Travels as compact JSON text: the views take an "unparsed NSE search query" string.
+    query: Annotated[DealSearchQuery | None, QUERY] = Field(default=None, description=QUERY_HELP)
     limit: Annotated[int | None, CONTROL] = Field(
         default=None, ge=1, le=100, description="Deals per group and page (Nimble's default: 10)."
     )
     next_cursor: Annotated[str | None, CONTROL] = Field(
         default=None, description="Cursor from the previous page; pass the same other arguments with it."
     )
-
-    @model_validator(mode="after")
-    def _query_shape(self) -> _BoardParams:
-        if self.query is not None:
-            problem = check_query(self.query)
-            if problem:
-                raise invalid("query", problem, self.query)
-        return self
 
 
 class StageBoardParams(_BoardParams):

@@ -8,13 +8,14 @@ percent-encoded into the path (a ``/`` or ``?`` in it cannot change the route).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
 from .._envelope import LimitPaging
 from .._operation import BODY, CONTROL, NimbleId, Operation, Params, RequestSpec, default_encode
-from ._deal_shared import TagName, check_query, invalid
+from ..types.deal_search import DealSearchQuery
+from ._deal_shared import TagName, invalid
 
 
 class ListTagsParams(Params):
@@ -27,10 +28,10 @@ class AddTagsParams(Params):
     deal_ids: list[NimbleId] | None = Field(
         default=None, min_length=1, max_length=500, description="Tag these deals. Give deal_ids or query, not both."
     )
-    query: dict[str, Any] | None = Field(
+    query: DealSearchQuery | None = Field(
         default=None,
-        description='Or tag every deal matching a deal search, e.g. {"and":[{"stage":{"is":"Proposal"}},'
-        '{"amount":{"gt":10000}}]}. Field names: search_name in list_all_nimble_deal_column_catalogue.',
+        description="Or tag every deal matching a search: one condition {field, operator, value} or a group "
+        "{join: and|or|not, conditions}; Nimble's JSON form is accepted too.",
     )
     preflight_checks: bool = Field(
         default=False, description="true: fail (tag nothing) if some matched deals are not editable by you."
@@ -40,16 +41,12 @@ class AddTagsParams(Params):
     def _one_selection(self) -> AddTagsParams:
         if (self.deal_ids is None) == (self.query is None):
             raise invalid("deal_ids", "pass exactly one of deal_ids or query")
-        if self.query is not None:
-            problem = check_query(self.query)
-            if problem:
-                raise invalid("query", problem, self.query)
         return self
 
 
 def _encode_add(operation: Operation, params: BaseModel) -> RequestSpec:
     assert isinstance(params, AddTagsParams)
-    query = params.query if params.query is not None else {"_id": {"in": list(params.deal_ids or [])}}
+    query = params.query.nse() if params.query is not None else {"_id": {"in": list(params.deal_ids or [])}}
     body = {"query": query, "tags": list(params.tags), "preflight_checks": params.preflight_checks}
     return RequestSpec(operation.method, operation.path, {}, body)
 

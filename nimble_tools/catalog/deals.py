@@ -10,10 +10,10 @@ from pydantic import BaseModel, Field, model_validator
 
 from .._envelope import LimitPaging
 from .._operation import CONTROL, QUERY, NimbleId, Operation, Params, RequestSpec, default_encode
+from ..types.privacy import Privacy
 from ._deal_shared import (
     STANDARD_DEAL_FIELDS,
     Currency,
-    DealPrivacy,
     ExternalContact,
     FieldValues,
     RelatedContact,
@@ -41,7 +41,7 @@ class _DealValues(Params):
         description="Other field values, e.g. [{field:'<field id>', values:['Referral']}]. " + FIELD_IDS_HELP,
     )
     currency: Currency | None = Field(default=None, description="ISO-4217 code; defaults to the pipeline's currency.")
-    privacy: DealPrivacy | None = Field(default=None, description="Restrict who may read or edit; omit for everyone.")
+    privacy: Privacy | None = Field(default=None, description="Restrict who may read or edit; omit for everyone.")
     related_contacts: list[RelatedContact] | None = Field(
         default=None, max_length=100, description="Nimble contacts in the deal (on update: replaces the list)."
     )
@@ -118,9 +118,6 @@ def _deal_body(params: BaseModel, body: dict[str, Any]) -> dict[str, Any]:
     values = params.fields_values()
     if values:
         body["fields_values"] = values
-    if params.privacy is not None:
-        # Both keys always travel: null means "everyone" and must not be dropped.
-        body["privacy"] = params.privacy.model_dump(mode="json")
     return body
 
 
