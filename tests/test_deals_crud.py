@@ -195,7 +195,9 @@ def test_update_failures(deal_toolkit: NimbleToolkit) -> None:
 def test_private_deals_are_refused_to_other_users(deal_toolkit: NimbleToolkit) -> None:
     admin = me(deal_toolkit)
     private = new_deal(
-        deal_toolkit, name="Secret", privacy={"read": {"user_ids": [admin], "group_ids": []}, "edit": {"user_ids": [admin], "group_ids": []}}
+        deal_toolkit,
+        name="Secret",
+        privacy={"read": {"user_ids": [admin], "group_ids": []}, "edit": {"user_ids": [admin], "group_ids": []}},
     )
     assert private["privacy"]["read"] == {"user_ids": [admin], "group_ids": []}
     other = second_user_toolkit(deal_toolkit)

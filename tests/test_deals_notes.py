@@ -52,7 +52,10 @@ def test_note_failures(deal_toolkit: NimbleToolkit) -> None:
 
 def test_notes_of_private_deals_are_refused(deal_toolkit: NimbleToolkit) -> None:
     admin = me(deal_toolkit)
-    deal_id = new_deal(deal_toolkit, privacy={"read": {"user_ids": [admin], "group_ids": []}, "edit": {"user_ids": [admin], "group_ids": []}})["deal_id"]
+    deal_id = new_deal(
+        deal_toolkit,
+        privacy={"read": {"user_ids": [admin], "group_ids": []}, "edit": {"user_ids": [admin], "group_ids": []}},
+    )["deal_id"]
     other = second_user_toolkit(deal_toolkit)
     raises_api(other, "create_a_nimble_deal_note", {"deal_id": deal_id, "title": "x"}, 403)
 
