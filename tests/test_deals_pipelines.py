@@ -259,3 +259,24 @@ def test_managing_pipelines_needs_the_permission(
     error = raises_api(other, name, filled, 403)
     assert error.body == {"message": "You don't have permission to manage pipelines"}
     assert other.call("list_all_nimble_deals_pipelines").result  # reading is allowed
+
+
+def test_confirming_a_pipeline_delete_shows_how_many_deals_go(deal_toolkit: NimbleToolkit) -> None:
+    from nimble_tools.policies import ConfirmationRequiredError, ConfirmDestructivePolicy
+
+    sales = pipeline(deal_toolkit)
+    for index in range(11):  # more than one page of the first stage
+        new_deal(deal_toolkit, name=f"Bulk {index}")
+    deal_toolkit.call(
+        "delete_a_nimble_pipeline_stage_by_id", {"pipeline_id": sales["pipeline_id"], "id": stage(sales, "Proposal")}
+    )
+    deal_toolkit.register_plugin(ConfirmDestructivePolicy(secret=b"test"), name="confirm")
+    with pytest.raises(ConfirmationRequiredError) as held:
+        deal_toolkit.call("delete_a_nimble_deals_pipeline_by_id", {"id": sales["pipeline_id"]})
+    # 8 seeded + 11 new, including the 2 deals of the archived Proposal stage: all of them would go.
+    assert "19 deal(s)" in held.value.preview
+    assert deal_named(deal_toolkit, "Globex - 50 seats")  # nothing was deleted
+    deal_toolkit.call(
+        "delete_a_nimble_deals_pipeline_by_id", {"id": sales["pipeline_id"]}, confirm_token=held.value.confirm_token
+    )
+    raises_api(deal_toolkit, "get_single_nimble_deals_pipeline_by_id", {"id": sales["pipeline_id"]}, 404)
