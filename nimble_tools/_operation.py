@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from ._errors import InvalidArgumentsError, UsageError
+from ._limits import check_argument_values
 from ._paths import NIMBLE_ID_PATTERN, path_fields, render_path
 
 if TYPE_CHECKING:
@@ -166,6 +167,7 @@ class Operation:
             raise InvalidArgumentsError(
                 self.name, [("arguments", f"expected a JSON object, got {type(arguments).__name__}")]
             )
+        check_argument_values(self.name, arguments)
         try:
             return self.params.model_validate(dict(arguments))
         except ValidationError as exc:
@@ -198,6 +200,8 @@ def default_encode(operation: Operation, params: BaseModel) -> RequestSpec:
         elif location is CONTROL:
             continue
         elif location is QUERY or (location is None and not body_location):
+            if value == []:  # an empty list in a query string would read as one empty value
+                continue
             query[wire] = query_value(value)
         else:
             body[wire] = value

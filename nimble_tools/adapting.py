@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, ValidationError, create_model
 
 from ._envelope import Result
 from ._errors import InvalidArgumentsError, UnknownOperationError, UsageError
+from ._limits import check_argument_values
 from ._operation import Operation, _describe
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ __all__ = [
     "artifact_of",
     "check_options",
     "content_of",
+    "hidden_by",
     "invalid_arguments",
     "model_params",
     "operation_metadata",
@@ -37,6 +39,7 @@ __all__ = [
 
 CONFIRM_TOKEN = "confirm_token"
 """The argument through which a model confirms a destructive call (see ``nimble_tools.policies``)."""
+_MAX_TOKEN = 256
 CONFIRM_TOKEN_HELP = (
     "Leave empty. Only when this tool answered that it needs confirmation and the user agreed, "
     "repeat the same call with the confirm_token that answer gave."
@@ -72,33 +75,52 @@ def check_options(target: str, options: Mapping[str, Any], accepted: Iterable[st
 
 
 def select_operations(toolkit: NimbleToolkit, names: Iterable[str] | None = None) -> list[Operation]:
-    """The operations to emit: all of them in registry order, or the named ones in the given order.
+    """The operations to emit: all offered ones in registry order, or the named ones in the given order.
+
+    An operation a plugin hides (``offer_operation`` returning False, as the read-only policy does
+    for every write) is left out of "all", and refused when named.
 
     Raises:
-        UsageError: when ``names`` is a plain string or names an unknown operation.
+        UsageError: when ``names`` is a plain string, names an unknown operation, or names one a
+            plugin hides.
     """
     registry = toolkit.operations
     if names is None:
-        return list(registry.values())
+        return [operation for operation in registry.values() if not hidden_by(toolkit, operation)]
     if isinstance(names, str):
         raise UsageError(f"names must be a list of operation names, not the string {names!r}.")
     chosen: list[Operation] = []
     for name in dict.fromkeys(names):
         try:
-            chosen.append(registry[name])
+            operation = registry[name]
         except UnknownOperationError as exc:
             raise UsageError(f"Cannot emit unknown operation {name!r}. {exc.message}") from None
+        hiders = hidden_by(toolkit, operation)
+        if hiders:
+            raise UsageError(
+                f"Cannot emit {name!r}: plugin {', '.join(map(repr, hiders))} hides it from models (the "
+                "read-only policy hides every write). Leave it out of names, or unregister that plugin."
+            )
+        chosen.append(operation)
     return chosen
 
 
-def model_params(operation: Operation) -> type[BaseModel]:
+def hidden_by(toolkit: NimbleToolkit, operation: Operation) -> list[str]:
+    """The names of the plugins that hide ``operation`` from models (empty: it is offered)."""
+    hook = toolkit.plugins.hook.offer_operation
+    return [impl.plugin_name for impl in hook.get_hookimpls() if impl.function(operation=operation) is False]
+
+
+def model_params(operation: Operation, *, confirm_token: bool = True) -> type[BaseModel]:
     """The parameters a model sees: the operation's own, plus ``confirm_token`` if it is destructive.
 
     A confirmation policy holds destructive calls back until they are repeated with a token; the model
     can only repeat a call through its arguments, so destructive tools offer that one extra argument.
-    :func:`split_options` takes it out again before the call.
+    :func:`split_options` takes it out again before the call. An adapter whose application approves
+    held calls itself (see :mod:`nimble_tools.approval`) passes ``confirm_token=False``: the model
+    then never handles tokens.
     """
-    return _with_confirm_token(operation.params) if operation.destructive else operation.params
+    return _with_confirm_token(operation.params) if operation.destructive and confirm_token else operation.params
 
 
 @functools.cache
@@ -115,11 +137,22 @@ def _with_confirm_token(params: type[BaseModel]) -> type[BaseModel]:
 
 
 def split_options(operation: Operation, arguments: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Separate a model's arguments into the operation's own and the call options (``confirm_token``)."""
+    """Separate a model's arguments into the operation's own and the call options (``confirm_token``).
+
+    Raises:
+        InvalidArgumentsError: when ``confirm_token`` is not a string.
+    """
     remaining = dict(arguments)
     if not operation.destructive or CONFIRM_TOKEN in operation.params.model_fields:
         return remaining, {}
     token = remaining.pop(CONFIRM_TOKEN, None)
+    if token is not None and (not isinstance(token, str) or len(token) > _MAX_TOKEN):
+        got = f"{len(token)} characters" if isinstance(token, str) else type(token).__name__
+        raise InvalidArgumentsError(
+            operation.name, [(CONFIRM_TOKEN, f"expected the token a confirmation answer gave, got {got}")]
+        )
+    if token:
+        check_argument_values(operation.name, {CONFIRM_TOKEN: token})
     return remaining, ({CONFIRM_TOKEN: token} if token else {})
 
 

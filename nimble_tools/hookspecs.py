@@ -5,8 +5,9 @@ below. Built-in operations, adapters and composite actions are plugins too. Thir
 found through the ``nimble_tools`` entry-point group (set ``NIMBLE_TOOLS_DISABLE_PLUGIN_AUTOLOAD=1``
 to turn that off) or registered by hand with :meth:`NimbleToolkit.register_plugin`.
 
-Hook names follow one rule: ``register_*`` for contributions, ``emit`` to build a target, and
-``before_call``/``after_call``/``on_call_error`` for the call lifecycle.
+Hook names follow one rule: ``register_*`` for contributions, ``emit`` to build a target,
+``offer_operation`` to choose what targets show, and ``before_call``/``after_call``/``on_call_error``
+for the call lifecycle.
 """
 
 from __future__ import annotations
@@ -65,6 +66,20 @@ def emit(toolkit: NimbleToolkit, target: str, options: dict[str, Any]) -> Any:
         ``toolkit.call``/``toolkit.acall`` so every call takes the one call path.
     :param target: the requested target name.
     :param options: the keyword options given to ``emit`` (for example ``strict=True``).
+    """
+
+
+@hookspec
+def offer_operation(operation: Operation) -> bool | None:
+    """Say whether ``operation`` may be offered to models as a tool.
+
+    Called by adapters (through :func:`nimble_tools.adapting.select_operations`) for each operation
+    they would emit. A policy that refuses some calls hides those tools here too, so that a model
+    never sees a tool it cannot use.
+
+    :param operation: the operation an adapter is about to emit.
+
+    Return False to hide it from every target; True or None leave it to the other plugins.
     """
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._errors import NimbleToolsError, PolicyViolationError
+from ._operation import Operation
 from ._toolkit import CallContext
 from .hookspecs import hookimpl
 
@@ -56,7 +57,15 @@ class ConfirmationRequiredError(PolicyViolationError):
 
 
 class ReadOnlyPolicy:
-    """Refuses every operation that is not marked read-only."""
+    """Offers and runs read-only operations only: writes are neither emitted as tools nor callable."""
+
+    def __repr__(self) -> str:
+        return "ReadOnlyPolicy()"
+
+    @hookimpl
+    def offer_operation(self, operation: Operation) -> bool | None:
+        """Hide writes from every target."""
+        return None if operation.read_only else False
 
     @hookimpl
     def before_call(self, context: CallContext) -> None:

@@ -19,7 +19,7 @@ from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, ToolException
 from pydantic import PrivateAttr, ValidationError
 
-from nimble_tools import NimbleToolkit, NimbleToolsError, Operation
+from nimble_tools import NimbleToolkit, NimbleToolsError, Operation, UsageError
 from nimble_tools.adapting import (
     artifact_of,
     content_of,
@@ -29,11 +29,22 @@ from nimble_tools.adapting import (
     select_operations,
     split_options,
 )
+from nimble_tools.approval import (
+    ApprovalRequest,
+    Approver,
+    acall_with_approval,
+    call_with_approval,
+    is_approval,
+)
 
-__all__ = ["ACCOUNT_KEY", "NimbleTool", "langchain_tools"]
+__all__ = ["ACCOUNT_KEY", "INTERRUPT", "Approval", "NimbleTool", "langchain_tools"]
 
 ACCOUNT_KEY = "nimble_account"
 """Key in ``config["configurable"]`` naming the connected account a run calls Nimble for."""
+INTERRUPT = "interrupt"
+"""``approve="interrupt"``: held calls pause the LangGraph run with ``interrupt()`` until a person answers."""
+
+Approval = Approver | Literal["interrupt"] | None
 
 
 class NimbleTool(BaseTool):
@@ -45,6 +56,9 @@ class NimbleTool(BaseTool):
 
     account: str | None = None
     """The connected account used when the run's config names none."""
+    approve: Any = None
+    """Who approves calls a confirmation policy holds: None (the model repeats them with
+    ``confirm_token``), ``"interrupt"`` (a LangGraph interrupt asks a person) or a function."""
     response_format: Literal["content", "content_and_artifact"] = "content_and_artifact"
 
     # Private attributes: pydantic neither validates nor serialises them (the toolkit holds clients).
@@ -62,7 +76,9 @@ class NimbleTool(BaseTool):
         return self._operation
 
     @classmethod
-    def from_operation(cls, toolkit: NimbleToolkit, operation: Operation, *, account: str | None = None) -> NimbleTool:
+    def from_operation(
+        cls, toolkit: NimbleToolkit, operation: Operation, *, account: str | None = None, approve: Approval = None
+    ) -> NimbleTool:
         """The tool for ``operation`` (name, description, schema and flags taken from it)."""
         metadata = operation_metadata(operation)
         tags = ["nimble", f"resource:{operation.resource}", "read_only" if operation.read_only else "write"]
@@ -73,8 +89,9 @@ class NimbleTool(BaseTool):
         tool = cls(
             name=operation.name,
             description=operation.description,
-            args_schema=model_params(operation),
+            args_schema=model_params(operation, confirm_token=approve is None),
             account=account,
+            approve=approve,
             metadata=metadata,
             tags=tags,
             handle_tool_error=True,
@@ -83,6 +100,26 @@ class NimbleTool(BaseTool):
         tool._toolkit = toolkit
         tool._operation = operation
         return tool
+
+    def _to_args_and_kwargs(self, tool_input: str | dict[str, Any], tool_call_id: str | None) -> tuple[Any, Any]:
+        # langchain-core skips validation for a schema without fields, silently dropping whatever the
+        # model sent: validate every dict, so an unknown argument is refused as for any other tool.
+        if isinstance(tool_input, dict):
+            return (), self._parse_input(tool_input, tool_call_id)
+        return super()._to_args_and_kwargs(tool_input, tool_call_id)
+
+    def _parse_input(self, tool_input: str | dict[str, Any], tool_call_id: str | None) -> str | dict[str, Any]:
+        parsed = super()._parse_input(tool_input, tool_call_id)
+        if not isinstance(tool_input, dict) or not isinstance(parsed, dict):
+            return parsed
+        # langchain-core also fills in every default; the operation must see only what the model sent,
+        # since its rules tell "left out" from "given" (a null currency on a text field is refused).
+        fields = model_params(self.operation).model_fields
+        return {
+            key: value
+            for key, value in parsed.items()
+            if key in tool_input or (key in fields and fields[key].alias in tool_input)
+        }
 
     def _account(self, config: RunnableConfig | None) -> str | None:
         configurable = (config or {}).get("configurable") or {}
@@ -95,9 +132,14 @@ class NimbleTool(BaseTool):
         run_manager: CallbackManagerForToolRun | None = None,
         **arguments: Any,
     ) -> tuple[str, dict[str, Any]]:
-        arguments, options = split_options(self.operation, arguments)
+        account = self._account(config)
         try:
-            result = self.toolkit.call(self.name, arguments, account=self._account(config), **options)
+            arguments, options = split_options(self.operation, arguments)
+            approver = self._approver()
+            if approver is None:
+                result = self.toolkit.call(self.name, arguments, account=account, **options)
+            else:
+                result = call_with_approval(self.toolkit, self.name, arguments, approver, account=account, **options)
         except NimbleToolsError as error:
             raise ToolException(error.for_model()) from error
         return content_of(result), artifact_of(result)
@@ -108,12 +150,39 @@ class NimbleTool(BaseTool):
         run_manager: AsyncCallbackManagerForToolRun | None = None,
         **arguments: Any,
     ) -> tuple[str, dict[str, Any]]:
-        arguments, options = split_options(self.operation, arguments)
+        account = self._account(config)
         try:
-            result = await self.toolkit.acall(self.name, arguments, account=self._account(config), **options)
+            arguments, options = split_options(self.operation, arguments)
+            approver = self._approver()
+            if approver is None:
+                result = await self.toolkit.acall(self.name, arguments, account=account, **options)
+            else:
+                result = await acall_with_approval(
+                    self.toolkit, self.name, arguments, approver, account=account, **options
+                )
         except NimbleToolsError as error:
             raise ToolException(error.for_model()) from error
         return content_of(result), artifact_of(result)
+
+    def _approver(self) -> Approver | None:
+        if self.approve != INTERRUPT:
+            approver: Approver | None = self.approve
+            return approver
+        return _ask_through_interrupt
+
+
+def _ask_through_interrupt(request: ApprovalRequest) -> bool:
+    """Pause the LangGraph run; it resumes with ``Command(resume=True | False | "yes" | ...)``.
+
+    LangGraph runs the tool again from the start on resume, where ``interrupt`` returns the answer
+    instead of pausing; the policy holds the repeated call with the same token, so the approval
+    applies to exactly the call that was shown.
+    """
+    try:
+        from langgraph.types import interrupt
+    except ImportError as exc:
+        raise UsageError("approve='interrupt' needs LangGraph: pip install langgraph.") from exc
+    return is_approval(interrupt(request.to_dict()))
 
 
 def _validation_message(tool: str, error: ValidationError) -> str:
@@ -121,13 +190,30 @@ def _validation_message(tool: str, error: ValidationError) -> str:
 
 
 def langchain_tools(
-    toolkit: NimbleToolkit, *, names: Iterable[str] | None = None, account: str | None = None
+    toolkit: NimbleToolkit,
+    *,
+    names: Iterable[str] | None = None,
+    account: str | None = None,
+    approve: Approval = None,
 ) -> list[NimbleTool]:
     """The LangChain tools of ``toolkit`` (what ``toolkit.emit("langchain", ...)`` returns).
 
     Args:
         toolkit: the toolkit whose operations become tools.
-        names: only these operations (default: all, in registry order).
+        names: only these operations (default: all offered ones, in registry order).
         account: the connected account to use when a run's config names none.
+        approve: who approves the calls a confirmation policy holds: None (the model repeats them
+            with ``confirm_token`` once the user agreed), ``"interrupt"`` (LangGraph human-in-the-loop:
+            the run pauses with an interrupt carrying the preview, and resumes with the person's
+            answer) or a function ``(ApprovalRequest) -> bool``. With an approver, the model never
+            sees a token.
+
+    Raises:
+        UsageError: for an unknown ``approve`` value (or any ``names`` problem).
     """
-    return [NimbleTool.from_operation(toolkit, op, account=account) for op in select_operations(toolkit, names)]
+    if approve is not None and approve != INTERRUPT and not callable(approve):
+        raise UsageError(f"emit('langchain'): approve must be 'interrupt', a function or None, got {approve!r}.")
+    return [
+        NimbleTool.from_operation(toolkit, op, account=account, approve=approve)
+        for op in select_operations(toolkit, names)
+    ]

@@ -107,8 +107,8 @@ class NimbleMCPServer(Server[Any]):
         if params.name not in self.operations:
             unknown = UnknownOperationError(params.name, suggestions=self._suggest(params.name))
             raise MCPError(code=types.INVALID_PARAMS, message=unknown.for_model())
-        arguments, options = split_options(self.operations[params.name], params.arguments or {})
         try:
+            arguments, options = split_options(self.operations[params.name], params.arguments or {})
             result = await self.toolkit.acall(params.name, arguments, account=self.account, **options)
         except NimbleToolsError as error:
             return types.CallToolResult(content=[types.TextContent(type="text", text=error.for_model())], is_error=True)

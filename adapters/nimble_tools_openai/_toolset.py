@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from nimble_tools import InvalidArgumentsError, NimbleToolsError, Operation, UnknownOperationError, UsageError
 from nimble_tools.adapting import check_options, content_of, model_params, select_operations, split_options
+from nimble_tools.approval import ApprovalRequest, Approver, acall_with_approval, call_with_approval
 
 from ._strict import DecodeError, FreeForm, decode, public_schema, strictify
 from ._validate import AZURE_LIMITS, OPENAI_LIMITS, StrictLimits, check_strict_schema
@@ -36,7 +37,11 @@ NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 MAX_DESCRIPTION = 1024
 MAX_TOOLS = 128
 PROFILES: dict[str, StrictLimits] = {"openai": OPENAI_LIMITS, "azure": AZURE_LIMITS}
-OPTIONS = ("api", "strict", "names", "account", "free_form", "profile")
+OPTIONS = ("api", "strict", "names", "account", "free_form", "profile", "approve")
+
+Approval = Approver | bool | None
+"""Who approves held calls: a function ``(ApprovalRequest) -> bool`` (sync, or async for ``adispatch``),
+True (the application already approved them) or False (decline them all)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +70,7 @@ def openai_tools(
     account: str | None = None,
     free_form: FreeForm = "json_string",
     profile: Literal["openai", "azure"] = "openai",
+    approve: Approval = None,
 ) -> OpenAIToolset:
     """Build the OpenAI tools of ``toolkit`` (what ``toolkit.emit("openai", ...)`` returns).
 
@@ -78,6 +84,9 @@ def openai_tools(
         free_form: how values of any shape are offered in strict mode: ``"json_string"`` (a
             JSON-encoded string) or ``"non_strict"`` (that tool is emitted non-strict).
         profile: size limits to check strict schemas against: ``"openai"`` or the stricter ``"azure"``.
+        approve: the default approver of :meth:`OpenAIToolset.dispatch` for calls a confirmation
+            policy holds. With one, destructive tools do not offer ``confirm_token``: the application
+            asks the person, never the model.
 
     Raises:
         UsageError: for an unknown option value, unknown operation name, or more than 128 tools.
@@ -88,6 +97,7 @@ def openai_tools(
         raise UsageError(f"emit('openai'): free_form must be 'json_string' or 'non_strict', got {free_form!r}.")
     if profile not in PROFILES:
         raise UsageError(f"emit('openai'): profile must be one of {sorted(PROFILES)}, got {profile!r}.")
+    _check_approval(approve)
     operations = select_operations(toolkit, names)
     if len(operations) > MAX_TOOLS:
         raise UsageError(
@@ -98,13 +108,20 @@ def openai_tools(
     tools: list[dict[str, Any]] = []
     non_strict: dict[str, str] = {}
     for operation in operations:
-        spec, reason = _spec_for(operation, strict, free_form, PROFILES[profile])
+        spec, reason = _spec_for(operation, strict, free_form, PROFILES[profile], confirm_token=approve is None)
         if reason is not None:
             non_strict[operation.name] = reason
             logger.warning("OpenAI tool %s is emitted non-strict: %s", operation.name, reason)
         specs[operation.name] = spec
         tools.append(_tool_dict(spec, api))
-    return OpenAIToolset(tools, toolkit=toolkit, specs=specs, api=api, account=account, non_strict=non_strict)
+    return OpenAIToolset(
+        tools, toolkit=toolkit, specs=specs, api=api, account=account, non_strict=non_strict, approve=approve
+    )
+
+
+def _check_approval(approve: Any) -> None:
+    if approve is not None and not isinstance(approve, bool) and not callable(approve):
+        raise UsageError(f"approve must be a function, True, False or None, got {approve!r}.")
 
 
 def emit_openai(toolkit: NimbleToolkit, options: Mapping[str, Any]) -> OpenAIToolset:
@@ -114,7 +131,7 @@ def emit_openai(toolkit: NimbleToolkit, options: Mapping[str, Any]) -> OpenAIToo
 
 
 def _spec_for(
-    operation: Operation, strict: bool, free_form: FreeForm, limits: StrictLimits
+    operation: Operation, strict: bool, free_form: FreeForm, limits: StrictLimits, *, confirm_token: bool = True
 ) -> tuple[_ToolSpec, str | None]:
     if not NAME_PATTERN.match(operation.name):
         raise UsageError(
@@ -122,7 +139,7 @@ def _spec_for(
         )
     if not 1 <= len(operation.description) <= MAX_DESCRIPTION:
         raise UsageError(f"Operation {operation.name!r}: OpenAI tool descriptions must be 1 to 1024 characters.")
-    source = model_params(operation).model_json_schema()
+    source = model_params(operation, confirm_token=confirm_token).model_json_schema()
     # Arguments are always decoded with the strict rewrite: for a non-strict tool it only drops nulls
     # of optional fields and parses JSON strings where an object was expected, which is what models
     # that ignore the schema tend to send.
@@ -177,6 +194,7 @@ class OpenAIToolset(list[dict[str, Any]]):
         api: ``"chat"`` or ``"responses"``: the shape of the tools and of the results.
         account: the default connected account for calls (chosen by the application).
         non_strict: tool name to the reason it was emitted non-strict (empty when all are strict).
+        approve: the default approver for held calls (see :func:`openai_tools`).
     """
 
     def __init__(
@@ -188,12 +206,14 @@ class OpenAIToolset(list[dict[str, Any]]):
         api: Api,
         account: str | None,
         non_strict: Mapping[str, str],
+        approve: Approval = None,
     ) -> None:
         super().__init__(tools)
         self.toolkit = toolkit
         self.api: Api = api
         self.account = account
         self.non_strict = dict(non_strict)
+        self.approve: Approval = approve
         self._specs = dict(specs)
 
     def __repr__(self) -> str:
@@ -208,7 +228,7 @@ class OpenAIToolset(list[dict[str, Any]]):
     # -- dispatching -------------------------------------------------------------------------
 
     def dispatch(
-        self, response: Any, *, account: str | None = None, include_calls: bool = False
+        self, response: Any, *, account: str | None = None, include_calls: bool = False, approve: Approval = None
     ) -> list[dict[str, Any]]:
         """Run every tool call of ``response`` and return the results in the API's shape.
 
@@ -219,6 +239,9 @@ class OpenAIToolset(list[dict[str, Any]]):
             include_calls: start the list with what to send back before the results (the assistant
                 message for chat, the output items for responses), so that
                 ``messages += toolset.dispatch(response, include_calls=True)`` continues the conversation.
+            approve: who approves the calls a confirmation policy holds (default: the toolset's): a
+                function ``(ApprovalRequest) -> bool`` asked once per held call, True to run them,
+                False to decline them. A declined call's result tells the model not to retry.
 
         Returns:
             One ``{"role": "tool", ...}`` message (chat) or ``{"type": "function_call_output", ...}``
@@ -227,9 +250,11 @@ class OpenAIToolset(list[dict[str, Any]]):
         Raises:
             UsageError: when ``response`` is not a response of this toolset's API.
         """
+        _check_approval(approve)
         echo, calls = self._read(response)
         who = account if account is not None else self.account
-        results = [self._result(call, self._run(call, who)) for call in calls]
+        approver = self._approver(approve)
+        results = [self._result(call, self._run(call, who, approver)) for call in calls]
         return [*echo, *results] if include_calls else results
 
     async def adispatch(
@@ -239,6 +264,7 @@ class OpenAIToolset(list[dict[str, Any]]):
         account: str | None = None,
         include_calls: bool = False,
         max_concurrency: int | None = None,
+        approve: Approval = None,
     ) -> list[dict[str, Any]]:
         """Async twin of :meth:`dispatch`: the calls of one response run concurrently.
 
@@ -247,31 +273,45 @@ class OpenAIToolset(list[dict[str, Any]]):
             account: as for :meth:`dispatch`.
             include_calls: as for :meth:`dispatch`.
             max_concurrency: at most this many calls at a time (default: all at once).
+            approve: as for :meth:`dispatch`; the function may be async.
         """
+        _check_approval(approve)
         echo, calls = self._read(response)
         who = account if account is not None else self.account
+        approver = self._approver(approve)
         limit = asyncio.Semaphore(max_concurrency) if max_concurrency else None
 
         async def run(call: _Call) -> dict[str, Any]:
             if limit is None:
-                return self._result(call, await self._arun(call, who))
+                return self._result(call, await self._arun(call, who, approver))
             async with limit:
-                return self._result(call, await self._arun(call, who))
+                return self._result(call, await self._arun(call, who, approver))
 
         results = list(await asyncio.gather(*(run(call) for call in calls)))
         return [*echo, *results] if include_calls else results
 
-    def _run(self, call: _Call, account: str | None) -> str:
+    def _approver(self, approve: Approval) -> Approver | None:
+        chosen = self.approve if approve is None else approve
+        if isinstance(chosen, bool):
+            return _always(chosen)
+        return chosen
+
+    def _run(self, call: _Call, account: str | None, approver: Approver | None = None) -> str:
         try:
             name, arguments, options = self._prepare(call)
-            return content_of(self.toolkit.call(name, arguments, account=account, **options))
+            if approver is None:
+                return content_of(self.toolkit.call(name, arguments, account=account, **options))
+            return content_of(call_with_approval(self.toolkit, name, arguments, approver, account=account, **options))
         except NimbleToolsError as error:
             return _error_text(error)
 
-    async def _arun(self, call: _Call, account: str | None) -> str:
+    async def _arun(self, call: _Call, account: str | None, approver: Approver | None = None) -> str:
         try:
             name, arguments, options = self._prepare(call)
-            return content_of(await self.toolkit.acall(name, arguments, account=account, **options))
+            if approver is None:
+                return content_of(await self.toolkit.acall(name, arguments, account=account, **options))
+            result = await acall_with_approval(self.toolkit, name, arguments, approver, account=account, **options)
+            return content_of(result)
         except NimbleToolsError as error:
             return _error_text(error)
 
@@ -324,6 +364,13 @@ class OpenAIToolset(list[dict[str, Any]]):
         if self.api == "chat":
             return _read_chat(data)
         return _read_responses(data)
+
+
+def _always(answer: bool) -> Approver:
+    def approver(request: ApprovalRequest) -> bool:
+        return answer
+
+    return approver
 
 
 def _error_text(error: NimbleToolsError) -> str:
