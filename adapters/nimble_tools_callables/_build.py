@@ -31,6 +31,7 @@ from pydantic.fields import FieldInfo
 
 from nimble_tools import Location, NimbleToolkit, NimbleToolsError, Operation
 from nimble_tools.adapting import invalid_arguments, model_params, select_operations, split_options, structured_of
+from nimble_tools.approval import Approver, acall_with_approval, call_with_approval
 
 __all__ = ["Entry", "OnError", "callables", "make_callable"]
 
@@ -53,6 +54,7 @@ def make_callable(
     account: str | None = None,
     asynchronous: bool = False,
     on_error: OnError = "raise",
+    approve: Approver | None = None,
 ) -> Callable[..., Any]:
     """A plain function (or coroutine function) that runs ``operation``.
 
@@ -63,8 +65,11 @@ def make_callable(
         asynchronous: make an ``async def`` function (it uses ``toolkit.acall``).
         on_error: ``"raise"`` a :class:`~nimble_tools.NimbleToolsError`, or ``"return"`` it as
             ``{"error": "<message for the model>"}``.
+        approve: asks a person about calls a confirmation policy holds (an async function for an
+            async callable may be async too); without one, the caller repeats a held call with
+            ``confirm_token``.
     """
-    parameters, annotations = _parameters(operation)
+    parameters, annotations = _parameters(operation, confirm_token=approve is None)
     definitions: dict[str, Any] = {
         p.name: (annotations[p.name], ... if p.default is p.empty else p.default) for p in parameters
     }
@@ -93,7 +98,10 @@ def make_callable(
         async def function(**kwargs: Any) -> dict[str, Any]:
             try:
                 arguments, options = prepare(kwargs)
-                return structured_of(await toolkit.acall(name, arguments, account=account, **options))
+                if approve is None:
+                    return structured_of(await toolkit.acall(name, arguments, account=account, **options))
+                held = await acall_with_approval(toolkit, name, arguments, approve, account=account, **options)
+                return structured_of(held)
             except NimbleToolsError as error:
                 return failed(error)
 
@@ -102,13 +110,15 @@ def make_callable(
         def function(**kwargs: Any) -> dict[str, Any]:
             try:
                 arguments, options = prepare(kwargs)
-                return structured_of(toolkit.call(name, arguments, account=account, **options))
+                if approve is None:
+                    return structured_of(toolkit.call(name, arguments, account=account, **options))
+                return structured_of(call_with_approval(toolkit, name, arguments, approve, account=account, **options))
             except NimbleToolsError as error:
                 return failed(error)
 
     function.__name__ = function.__qualname__ = name
     function.__module__ = __name__
-    function.__doc__ = _docstring(operation, on_error)
+    function.__doc__ = _docstring(operation, on_error, confirm_token=approve is None)
     function.__signature__ = inspect.Signature(parameters, return_annotation=dict[str, Any])  # type: ignore[union-attr]
     function.__annotations__ = {**annotations, "return": dict[str, Any]}
     return function
@@ -121,6 +131,7 @@ def callables(
     account: str | None = None,
     asynchronous: bool = False,
     on_error: OnError = "raise",
+    approve: Approver | None = None,
 ) -> list[Callable[..., Any]]:
     """The functions of ``toolkit`` (what ``toolkit.emit("callables", ...)`` returns).
 
@@ -130,22 +141,28 @@ def callables(
         account: the connected account calls are made for.
         asynchronous: make ``async def`` functions.
         on_error: ``"raise"`` errors, or ``"return"`` them as ``{"error": ...}`` for a model to read.
+        approve: a function ``(ApprovalRequest) -> bool`` asked about calls a confirmation policy
+            holds; without one, destructive functions take ``confirm_token``.
     """
-    if on_error not in ("raise", "return"):
-        from nimble_tools import UsageError
+    from nimble_tools import UsageError
 
+    if on_error not in ("raise", "return"):
         raise UsageError(f"emit('callables'): on_error must be 'raise' or 'return', got {on_error!r}.")
-    make = functools.partial(make_callable, toolkit, account=account, asynchronous=asynchronous, on_error=on_error)
+    if approve is not None and not callable(approve):
+        raise UsageError(f"emit('callables'): approve must be a function or None, got {approve!r}.")
+    make = functools.partial(
+        make_callable, toolkit, account=account, asynchronous=asynchronous, on_error=on_error, approve=approve
+    )
     return [make(operation) for operation in select_operations(toolkit, names)]
 
 
 # -- signature ---------------------------------------------------------------------------------
 
 
-def _parameters(operation: Operation) -> tuple[list[inspect.Parameter], dict[str, Any]]:
+def _parameters(operation: Operation, *, confirm_token: bool = True) -> tuple[list[inspect.Parameter], dict[str, Any]]:
     parameters: list[inspect.Parameter] = []
     annotations: dict[str, Any] = {}
-    fields = model_params(operation).model_fields
+    fields = model_params(operation, confirm_token=confirm_token).model_fields
     # Required parameters first, so that the order reads naturally in help() and docs.
     for name, info in sorted(fields.items(), key=lambda item: not item[1].is_required()):
         annotation = _annotation(info)
@@ -274,9 +291,12 @@ def _from_entries(value: Any) -> Any:
 # -- docstring ---------------------------------------------------------------------------------
 
 
-def _docstring(operation: Operation, on_error: OnError) -> str:
+def _docstring(operation: Operation, on_error: OnError, *, confirm_token: bool = True) -> str:
     lines = [operation.description]
-    fields = sorted(model_params(operation).model_fields.items(), key=lambda item: not item[1].is_required())
+    fields = sorted(
+        model_params(operation, confirm_token=confirm_token).model_fields.items(),
+        key=lambda item: not item[1].is_required(),
+    )
     if fields:  # an empty Args: section would leak into the description that parsers extract
         lines += ["", "Args:", *(f"    {name}: {_describe(name, info)}" for name, info in fields)]
     lines += [

@@ -6,18 +6,24 @@ and field in its message. Results carry the envelope twice, as ``structuredConte
 clients against ``outputSchema``) and as a JSON text block for older clients. Failures the model can
 fix come back as ``isError`` results; an unknown tool name is a protocol error (``-32602``), as the
 specification asks.
+
+Destructive tools carry ``destructiveHint`` and an explicit ``confirm_token`` argument: a call held by
+:class:`~nimble_tools.policies.ConfirmDestructivePolicy` answers with a preview and a token, and the
+model repeats it with the token once the user agreed. With ``approve="elicit"`` the server asks the
+user itself, through MCP elicitation, when the client supports it (the token flow stays for clients
+that do not).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
 
 from mcp import types
 from mcp.server import Server, ServerRequestContext
 from mcp.shared.exceptions import MCPError
 
-from nimble_tools import NimbleToolkit, NimbleToolsError, Operation, UnknownOperationError
+from nimble_tools import NimbleToolkit, NimbleToolsError, Operation, Result, UnknownOperationError, UsageError
 from nimble_tools.adapting import (
     ENVELOPE_JSON_SCHEMA,
     content_of,
@@ -26,8 +32,17 @@ from nimble_tools.adapting import (
     split_options,
     structured_of,
 )
+from nimble_tools.approval import ApprovalDeclinedError, ApprovalRequest, acall_with_approval
 
-__all__ = ["INSTRUCTIONS", "NimbleMCPServer", "mcp_server", "tool_definition"]
+__all__ = ["APPROVAL_SCHEMA", "INSTRUCTIONS", "NimbleMCPServer", "mcp_server", "tool_definition"]
+
+Approval = Literal["elicit"] | None
+APPROVAL_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"approve": {"type": "boolean", "title": "Approve", "description": "Run this change now?"}},
+    "required": ["approve"],
+}
+"""The form an elicitation asks the user to fill in for a held call."""
 
 INSTRUCTIONS = (
     "Tools for the Nimble CRM. Every tool returns {result, next_cursor}: list tools take limit and "
@@ -64,6 +79,8 @@ class NimbleMCPServer(Server[Any]):
         operations: the operations to offer, in the order clients list them.
         account: the connected account every call of this server is made for.
         name: the server name clients see.
+        approve: ``"elicit"`` to ask the user through MCP elicitation before a held call runs (when
+            the client supports it); None to leave confirmation to the ``confirm_token`` argument.
     """
 
     def __init__(
@@ -73,7 +90,10 @@ class NimbleMCPServer(Server[Any]):
         *,
         account: str | None = None,
         name: str = "nimble",
+        approve: Approval = None,
     ) -> None:
+        if approve not in (None, "elicit"):
+            raise UsageError(f"emit('mcp'): approve must be 'elicit' or None, got {approve!r}.")
         from nimble_tools import __version__
 
         super().__init__(
@@ -86,6 +106,7 @@ class NimbleMCPServer(Server[Any]):
         )
         self.toolkit = toolkit
         self.account = account
+        self.approve: Approval = approve
         self.operations = {op.name: op for op in operations}
         self.tools = [tool_definition(op) for op in self.operations.values()]
 
@@ -103,19 +124,61 @@ class NimbleMCPServer(Server[Any]):
 
     async def _call_tool(
         self, ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
-    ) -> types.CallToolResult:
+    ) -> types.CallToolResult | types.InputRequiredResult:
         if params.name not in self.operations:
             unknown = UnknownOperationError(params.name, suggestions=self._suggest(params.name))
             raise MCPError(code=types.INVALID_PARAMS, message=unknown.for_model())
         try:
             arguments, options = split_options(self.operations[params.name], params.arguments or {})
-            result = await self.toolkit.acall(params.name, arguments, account=self.account, **options)
+            if self.approve == "elicit" and _can_elicit(ctx):
+                asked = await self._call_eliciting(ctx, params, arguments, options)
+                if isinstance(asked, types.InputRequiredResult):
+                    return asked
+                result = asked
+            else:
+                result = await self.toolkit.acall(params.name, arguments, account=self.account, **options)
         except NimbleToolsError as error:
             return types.CallToolResult(content=[types.TextContent(type="text", text=error.for_model())], is_error=True)
         return types.CallToolResult(
             content=[types.TextContent(type="text", text=content_of(result))],
             structured_content=structured_of(result),
         )
+
+    async def _call_eliciting(
+        self,
+        ctx: ServerRequestContext[Any],
+        params: types.CallToolRequestParams,
+        arguments: dict[str, Any],
+        options: dict[str, Any],
+    ) -> Result | types.InputRequiredResult:
+        """Run a call, asking the user through elicitation if a policy holds it.
+
+        Since protocol 2026-07-28 a server may not send requests of its own: the tool answers
+        ``InputRequiredResult`` with the question, and the client repeats the call with the user's
+        answer in ``input_responses`` (the policy holds the repeated call with the same token, so
+        the answer applies to exactly the call that was shown). Older clients are asked directly.
+        """
+        answered = (params.input_responses or {}).get(_APPROVAL_KEY)
+        if isinstance(answered, types.ElicitResult):
+            return await acall_with_approval(
+                self.toolkit, params.name, arguments, lambda _: _approved(answered), account=self.account, **options
+            )
+        question: list[ApprovalRequest] = []
+
+        async def ask(request: ApprovalRequest) -> bool:
+            if ctx.protocol_version >= _MULTI_ROUND_TRIP:
+                question.append(request)
+                return False
+            answer = await ctx.session.elicit_form(request.question, APPROVAL_SCHEMA, ctx.request_id)
+            return _approved(answer)
+
+        try:
+            return await acall_with_approval(self.toolkit, params.name, arguments, ask, account=self.account, **options)
+        except ApprovalDeclinedError:
+            if not question:
+                raise
+        form = types.ElicitRequestFormParams(message=question[0].question, requested_schema=APPROVAL_SCHEMA)
+        return types.InputRequiredResult(input_requests={_APPROVAL_KEY: types.ElicitRequest(params=form)})
 
     def _suggest(self, name: str) -> list[str]:
         import difflib
@@ -152,19 +215,34 @@ class NimbleMCPServer(Server[Any]):
             raise UsageError(f"transport must be 'stdio' or 'http', got {transport!r}.")
 
 
+_APPROVAL_KEY = "nimble_approval"
+_MULTI_ROUND_TRIP = "2026-07-28"  # the first protocol where tools ask through InputRequiredResult
+
+
+def _approved(answer: types.ElicitResult) -> bool:
+    return answer.action == "accept" and (answer.content or {}).get("approve") is True
+
+
+def _can_elicit(ctx: ServerRequestContext[Any]) -> bool:
+    capability = types.ClientCapabilities(elicitation=types.ElicitationCapability(form={}))
+    return bool(ctx.session.check_client_capability(capability))
+
+
 def mcp_server(
     toolkit: NimbleToolkit,
     *,
     names: Iterable[str] | None = None,
     account: str | None = None,
     name: str = "nimble",
+    approve: Approval = None,
 ) -> NimbleMCPServer:
     """The MCP server of ``toolkit`` (what ``toolkit.emit("mcp", ...)`` returns).
 
     Args:
         toolkit: the toolkit whose operations become tools.
-        names: only these operations (default: all, in registry order).
+        names: only these operations (default: all offered ones, in registry order).
         account: the connected account every call of this server is made for.
         name: the server name clients see.
+        approve: ``"elicit"`` to ask the user through MCP elicitation before a held call runs.
     """
-    return NimbleMCPServer(toolkit, select_operations(toolkit, names), account=account, name=name)
+    return NimbleMCPServer(toolkit, select_operations(toolkit, names), account=account, name=name, approve=approve)

@@ -1,0 +1,398 @@
+"""The safety policies in every adapter: read-only toolkits, and approval through each framework's own way.
+
+* ``ReadOnlyPolicy``: only read operations are emitted, in every target; a write is refused even
+  through a tool emitted before the policy was registered; nothing is sent.
+* ``ConfirmDestructivePolicy``: a destructive call is held with a preview (a count for mass and
+  cascading deletes) until approved: a LangGraph interrupt for LangChain, an ``approve`` callback or
+  flag for the OpenAI dispatcher, MCP ``destructiveHint`` with a ``confirm_token`` argument (and
+  elicitation where the client offers it), a confirm token or an ``approve`` function for callables.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from typing import Any
+
+import anyio
+import pytest
+from hardening_support import ADAPTERS, Wire, adapters_for, wired_toolkit
+from langchain_core.messages import AIMessage, ToolMessage
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.graph import END, START, MessagesState, StateGraph
+from langgraph.prebuilt import ToolNode
+from langgraph.types import Command
+from mcp import Client, types
+from mcp.shared.exceptions import MCPError
+
+from nimble_tools import NimbleToolkit, PolicyViolationError, UsageError
+from nimble_tools.adapting import CONFIRM_TOKEN
+from nimble_tools.approval import ApprovalDeclinedError, ApprovalRequest, call_with_approval, is_approval
+from nimble_tools.policies import ConfirmDestructivePolicy, ReadOnlyPolicy
+
+DELETE = "delete_a_nimble_contact_by_id"
+BULK = "nimble_contacts_bulk"
+TOKEN = re.compile(r"confirm_token='([0-9a-f]+)'")
+
+
+@pytest.fixture
+def wired() -> tuple[NimbleToolkit, Wire]:
+    return wired_toolkit()
+
+
+def people(toolkit: NimbleToolkit, count: int = 3) -> list[str]:
+    ids: list[str] = toolkit.call("nimble_contacts_contact_ids", {"record_type": "person", "limit": count}).result
+    return ids
+
+
+def exists(toolkit: NimbleToolkit, contact_id: str) -> bool:
+    assert toolkit.emulator is not None
+    return contact_id in toolkit.emulator.state.table("contacts")
+
+
+def tag(toolkit: NimbleToolkit, ids: list[str], label: str) -> dict[str, Any]:
+    for contact_id in ids:
+        toolkit.call("nimble_contacts_assign_tags", {"id": contact_id, "tags": [label]})
+    return {"query": {"field": "tag", "operator": "is", "value": label}}
+
+
+# -- read-only ------------------------------------------------------------------------------------------
+
+
+def emitted_names(toolkit: NimbleToolkit, target: str) -> set[str]:
+    emitted = toolkit.emit(target)
+    if target == "langchain":
+        return {tool.name for tool in emitted}
+    if target == "openai":
+        return set(emitted.names)
+    if target == "callables":
+        return {function.__name__ for function in emitted}
+    return {tool.name for tool in emitted.tools}
+
+
+@pytest.mark.parametrize("target", ADAPTERS)
+def test_read_only_emits_read_operations_only(wired: tuple[NimbleToolkit, Wire], target: str) -> None:
+    toolkit, _ = wired
+    everything = emitted_names(toolkit, target)
+    toolkit.register_plugin(ReadOnlyPolicy(), name="read-only")
+    reads = {name for name, operation in toolkit.operations.items() if operation.read_only}
+    assert emitted_names(toolkit, target) == reads
+    assert reads < everything and "list_all_nimble_contacts" in reads
+    with pytest.raises(UsageError, match=r"Cannot emit 'create_a_nimble_contact': plugin 'read-only' hides it"):
+        toolkit.emit(target, names=["list_all_nimble_me", "create_a_nimble_contact"])
+
+
+@pytest.mark.parametrize("target", ADAPTERS)
+def test_read_only_refuses_writes_through_tools_emitted_before_it(
+    wired: tuple[NimbleToolkit, Wire], target: str
+) -> None:
+    toolkit, wire = wired
+    victim = people(toolkit, 1)[0]
+    with adapters_for(toolkit) as adapters:  # every tool emitted while writes were still offered
+        toolkit.register_plugin(ReadOnlyPolicy(), name="read-only")
+        wire.clear()
+        outcome = adapters.call(target, DELETE, {"id": victim})
+        assert not outcome.ok and not wire.sent
+        assert f"{DELETE} changes data, and this toolkit is read-only" in outcome.text
+        assert adapters.call(target, "list_all_nimble_me", {}).ok
+    assert exists(toolkit, victim)
+
+
+def test_read_only_unknown_tool_answers(wired: tuple[NimbleToolkit, Wire]) -> None:
+    toolkit, wire = wired
+    toolkit.register_plugin(ReadOnlyPolicy(), name="read-only")
+    toolset = toolkit.emit("openai")
+    call = {"id": "c", "type": "function", "function": {"name": DELETE, "arguments": json.dumps({"id": "5e" * 12})}}
+    [result] = toolset.dispatch({"role": "assistant", "tool_calls": [call]})
+    assert result["content"].startswith(f"Error: Unknown tool '{DELETE}'")
+
+    async def over_mcp() -> None:
+        async with Client(toolkit.emit("mcp")) as client:
+            with pytest.raises(MCPError) as caught:
+                await client.call_tool(DELETE, {"id": "5e" * 12})
+            assert caught.value.error.code == types.INVALID_PARAMS
+
+    anyio.run(over_mcp)
+    assert not wire.sent
+
+
+# -- LangChain: a LangGraph interrupt ---------------------------------------------------------------------
+
+
+def tool_graph(toolkit: NimbleToolkit, **options: Any) -> Any:
+    graph = StateGraph(MessagesState)
+    graph.add_node("tools", ToolNode(toolkit.emit("langchain", approve="interrupt", **options)))
+    graph.add_edge(START, "tools")
+    graph.add_edge("tools", END)
+    return graph.compile(checkpointer=InMemorySaver())
+
+
+def asks(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    return {"messages": [AIMessage(content="", tool_calls=[{"name": name, "args": arguments, "id": "call-1"}])]}
+
+
+@pytest.mark.parametrize(
+    ("answer", "deleted"), [(True, True), ({"approved": True}, True), ("no", False), (False, False)]
+)
+def test_langgraph_interrupt_asks_a_person(wired: tuple[NimbleToolkit, Wire], answer: Any, deleted: bool) -> None:
+    toolkit, wire = wired
+    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
+    victim = people(toolkit, 1)[0]
+    graph = tool_graph(toolkit)
+    config = {"configurable": {"thread_id": "t1"}}
+
+    paused = graph.invoke(asks(DELETE, {"id": victim}), config)
+    [pause] = paused["__interrupt__"]
+    assert pause.value["tool"] == DELETE and pause.value["arguments"] == {"id": victim}
+    assert "cannot be undone" in pause.value["preview"] and pause.value["question"].startswith(f"Allow {DELETE}?")
+    assert exists(toolkit, victim) and not any(s.method == "DELETE" for s in wire.sent)
+
+    finished = graph.invoke(Command(resume=answer), config)
+    message = finished["messages"][-1]
+    assert isinstance(message, ToolMessage)
+    assert exists(toolkit, victim) is not deleted
+    assert (message.status == "success") is deleted
+    if not deleted:
+        assert "The user declined" in str(message.content) and "Do not repeat the call" in str(message.content)
+        assert "confirm_token" not in str(message.content)
+
+
+def test_langgraph_interrupt_shows_the_mass_delete_count(wired: tuple[NimbleToolkit, Wire]) -> None:
+    toolkit, _ = wired
+    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
+    selection = tag(toolkit, people(toolkit, 3), "purge-me")
+    graph = tool_graph(toolkit, names=[BULK])
+    paused = graph.invoke(asks(BULK, selection), {"configurable": {"thread_id": "bulk"}})
+    assert "3 contact(s)" in paused["__interrupt__"][0].value["preview"]
+
+
+def test_langchain_tools_with_an_approver_hide_the_token(wired: tuple[NimbleToolkit, Wire]) -> None:
+    toolkit, _ = wired
+    [tool] = toolkit.emit("langchain", names=[DELETE], approve="interrupt")
+    assert CONFIRM_TOKEN not in tool.tool_call_schema.model_json_schema()["properties"]
+    [plain] = toolkit.emit("langchain", names=[DELETE])
+    assert CONFIRM_TOKEN in plain.tool_call_schema.model_json_schema()["properties"]
+    with pytest.raises(UsageError, match="approve must be 'interrupt', a function or None"):
+        toolkit.emit("langchain", approve="sometimes")
+
+
+def test_langchain_approver_function_async(wired: tuple[NimbleToolkit, Wire]) -> None:
+    toolkit, _ = wired
+    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
+    first, second = people(toolkit, 2)
+    asked: list[ApprovalRequest] = []
+
+    def approve(request: ApprovalRequest) -> bool:
+        asked.append(request)
+        return request.arguments["id"] == first
+
+    [tool] = toolkit.emit("langchain", names=[DELETE], approve=approve)
+    ok = asyncio.run(tool.ainvoke({"type": "tool_call", "name": DELETE, "args": {"id": first}, "id": "1"}))
+    no = asyncio.run(tool.ainvoke({"type": "tool_call", "name": DELETE, "args": {"id": second}, "id": "2"}))
+    assert (ok.status, no.status) == ("success", "error")
+    assert not exists(toolkit, first) and exists(toolkit, second)
+    assert [r.arguments["id"] for r in asked] == [first, second]
+
+
+# -- OpenAI: an approval callback or flag on the dispatcher ----------------------------------------------
+
+
+def deletion_call(*ids: str) -> dict[str, Any]:
+    calls = [
+        {"id": f"c{i}", "type": "function", "function": {"name": DELETE, "arguments": json.dumps({"id": v})}}
+        for i, v in enumerate(ids)
+    ]
+    return {"role": "assistant", "content": None, "tool_calls": calls}
+
+
+def test_openai_dispatch_asks_the_approver_per_held_call(wired: tuple[NimbleToolkit, Wire]) -> None:
+    toolkit, _ = wired
+    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
+    keep, drop = people(toolkit, 2)
+    asked: list[ApprovalRequest] = []
+
+    def approve(request: ApprovalRequest) -> bool:
+        asked.append(request)
+        return request.arguments["id"] == drop
+
+    toolset = toolkit.emit("openai", approve=approve)
+    schema = next(t for t in toolset if t["function"]["name"] == DELETE)["function"]["parameters"]
+    assert CONFIRM_TOKEN not in schema["properties"]
+    kept, dropped = toolset.dispatch(deletion_call(keep, drop))
+    assert kept["content"].startswith("Error: The user declined") and "confirm_token" not in kept["content"]
+    assert not dropped["content"].startswith("Error"), dropped["content"]
+    assert exists(toolkit, keep) and not exists(toolkit, drop)
+    assert [r.tool for r in asked] == [DELETE, DELETE] and all("cannot be undone" in r.preview for r in asked)
+
+
+@pytest.mark.parametrize(("flag", "deleted"), [(True, True), (False, False)])
+def test_openai_dispatch_approval_flag(wired: tuple[NimbleToolkit, Wire], flag: bool, deleted: bool) -> None:
+    toolkit, _ = wired
+    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
+    victim = people(toolkit, 1)[0]
+    toolset = toolkit.emit("openai")  # the model-driven token flow stays available without a flag
+    [result] = toolset.dispatch(deletion_call(victim), approve=flag)
+    assert exists(toolkit, victim) is not deleted
+    assert result["content"].startswith("Error: The user declined") is not deleted
+
+
+def test_openai_adispatch_with_an_async_approver_counts_the_bulk_delete(wired: tuple[NimbleToolkit, Wire]) -> None:
+    toolkit, _ = wired
+    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
+    doomed = people(toolkit, 3)
+    selection = tag(toolkit, doomed, "purge-me")
+    previews: list[str] = []
+
+    async def approve(request: ApprovalRequest) -> bool:
+        previews.append(request.preview)
+        return True
+
+    toolset = toolkit.emit("openai", names=[BULK])
+    call = {"id": "b", "type": "function", "function": {"name": BULK, "arguments": json.dumps(selection)}}
+    [result] = asyncio.run(toolset.adispatch({"role": "assistant", "tool_calls": [call]}, approve=approve))
+    assert not result["content"].startswith("Error"), result["content"]
+    assert "3 contact(s)" in previews[0]
+    assert not any(exists(toolkit, contact_id) for contact_id in doomed)
+    with pytest.raises(UsageError, match="approve must be a function, True, False or None"):
+        toolset.dispatch({"role": "assistant", "tool_calls": [call]}, approve="yes")  # type: ignore[arg-type]
+
+
+# -- MCP: destructiveHint, an explicit confirm argument, and elicitation -------------------------------------
+
+
+def test_mcp_marks_destructive_tools_and_offers_the_confirm_argument(toolkit: NimbleToolkit) -> None:
+    server = toolkit.emit("mcp")
+    for tool in server.tools:
+        operation = toolkit.operations[tool.name]
+        assert tool.annotations is not None and tool.annotations.destructive_hint is operation.destructive
+        assert (CONFIRM_TOKEN in tool.input_schema["properties"]) is operation.destructive
+
+
+def mcp_delete(
+    server: Any, arguments: dict[str, Any], answer: dict[str, Any] | None, mode: str = "auto"
+) -> types.CallToolResult:
+    """Call the delete tool; ``answer`` is the user's elicitation reply (None: the client cannot elicit).
+
+    ``mode="legacy"`` speaks the protocol before 2026-07-28, where the server sends the elicitation
+    request itself; the default speaks the current one, where the tool answers InputRequiredResult.
+    """
+    questions: list[str] = []
+
+    async def elicit(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+        questions.append(params.message)
+        assert answer is not None
+        return types.ElicitResult(**answer)
+
+    async def go() -> types.CallToolResult:
+        callback = elicit if answer is not None else None
+        async with Client(server, elicitation_callback=callback, mode=mode) as client:
+            return await client.call_tool(DELETE, arguments)
+
+    result = anyio.run(go)
+    if answer is not None:
+        assert len(questions) == 1 and questions[0].startswith(f"Allow {DELETE}?")
+    return result
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+@pytest.mark.parametrize(
+    ("answer", "deleted"),
+    [
+        ({"action": "accept", "content": {"approve": True}}, True),
+        ({"action": "accept", "content": {"approve": False}}, False),
+        ({"action": "decline"}, False),
+        ({"action": "cancel"}, False),
+    ],
+)
+def test_mcp_elicits_approval_from_the_user(
+    toolkit: NimbleToolkit, answer: dict[str, Any], deleted: bool, mode: str
+) -> None:
+    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
+    victim = people(toolkit, 1)[0]
+    result = mcp_delete(toolkit.emit("mcp", approve="elicit"), {"id": victim}, answer, mode)
+    assert result.is_error is not deleted
+    assert exists(toolkit, victim) is not deleted
+    if not deleted:
+        assert "The user declined" in result.content[0].text  # type: ignore[union-attr]
+
+
+def test_mcp_without_elicitation_falls_back_to_the_confirm_argument(toolkit: NimbleToolkit) -> None:
+    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
+    victim = people(toolkit, 1)[0]
+    server = toolkit.emit("mcp", approve="elicit")
+    held = mcp_delete(server, {"id": victim}, None)
+    text = held.content[0].text  # type: ignore[union-attr]
+    assert held.is_error and "needs confirmation" in text
+    token = TOKEN.search(text)
+    assert token is not None and exists(toolkit, victim)
+    done = mcp_delete(server, {"id": victim, CONFIRM_TOKEN: token.group(1)}, None)
+    assert not done.is_error and not exists(toolkit, victim)
+
+
+# -- callables: a confirm token, or an approve function -------------------------------------------------------
+
+
+def test_callables_confirm_token_and_mass_delete_count(toolkit: NimbleToolkit) -> None:
+    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
+    doomed = people(toolkit, 2)
+    selection = tag(toolkit, doomed, "purge-me")
+    [bulk] = toolkit.emit("callables", names=[BULK], on_error="return")
+    held = bulk(**selection)
+    assert "2 contact(s)" in held["error"]
+    token = TOKEN.search(held["error"])
+    assert token is not None and all(exists(toolkit, c) for c in doomed)
+    assert "error" not in bulk(**selection, confirm_token=token.group(1))
+    assert not any(exists(toolkit, c) for c in doomed)
+
+
+def test_callables_approve_function(toolkit: NimbleToolkit) -> None:
+    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
+    victim = people(toolkit, 1)[0]
+    [no] = toolkit.emit("callables", names=[DELETE], approve=lambda request: False)
+    assert CONFIRM_TOKEN not in no.__signature__.parameters  # type: ignore[attr-defined]
+    with pytest.raises(ApprovalDeclinedError, match="The user declined"):
+        no(id=victim)
+    [yes] = toolkit.emit("callables", names=[DELETE], approve=lambda request: True, asynchronous=True)
+    assert "error" not in asyncio.run(yes(id=victim))
+    assert not exists(toolkit, victim)
+
+
+# -- the core helper ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "approved"),
+    [
+        *[(True, True), ("Yes", True), ("approve", True), ({"approved": True}, True), ({"approve": True}, True)],
+        *[(False, False), ("no", False), (1, False), (None, False), ({"approved": "maybe"}, False), ("sure?", False)],
+    ],
+)
+def test_reading_an_answer(answer: Any, approved: bool) -> None:
+    assert is_approval(answer) is approved
+
+
+def test_an_async_approver_cannot_answer_a_sync_call(toolkit: NimbleToolkit) -> None:
+    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
+
+    async def approve(request: ApprovalRequest) -> bool:
+        return True
+
+    with pytest.raises(UsageError, match="an async approver cannot answer a synchronous call"):
+        call_with_approval(toolkit, DELETE, {"id": people(toolkit, 1)[0]}, approve)
+
+
+def test_non_destructive_calls_never_ask(toolkit: NimbleToolkit) -> None:
+    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
+
+    def never(request: ApprovalRequest) -> bool:
+        raise AssertionError("asked about a harmless call")
+
+    assert call_with_approval(toolkit, "list_all_nimble_me", {}, never).result["user_id"]
+
+
+def test_a_declined_call_is_a_policy_refusal(toolkit: NimbleToolkit) -> None:
+    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
+    with pytest.raises(PolicyViolationError) as caught:
+        call_with_approval(toolkit, DELETE, {"id": people(toolkit, 1)[0]}, lambda request: False)
+    assert caught.value.tool == DELETE and "Nothing was changed" in caught.value.for_model()
