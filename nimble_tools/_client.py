@@ -51,8 +51,8 @@ class RetryPolicy:
     """When and how long to wait before another attempt.
 
     Only idempotent methods are retried after an answer or a timeout; a POST is retried only after
-    a connect error, when the request provably never reached the server (a retried POST that did
-    reach it would create a duplicate record).
+    a connect error or a 429, when the request provably was not processed (a retried POST that was
+    would create a duplicate record).
     """
 
     max_attempts: int = 4
@@ -66,8 +66,8 @@ class RetryPolicy:
         """Seconds to wait before attempt ``attempt + 1``, or None to give up."""
         if attempt >= self.max_attempts:
             return None
-        if isinstance(error, ConnectError):
-            pass  # never reached the server: safe for every method
+        if isinstance(error, ConnectError) or error.status_code == 429:
+            pass  # never reached the server, or refused unprocessed: safe for every method
         elif method not in IDEMPOTENT_METHODS:
             return None
         elif isinstance(error, TransportError):

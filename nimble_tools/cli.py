@@ -75,15 +75,27 @@ def sandbox() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8765, show_default=True, type=int, help="Port (0 picks a free one).")
 @click.option("--no-seed", is_flag=True, help="Start empty instead of with demo data.")
-def sandbox_serve(host: str, port: int, no_seed: bool) -> None:
+@click.option(
+    "--faults",
+    default="",
+    metavar="SPEC",
+    help="Inject faults, e.g. 'server_error=0.1,rate_limit=0.05,timeout=0.05,disconnect=0.02,seed=7'.",
+)
+def sandbox_serve(host: str, port: int, no_seed: bool, faults: str) -> None:
     """Serve the sandbox over HTTP for any Nimble client."""
-    from .sandbox import Sandbox
+    from .sandbox import FaultPlan, Sandbox
 
-    box = Sandbox(seed=not no_seed)
+    try:
+        plan = FaultPlan.parse(faults) if faults else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--faults") from None
+    box = Sandbox(seed=not no_seed, faults=plan)
     server = box.server(host, port)
     click.echo(f"Nimble sandbox listening on {server.base_url}")
     click.echo(f"API key: {box.api_key}   (send it as 'Authorization: Bearer {box.api_key}')")
     click.echo(f"Try: curl -H 'Authorization: Bearer {box.api_key}' {server.base_url}/api/v1/myself")
+    if plan is not None:
+        click.echo(f"Injecting faults into {plan.total_rate:.0%} of requests (seed {plan.seed}).")
     sys.stdout.flush()
     try:
         server.serve_forever()

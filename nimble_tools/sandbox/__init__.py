@@ -5,16 +5,23 @@ Use it in-process through :meth:`NimbleToolkit.sandbox`, or as a server
 """
 
 from ._app import DEFAULT_SANDBOX_API_KEY, SANDBOX_BASE_URL, Sandbox
+from ._faults import Fault, FaultInjector, FaultPlan
 from ._http import ApiError, Router, SandboxRequest, SandboxResponse
+from ._population import seed_contacts, synthetic_person
 from ._state import SandboxState
 
 __all__ = [
     "DEFAULT_SANDBOX_API_KEY",
     "SANDBOX_BASE_URL",
     "ApiError",
+    "Fault",
+    "FaultInjector",
+    "FaultPlan",
     "Router",
     "Sandbox",
     "SandboxRequest",
     "SandboxResponse",
     "SandboxState",
+    "seed_contacts",
+    "synthetic_person",
 ]
