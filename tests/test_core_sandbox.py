@@ -126,9 +126,9 @@ def test_contact_lifecycle(toolkit: NimbleToolkit) -> None:
 
 def test_contact_rules_are_checked_before_sending(toolkit: NimbleToolkit) -> None:
     before = toolkit.emulator.request_count  # type: ignore[union-attr]
-    with pytest.raises(Exception, match=r"needs fields\.first_name or fields\.last_name"):
+    with pytest.raises(Exception, match="first name' or 'last name"):
         toolkit.call("create_a_nimble_contact", {"fields": {"email": [{"value": "a@b.c"}]}})
-    with pytest.raises(Exception, match=r"company needs fields\.company_name"):
+    with pytest.raises(Exception, match="company name"):
         toolkit.call("create_a_nimble_contact", {"record_type": "company", "fields": {"first name": [{"value": "x"}]}})
     assert toolkit.emulator.request_count == before  # type: ignore[union-attr]
 
