@@ -25,7 +25,10 @@ ProgressUpdate = Callable[[int, str], None]
 
 def rich_available() -> bool:
     """True when the ``rich`` package can be imported."""
-    return importlib.util.find_spec("rich") is not None
+    try:
+        return importlib.util.find_spec("rich") is not None
+    except (ImportError, ValueError):  # ValueError: blocked in sys.modules (set to None)
+        return False
 
 
 def dumps(value: Any) -> str:

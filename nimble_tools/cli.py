@@ -117,19 +117,23 @@ def sandbox_option(function: F) -> F:
 
 
 def _toolkit(sandbox: bool) -> NimbleToolkit:
+    """The toolkit of a command, closed (with its connections) when the command ends."""
     if sandbox:
-        return NimbleToolkit.sandbox()
-    try:
-        return NimbleToolkit.from_env()
-    except ConfigurationError as error:
-        raise CommandFailed(
-            f"{error.message} Or add --sandbox to use the embedded sandbox.", kind="ConfigurationError"
-        ) from None
+        toolkit = NimbleToolkit.sandbox()
+    else:
+        try:
+            toolkit = NimbleToolkit.from_env()
+        except ConfigurationError as error:
+            raise CommandFailed(
+                f"{error.message} Or add --sandbox to use the embedded sandbox.", kind="ConfigurationError"
+            ) from None
+    click.get_current_context().call_on_close(toolkit.close)
+    return toolkit
 
 
 def _catalog() -> NimbleToolkit:
     """A toolkit for reading the catalog (operations, schemas): no account is needed for that."""
-    return NimbleToolkit.sandbox(seed=False)
+    return _toolkit(sandbox=True)
 
 
 def _operation(toolkit: NimbleToolkit, name: str) -> Operation:
@@ -179,7 +183,7 @@ def list_operations(resource: str | None, plugin: str | None, text: str | None, 
         and (not read_only or op.read_only)
     ]
     if as_json:
-        click.echo(dumps([_summary(op) for op in chosen]))
+        click.echo(dumps([{**_summary(op), "description": op.description} for op in chosen]))
         return
     console = Console()
     rows = [[op.name, operation_kind(op), _endpoint(op), op.resource] for op in chosen]
