@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["contact_summary", "employers", "field_values", "full_name", "tag_names"]
+__all__ = ["contact_summary", "employers", "field_values", "full_name", "jobs", "tag_names"]
 
 Record = Mapping[str, Any]
 
@@ -27,17 +27,22 @@ def full_name(record: Record) -> str:
     return " ".join(field_values(record, "first name")[:1] + field_values(record, "last name")[:1])
 
 
-def employers(record: Record) -> list[str]:
-    """Company names from the person's ``contact employment`` values (JSON-encoded objects)."""
-    names = []
+def jobs(record: Record) -> list[Mapping[str, Any]]:
+    """The person's ``contact employment`` values, decoded (``{company_name, title, ...}``)."""
+    found = []
     for raw in field_values(record, "contact employment"):
         try:
             value = json.loads(raw)
         except ValueError:
             continue
-        if isinstance(value, Mapping) and value.get("company_name"):
-            names.append(str(value["company_name"]))
-    return names
+        if isinstance(value, Mapping):
+            found.append(value)
+    return found
+
+
+def employers(record: Record) -> list[str]:
+    """Company names from the person's ``contact employment`` values."""
+    return [str(job["company_name"]) for job in jobs(record) if job.get("company_name")]
 
 
 def tag_names(record: Record) -> list[str]:
