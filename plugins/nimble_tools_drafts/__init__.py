@@ -101,9 +101,8 @@ def choose_address(record: Mapping[str, Any], kind: str | None) -> str | None:
     entries = [e for e in fields.get("email") or [] if isinstance(e, Mapping) and e.get("value")]
     if kind is not None:
         entries = [e for e in entries if e.get("modifier") == kind]
-    primary = [e for e in entries if e.get("is_primary")]
-    chosen = (primary or entries or [None])[0]
-    return str(chosen["value"]).strip() if chosen is not None else None
+    ranked = [e for e in entries if e.get("is_primary")] + entries
+    return str(ranked[0]["value"]).strip() if ranked else None
 
 
 def _record(decision: str, explanation: str, **fields: Any) -> dict[str, Any]:
