@@ -27,6 +27,7 @@ from nimble_tools.sandbox import Sandbox, SandboxRequest, SandboxResponse
 
 DATA = Path(__file__).parent / "data"
 SCHEMAS = "#/components/schemas/"
+SPEC_URI = "urn:nimble-openapi"
 
 # schema name -> (JSON pointer inside it, replacement, why)
 ERRATA: list[tuple[str, str, Any, str]] = [
@@ -120,6 +121,8 @@ def _to_json_schema(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     out = {k: _to_json_schema(v) for k, v in node.items() if k not in ("nullable", "discriminator", "example")}
+    if isinstance(out.get("$ref"), str) and out["$ref"].startswith("#/"):
+        out["$ref"] = SPEC_URI + out["$ref"]  # absolute, so that fragments of the spec resolve too
     if node.get("nullable"):
         if "$ref" in out or "oneOf" in out or "allOf" in out or "anyOf" in out:
             return {"anyOf": [out, {"type": "null"}]}
@@ -133,7 +136,7 @@ def _to_json_schema(node: Any) -> Any:
 @functools.cache
 def _registry() -> Registry:
     document = _to_json_schema(spec())
-    return Registry().with_resource("", Resource.from_contents(document, default_specification=DRAFT202012))
+    return Registry().with_resource(SPEC_URI, Resource.from_contents(document, default_specification=DRAFT202012))
 
 
 @dataclass(frozen=True)
@@ -241,12 +244,12 @@ class Recorder:
             return [f"{exchange.method} {exchange.path} is not in the spec"]
         operation = spec_operation(exchange.method, template)
         documented = {str(code) for code in operation.data.get("responses", {})}
-        # 403 for bad credentials and 409 for validation apply to every route (Handling Errors)
-        if str(exchange.status) not in documented | {"403", "409"}:
+        # "Handling Errors" documents 403 (credentials), 404 (unknown id) and 409 (validation) for every route
+        if str(exchange.status) not in documented | {"403", "404", "409"}:
             return [f"{exchange.method} {template}: status {exchange.status} not documented ({sorted(documented)})"]
         schema = operation.response_schema(exchange.status)
         if schema is None:
-            schema = _GENERIC.get(exchange.status)
+            schema = _to_json_schema(_GENERIC.get(exchange.status))
         return [] if schema is None else schema_errors(schema, exchange.body)
 
     def assert_conforms(self) -> None:

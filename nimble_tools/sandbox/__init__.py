@@ -5,6 +5,7 @@ Use it in-process through :meth:`NimbleToolkit.sandbox`, or as a server
 """
 
 from ._app import DEFAULT_SANDBOX_API_KEY, SANDBOX_BASE_URL, Sandbox
+from ._deal_files import upload_file
 from ._faults import Fault, FaultInjector, FaultPlan
 from ._http import ApiError, Router, SandboxRequest, SandboxResponse
 from ._population import seed_contacts, synthetic_person
@@ -24,4 +25,5 @@ __all__ = [
     "SandboxState",
     "seed_contacts",
     "synthetic_person",
+    "upload_file",
 ]

@@ -97,8 +97,12 @@ def _presentation(definition: FieldDef) -> dict[str, Any]:
             "ignore_specific_time": definition.presentation.get("ignore_specific_time"),
         }
     if definition.kind == "number":
-        shown = {"type": "numeric-general", "width": "1", "number_type": "integer"}
-        shown.update({k: v for k, v in definition.presentation.items() if v is not None})
+        number_type = definition.presentation.get("number_type", "integer")
+        shown = {"type": "numeric-general", "width": "1", "number_type": number_type}
+        if number_type in ("decimal", "percentage"):
+            shown["fraction_digits"] = definition.presentation.get("fraction_digits")
+        if number_type == "financial":
+            shown["currency"] = definition.presentation.get("currency")
         return shown
     widget = {"email": "email", "phone": "phone", "URL": "url", "birthday": "date-wo-year"}.get(definition.name)
     return {"type": widget or _WIDGETS.get(definition.kind, "single-line-text-box"), "width": "1"}

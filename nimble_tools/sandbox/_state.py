@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, ItemsView, ValuesView
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 __all__ = ["SandboxState", "Table"]
 
@@ -38,7 +38,13 @@ class Table(dict[str, Record]):
         self.touched.add(key)
         return super().__getitem__(key)
 
-    def get(self, key: str, default: Record | None = None) -> Record | None:  # type: ignore[override]
+    @overload  # type: ignore[override]
+    def get(self, key: str, default: None = None) -> Record | None: ...
+
+    @overload
+    def get(self, key: str, default: Record) -> Record: ...
+
+    def get(self, key: str, default: Record | None = None) -> Record | None:
         self.touched.add(key)
         return super().get(key, default)
 
@@ -101,8 +107,6 @@ class SandboxState:
         """File bytes by file id (deal files)."""
         self._counter = itertools.count(1)
         self._id_prefix = f"{id_seed & 0xFFFFFFFF:08x}"
-        self.custom_contact_fields: dict[str, Any] = {}
-        """Custom contact field definitions (``FieldDef``) by lower-cased name."""
         self.users: dict[str, Record] = {}
         self.me_id = ""
         self.indexes: dict[str, Any] = {}
