@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["contact_summary", "employers", "field_values", "full_name", "jobs", "tag_names"]
+__all__ = ["contact_summary", "employers", "field_values", "full_name", "jobs", "plain_text", "tag_names"]
 
 Record = Mapping[str, Any]
 
@@ -62,3 +64,8 @@ def contact_summary(record: Record) -> dict[str, Any]:
         "phones": field_values(record, "phone"),
         "company": companies[0] if companies else None,
     }
+
+
+def plain_text(note_html: str) -> str:
+    """An HTML note as plain text: tags become spaces, entities are decoded, spaces collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", note_html)).split())
