@@ -12,7 +12,7 @@ from nimble_tools_fields_provision import choice_id
 from nimble_tools import InvalidArgumentsError, NimbleAPIError, NimbleToolkit, RetryPolicy
 from nimble_tools.sandbox import FaultPlan, Sandbox
 
-PROVISION = "nimble_provision_contact_fields"
+PROVISION = "nimble_provision_custom_fields"
 SPEC: dict[str, Any] = {
     "tab": "Sales data",
     "contact_types": ["person"],
@@ -176,3 +176,112 @@ def test_lost_answers_create_nothing_twice(seed: int) -> None:
     assert members(tab) == {"Qualification": ["Budget", "Temperature"], "Sources": ["Referrer"], None: ["Sales notes"]}
     if first is not None and first["remaining"]:
         assert first["error"]
+
+
+# --- deal pipelines -------------------------------------------------------------------------------
+
+DEAL_SPEC: dict[str, Any] = {
+    "groups": [
+        {
+            "name": "Commercials",
+            "fields": [
+                {"name": "Contract value", "kind": "number", "number_type": "financial", "currency": "EUR"},
+                {"name": "Billing", "kind": "choice", "choices": ["Monthly", "Yearly"]},
+            ],
+        }
+    ],
+    "fields": [{"name": "Signed on", "kind": "datetime"}],
+}
+
+
+def deal_tabs(toolkit: NimbleToolkit) -> dict[str, dict[str, Any]]:
+    body = toolkit.call("list_all_nimble_deal_fields").result
+    return {t["pipeline_id"]: t for t in body["pipelines_tabs"]}
+
+
+def deal_members(tab: dict[str, Any]) -> dict[Any, list[str]]:
+    out: dict[Any, list[str]] = {}
+    for member in tab["members"]:
+        if member["type"] == "group":
+            out[member["group_name"]] = [f["field"]["field_name"] for f in member["fields"]]
+        else:
+            out.setdefault(None, []).append(member["field"]["field_name"])
+    return out
+
+
+def pipeline_with(toolkit: NimbleToolkit, *, fields: bool) -> str:
+    return next(pid for pid, tab in deal_tabs(toolkit).items() if bool(tab["members"]) is fields)
+
+
+def test_a_deal_pipeline_gets_its_fields_once(toolkit: NimbleToolkit) -> None:
+    pipeline_id = pipeline_with(toolkit, fields=False)
+    result = toolkit.call(PROVISION, {**DEAL_SPEC, "pipeline_id": pipeline_id}).result
+    assert [a["action"] for a in result["applied"]] == ["create_group", "create_field", "create_field", "create_field"]
+    assert result["remaining"] == [] and result["drift"] == []
+    tab = deal_tabs(toolkit)[pipeline_id]
+    assert deal_members(tab) == {"Commercials": ["Contract value", "Billing"], None: ["Signed on"]}
+    again = toolkit.call(PROVISION, {**DEAL_SPEC, "pipeline_id": pipeline_id}).result
+    assert again["plan"] == [] and sorted(again["kept"]) == ["Billing", "Contract value", "Signed on"]
+
+
+def test_a_deal_pipeline_with_fields_gets_options_and_reports_drift(toolkit: NimbleToolkit) -> None:
+    pipeline_id = pipeline_with(toolkit, fields=True)
+    tab = deal_tabs(toolkit)[pipeline_id]
+    source = next(m["field"] for m in tab["members"] if m["type"] == "field" and m["field"]["field_type"] == "choice")
+    labels = [v["value"] for v in source["possible_values"]["values"]]
+    spec = {
+        "pipeline_id": pipeline_id,
+        "fields": [
+            {"name": source["field_name"], "kind": "choice", "choices": [*labels, "Partner"]},
+            {"name": "Amount", "kind": "string"},
+        ],
+    }
+    result = toolkit.call(PROVISION, spec).result
+    assert [(a["action"], a["choice"]) for a in result["applied"]] == [("add_choice", "Partner")]
+    assert result["drift"] == [
+        {
+            "field": "Amount",
+            "field_id": result["drift"][0]["field_id"],
+            "problems": ["is one of Nimble's standard fields; pick another name"],
+        }
+    ]
+    after = next(
+        m["field"]
+        for m in deal_tabs(toolkit)[pipeline_id]["members"]
+        if m["type"] == "field" and m["field"]["field_id"] == source["field_id"]
+    )
+    assert [v["value"] for v in after["possible_values"]["values"]] == [*labels, "Partner"]
+
+
+def test_an_unknown_pipeline_changes_nothing(toolkit: NimbleToolkit) -> None:
+    result = toolkit.call(PROVISION, {**DEAL_SPEC, "pipeline_id": "b" * 24}).result
+    assert (result["plan"], result["applied"]) == ([], [])
+    assert "No deal pipeline" in result["explanation"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "fix"),
+    [
+        ({"fields": [{"name": "A", "kind": "string"}]}, "give tab .* or pipeline_id"),
+        ({"tab": "T", "pipeline_id": "a" * 24, "fields": [{"name": "A", "kind": "string"}]}, "not both"),
+        ({"pipeline_id": "a" * 24, "fields": [{"name": "A", "kind": "string", "multiples": True}]}, "remove multiples"),
+        ({"tab": "T", "fields": [{"name": "M", "kind": "number", "number_type": "financial"}]}, "needs currency"),
+    ],
+    ids=["no-target", "two-targets", "deal-multiples", "financial"],
+)
+def test_target_rules(toolkit: NimbleToolkit, spec: dict[str, Any], fix: str) -> None:
+    with pytest.raises(InvalidArgumentsError, match=fix):
+        toolkit.call(PROVISION, spec)
+
+
+def test_deal_fields_survive_lost_answers() -> None:
+    box = Sandbox()
+    toolkit = NimbleToolkit.sandbox(emulator=box, retry=RetryPolicy(backoff_base=0))
+    pipeline_id = pipeline_with(toolkit, fields=False)
+    box.inject_faults(FaultPlan(seed=9, server_error=0.4, lost_reply=0.8, methods=frozenset({"POST"})))
+    toolkit.call(PROVISION, {**DEAL_SPEC, "pipeline_id": pipeline_id})
+    box.inject_faults(None)
+    assert toolkit.call(PROVISION, {**DEAL_SPEC, "pipeline_id": pipeline_id}).result["remaining"] == []
+    tab = deal_tabs(toolkit)[pipeline_id]
+    assert [m["group_name"] for m in tab["members"] if m["type"] == "group"] == ["Commercials"]
+    assert deal_members(tab) == {"Commercials": ["Contract value", "Billing"], None: ["Signed on"]}

@@ -26,6 +26,8 @@ class ExistingField:
     standard: bool
     tab: str
     group: str | None
+    validation_known: bool = True
+    """False where the layout does not show validation rules (deal pipelines)."""
 
 
 @dataclass

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from nimble_tools_actionkit import fold
 
-from ._layout import ExistingField, Layout
+from ._layout import ExistingField, Layout, TabView
 from ._spec import FieldSpec, ProvisionParams
 
 __all__ = ["Action", "Plan", "make_plan"]
@@ -62,7 +62,7 @@ def _differences(spec: FieldSpec, existing: ExistingField, tab: str, group: str 
         expected = getattr(spec, key)
         if expected is not None and shown.get(key) != expected:
             problems.append(f"{key} is {shown.get(key)!r} in Nimble, {expected!r} in the spec")
-    if spec.validation != existing.validation and existing.kind == "string":
+    if existing.validation_known and existing.kind == "string" and spec.validation != existing.validation:
         problems.append(f"validation is {existing.validation!r} in Nimble, {spec.validation!r} in the spec")
     extra = [label for _, label in existing.choices if fold(label) not in {fold(c) for c in spec.choices}]
     if spec.kind == "choice" and extra:
@@ -70,10 +70,9 @@ def _differences(spec: FieldSpec, existing: ExistingField, tab: str, group: str 
     return problems
 
 
-def make_plan(params: ProvisionParams, layout: Layout) -> Plan:
-    """Compare the spec with the layout."""
+def make_plan(params: ProvisionParams, layout: Layout, tab: TabView | None, tab_name: str) -> Plan:
+    """Compare the spec with the layout; ``tab`` is the spec's tab in it (None: to be created)."""
     plan = Plan()
-    tab = layout.tabs.get(fold(params.tab))
     if tab is None:
         plan.actions.append(Action("create_tab"))
     for group in params.groups:
@@ -85,7 +84,7 @@ def make_plan(params: ProvisionParams, layout: Layout) -> Plan:
         if existing is None:
             plan.actions.append(Action("create_field", group=group_name, spec=spec))
             continue
-        problems = _differences(spec, existing, params.tab, group_name)
+        problems = _differences(spec, existing, tab_name, group_name)
         have = {fold(label) for _, label in existing.choices}
         missing = [c for c in spec.choices if fold(c) not in have] if existing.kind == spec.kind else []
         plan.actions += [Action("add_choice", group=group_name, spec=spec, choice=c) for c in missing]

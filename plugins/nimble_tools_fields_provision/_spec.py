@@ -9,7 +9,7 @@ from typing import Literal
 from nimble_tools_actionkit import fold
 from pydantic import Field, field_validator, model_validator
 
-from nimble_tools import Params
+from nimble_tools import NimbleId, Params
 
 __all__ = ["FieldSpec", "GroupSpec", "ProvisionParams", "choice_id"]
 
@@ -58,6 +58,8 @@ class FieldSpec(Params):
             raise ValueError(f"number field {self.name!r} needs number_type: integer, decimal, percentage or financial")
         if self.number_type in ("decimal", "percentage") and self.fraction_digits is None:
             raise ValueError(f"{self.number_type} field {self.name!r} needs fraction_digits")
+        if self.number_type == "financial" and self.currency is None:
+            raise ValueError(f"financial field {self.name!r} needs currency, e.g. USD")
         if self.kind != "number" and (self.number_type or self.fraction_digits or self.currency):
             raise ValueError(f"number_type, fraction_digits and currency apply to number fields; {self.name!r} is not")
         if self.kind != "datetime" and self.date_format:
@@ -68,7 +70,7 @@ class FieldSpec(Params):
 
     def create_arguments(self) -> dict[str, object]:
         """Arguments of the create-field operation, without placement."""
-        arguments: dict[str, object] = {"name": self.name, "field_kind": self.kind, "multiples": self.multiples}
+        arguments: dict[str, object] = {"name": self.name, "field_kind": self.kind}
         if self.choices:
             arguments["choices"] = [{"id": choice_id(label), "value": label} for label in self.choices]
         if self.kind == "number":
@@ -94,13 +96,21 @@ class GroupSpec(Params):
 
 
 class ProvisionParams(Params):
-    """A tab of custom contact fields, declared as it should be."""
+    """Custom fields declared as they should be: a contact tab, or the tab of a deal pipeline."""
 
-    tab: str = Field(min_length=1, max_length=50, description="Tab title (found by name, created if missing).")
+    tab: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=50,
+        description="Contacts: the tab title (found by name, created if missing).",
+    )
+    pipeline_id: NimbleId | None = Field(
+        default=None, description="Deal pipeline whose fields to provision (instead of contact fields)."
+    )
     contact_types: list[ContactType] = Field(
         default_factory=lambda: list(BOTH_TYPES),
         min_length=1,
-        description="Records that show a created tab: person, company or both.",
+        description="Contacts: records that show a created tab: person, company or both.",
     )
     groups: list[GroupSpec] = Field(default_factory=list, description="Groups of fields in the tab.")
     fields: list[FieldSpec] = Field(default_factory=list, description="Fields directly in the tab, outside groups.")
@@ -108,7 +118,9 @@ class ProvisionParams(Params):
 
     @model_validator(mode="after")
     def _unique(self) -> ProvisionParams:
-        names = [f.name for f in self.fields] + [f.name for g in self.groups for f in g.fields]
+        if (self.tab is None) == (self.pipeline_id is None):
+            raise ValueError("give tab (contact fields) or pipeline_id (the fields of a deal pipeline), not both")
+        names = [f.name for f in self.all_fields()]
         if not names and not self.groups:
             raise ValueError("the spec declares no group and no field")
         repeated = sorted({fold(n) for n in names if [fold(m) for m in names].count(fold(n)) > 1})
@@ -117,4 +129,15 @@ class ProvisionParams(Params):
         groups = [fold(g.name) for g in self.groups]
         if len(set(groups)) != len(groups):
             raise ValueError("group names must be unique within the tab")
+        if self.pipeline_id is not None and any(f.multiples for f in self.all_fields()):
+            raise ValueError("deal fields hold one value each: remove multiples")
         return self
+
+    def all_fields(self) -> list[FieldSpec]:
+        """Every field of the spec, loose ones first."""
+        return [*self.fields, *(f for g in self.groups for f in g.fields)]
+
+    @property
+    def label(self) -> str:
+        """How results name the tab."""
+        return self.tab if self.tab is not None else f"pipeline {self.pipeline_id}"
