@@ -9,7 +9,7 @@ from .._http import Router
 __all__ = ["ROUTE_MODULES", "build_router"]
 
 # Order matters only where two patterns could match one path: literal paths first.
-ROUTE_MODULES: tuple[str, ...] = ("me", "contacts")
+ROUTE_MODULES: tuple[str, ...] = ("me", "contacts", "oauth")
 
 
 def build_router() -> Router:
