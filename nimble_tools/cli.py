@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from . import NimbleToolkit, NimbleToolsError
+from .auth._cli import auth
 
 __all__ = ["main"]
 
@@ -66,6 +67,9 @@ def call(operation: str, arguments: str, sandbox: bool) -> None:
     click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
 
 
+main.add_command(auth)
+
+
 @main.group()
 def sandbox() -> None:
     """The embedded Nimble sandbox."""
@@ -77,13 +81,18 @@ def sandbox() -> None:
 @click.option("--no-seed", is_flag=True, help="Start empty instead of with demo data.")
 def sandbox_serve(host: str, port: int, no_seed: bool) -> None:
     """Serve the sandbox over HTTP for any Nimble client."""
-    from .sandbox import Sandbox
+    from .sandbox import DEFAULT_OAUTH_CLIENT_ID, DEFAULT_OAUTH_CLIENT_SECRET, Sandbox
 
     box = Sandbox(seed=not no_seed)
     server = box.server(host, port)
     click.echo(f"Nimble sandbox listening on {server.base_url}")
     click.echo(f"API key: {box.api_key}   (send it as 'Authorization: Bearer {box.api_key}')")
     click.echo(f"Try: curl -H 'Authorization: Bearer {box.api_key}' {server.base_url}/api/v1/myself")
+    click.echo(
+        f"OAuth client: id {DEFAULT_OAUTH_CLIENT_ID}, secret {DEFAULT_OAUTH_CLIENT_SECRET}, any loopback "
+        f"redirect URI (try: nimble-tools auth login --base-url {server.base_url} --redirect-uri "
+        "http://127.0.0.1:0/callback)"
+    )
     sys.stdout.flush()
     try:
         server.serve_forever()
