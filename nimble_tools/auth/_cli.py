@@ -77,9 +77,12 @@ def login(
         )
     store = SQLiteTokenStore(store_path)
     try:
-        with CallbackReceiver(redirect_uri) as receiver:
-            app = OAuthApp(client_id, client_secret, receiver.redirect_uri, scope.split(","), base_url)
-            provider = OAuthProvider(app, store)
+        with (
+            CallbackReceiver(redirect_uri) as receiver,
+            OAuthProvider(
+                OAuthApp(client_id, client_secret, receiver.redirect_uri, scope.split(","), base_url), store
+            ) as provider,
+        ):
             request = provider.begin_authorization(account)
             click.echo(f"Open this URL to connect the Nimble account {account!r}:\n\n  {request.url}\n")
             if not no_browser and not webbrowser.open(request.url):

@@ -425,6 +425,18 @@ class OAuthProvider:
         """Close both connection pools to the token endpoint."""
         await self._endpoint.aclose()
 
+    def __enter__(self) -> OAuthProvider:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> OAuthProvider:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
 
 def _account(account: str | None) -> str:
     if account is None:
