@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 
 from .._auth import Secret
-from .._client import USER_AGENT, error_from_response, translate_transport_error
-from .._errors import NimbleAPIError, TransportError
+from .._client import USER_AGENT, _retry_after, translate_transport_error
+from .._errors import NimbleAPIError, RateLimitedError, ServerError, TransportError
 from .._operation import RequestSpec
 from ._config import TOKEN_PATH, OAuthApp
 from ._errors import OAuthError
@@ -134,9 +134,7 @@ class TokenEndpoint:
                 ) from None
         if 400 <= status < 500 and status != 429:
             raise _refusal(grant, response)
-        error: NimbleAPIError = error_from_response(_SPEC, response)
-        error.body = None  # keep nothing of the answer but the status and message
-        raise error
+        raise _failure(grant, response)
 
     # -- connection objects ------------------------------------------------------------------
 
@@ -187,6 +185,19 @@ def _refusal(grant: str, response: httpx.Response) -> OAuthError:
         method="POST",
         path=TOKEN_PATH,
     )
+
+
+def _failure(grant: str, response: httpx.Response) -> NimbleAPIError:
+    """A rate limit or server failure, worded by us: an error page could quote the request."""
+    status = response.status_code
+    where: dict[str, Any] = {"status_code": status, "method": "POST", "path": TOKEN_PATH}
+    if status == 429:
+        return RateLimitedError(
+            f"Nimble's token endpoint is rate limiting the {grant} grant.", retry_after=_retry_after(response), **where
+        )
+    if status >= 500:
+        return ServerError(f"Nimble's token endpoint failed on the {grant} grant.", **where)
+    return NimbleAPIError(f"Nimble's token endpoint answered the {grant} grant unexpectedly.", **where)
 
 
 def _short(value: Any) -> str:
