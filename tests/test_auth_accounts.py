@@ -54,7 +54,7 @@ def test_api_keys_can_be_looked_up_and_defaulted() -> None:
 
 def test_a_call_without_an_account_is_refused_when_there_is_no_default() -> None:
     toolkit, seen = keyed_toolkit(ApiKeyAccounts({"acme": "key-acme"}))
-    with pytest.raises(ConfigurationError, match="pass account=... to toolkit.call"):
+    with pytest.raises(ConfigurationError, match=r"pass account=\.\.\. to toolkit\.call"):
         toolkit.call("list_all_nimble_me")
     assert seen == []
 

@@ -119,7 +119,12 @@ def test_unknown_expiry_is_kept_unknown() -> None:
 @pytest.mark.parametrize(
     ("status", "body", "code", "description"),
     [
-        (400, {"error": "invalid_grant", "error_description": "Refresh token revoked"}, "invalid_grant", "Refresh token revoked"),
+        (
+            400,
+            {"error": "invalid_grant", "error_description": "Refresh token revoked"},
+            "invalid_grant",
+            "Refresh token revoked",
+        ),
         (401, {"error": "invalid_client"}, "invalid_client", ""),
         (401, None, "invalid_client", ""),
         (403, {"message": "Can't authenticate request"}, "invalid_request", "Can't authenticate request"),
@@ -218,7 +223,11 @@ def test_app_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NIMBLE_SCOPES", "basic+contacts")
     monkeypatch.delenv("NIMBLE_BASE_URL", raising=False)
     app = OAuthApp.from_env()
-    assert (app.client_id, app.client_secret.reveal(), app.scopes) == ("env-client", "env-secret", ("basic", "contacts"))
+    assert (app.client_id, app.client_secret.reveal(), app.scopes) == (
+        "env-client",
+        "env-secret",
+        ("basic", "contacts"),
+    )
     assert app.base_url == "https://app.nimble.com"
     assert OAuthApp.from_env(client_id="override").client_id == "override"
 

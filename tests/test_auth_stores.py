@@ -275,7 +275,7 @@ def test_redis_lock_times_out_with_a_clear_error(redis_url: str) -> None:
     prefix = f"test-{uuid.uuid4().hex}:"
     holder = RedisTokenStore(redis_url, prefix=prefix)
     impatient = RedisTokenStore(redis_url, prefix=prefix, lock_wait=0.1)
-    with holder.lock("alice"), pytest.raises(TokenStoreError, match="Timed out .* account 'alice'"):
+    with holder.lock("alice"), pytest.raises(TokenStoreError, match=r"Timed out .* account 'alice'"):
         impatient.lock("alice").__enter__()
 
 

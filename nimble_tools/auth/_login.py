@@ -48,7 +48,9 @@ class CallbackReceiver:
         port = self._server.server_address[1]
         netloc = f"[::1]:{port}" if parts.hostname == "::1" else f"{parts.hostname}:{port}"
         self.redirect_uri = urlunsplit(parts._replace(netloc=netloc))
-        self._thread = threading.Thread(target=self._server.serve_forever, name="nimble-login", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="nimble-login", daemon=True
+        )
         self._thread.start()
 
     def __repr__(self) -> str:
