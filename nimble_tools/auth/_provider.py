@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from .._errors import NimbleAPIError
+from .._errors import ConfigurationError, NimbleAPIError
 from ._config import TOKEN_PATH, OAuthApp
 from ._endpoint import TokenEndpoint
 from ._errors import OAuthError, OAuthStateError, ReauthorizationRequiredError
@@ -442,8 +442,6 @@ def _account(account: str | None) -> str:
     if account is None:
         return DEFAULT_ACCOUNT
     if not isinstance(account, str) or not account.strip():
-        from .._errors import ConfigurationError
-
         raise ConfigurationError(f"An account name must be a non-empty string, got {account!r}.")
     return account
 
