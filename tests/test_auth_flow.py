@@ -294,8 +294,43 @@ def test_refresh_ahead_of_expiry_survives_a_network_failure(world: OAuthWorld) -
     assert world.transport.token_calls == 2  # the code exchange and the failed refresh
     assert world.refresh_grants() == 0
     world.transport.token_endpoint_down = False
+    world.clock.advance(5)  # past the cooldown after a failed refresh-ahead
     assert me(world) == "admin@sandbox.example"
     assert world.refresh_grants() == 1
+
+
+def test_a_failed_refresh_ahead_is_not_retried_at_once(world: OAuthWorld) -> None:
+    world.connect("alice")
+    world.clock.advance(560)
+    world.transport.token_endpoint_down = True
+    me(world)
+    me(world)  # within the cooldown: no second attempt, the current token is used
+    assert world.transport.token_calls == 2
+    world.clock.advance(5)
+    me(world)  # the cooldown is over: tried again
+    assert world.transport.token_calls == 3
+    world.transport.token_endpoint_down = False
+    world.clock.advance(5)
+    me(world)
+    assert world.refresh_grants() == 1
+
+
+def test_a_wrong_client_secret_keeps_every_accounts_tokens(world: OAuthWorld) -> None:
+    world.connect("alice")
+    misconfigured = OAuthProvider(
+        OAuthApp(DEFAULT_OAUTH_CLIENT_ID, "a-rotated-secret", "http://127.0.0.1/callback", base_url=SANDBOX_BASE_URL),
+        world.store,
+        transport=world.transport,
+        clock=world.clock,
+    )
+    toolkit = NimbleToolkit(auth=misconfigured, base_url=SANDBOX_BASE_URL, transport=world.transport)
+    world.clock.advance(3600)
+    with pytest.raises(OAuthError) as caught:
+        toolkit.call("list_all_nimble_me", account="alice")
+    assert caught.value.error == "invalid_client"
+    assert not isinstance(caught.value, ReauthorizationRequiredError)  # reconnecting would not help
+    assert world.store.load("alice") is not None
+    assert me(world) == "admin@sandbox.example"  # the correctly configured provider still refreshes
 
 
 def test_network_failure_after_expiry_raises_and_keeps_the_tokens(world: OAuthWorld) -> None:

@@ -45,6 +45,10 @@ logger = logging.getLogger("nimble_tools.auth")
 
 DEFAULT_ACCOUNT = "default"
 """The account used when a call names none."""
+CLIENT_ERRORS = frozenset({"invalid_client", "unauthorized_client"})
+"""Refusals that blame the app's registration, not the user's grant: the tokens are kept."""
+RETRY_AHEAD_AFTER = 5.0
+"""Seconds before a failed refresh-ahead is tried again while the current token still works."""
 
 # Which token each thread / task last sent, per (provider, account): after a 403, a caller whose
 # token was already replaced by someone else's refresh just retries with the new one.
@@ -98,6 +102,7 @@ class OAuthProvider:
         )
         self._locks = AccountLocks()
         self._cache: dict[str, TokenSet] = {}
+        self._ahead_failed: dict[str, float] = {}  # account -> when a refresh-ahead last failed
 
     @classmethod
     def for_sandbox(cls, sandbox: Sandbox, store: TokenStore | None = None, **kwargs: Any) -> OAuthProvider:
@@ -244,7 +249,7 @@ class OAuthProvider:
         tokens = self._cache.get(name) or self._load(name)
         if tokens is None:
             raise self._reauthorization(name, f"The Nimble account {name!r} is not connected.", "not_connected")
-        if tokens.expires_within(self.refresh_margin, self._clock()):
+        if self._refresh_due(name, tokens):
             tokens = self._refresh(name, tokens.fingerprint, ahead=True)
         return self._sent(name, tokens)
 
@@ -255,9 +260,17 @@ class OAuthProvider:
         if tokens is None:
             message = f"The Nimble account {name!r} is not connected."
             raise await asyncio.to_thread(self._reauthorization, name, message, "not_connected")
-        if tokens.expires_within(self.refresh_margin, self._clock()):
+        if self._refresh_due(name, tokens):
             tokens = await self._arefresh(name, tokens.fingerprint, ahead=True)
         return self._sent(name, tokens)
+
+    def _refresh_due(self, name: str, tokens: TokenSet) -> bool:
+        """Within the margin, unless a refresh-ahead just failed and the token still works."""
+        now = self._clock()
+        if not tokens.expires_within(self.refresh_margin, now):
+            return False
+        failed = self._ahead_failed.get(name)
+        return failed is None or now - failed >= RETRY_AHEAD_AFTER or tokens.expires_within(0, now)
 
     def _load(self, name: str) -> TokenSet | None:
         tokens = self.store.load(name)
@@ -372,6 +385,7 @@ class OAuthProvider:
         tokens = current.renewed_by(newer)
         self.store.save(name, tokens)
         self._cache[name] = tokens
+        self._ahead_failed.pop(name, None)
         remaining = (tokens.expires_at - self._clock()) if tokens.expires_at is not None else None
         logger.info(
             "refreshed the tokens of account %r%s",
@@ -387,11 +401,20 @@ class OAuthProvider:
             name,
             type(failure).__name__,
         )
+        self._ahead_failed[name] = self._clock()
         self._cache[name] = current
         return current
 
-    def _refused(self, name: str, refusal: OAuthError) -> ReauthorizationRequiredError:
-        """Nimble refused the refresh token: it is dead, so it is forgotten, and the user must authorise again."""
+    def _refused(self, name: str, refusal: OAuthError) -> OAuthError:
+        """The error to raise for a refused refresh.
+
+        A refusal of the app itself (a wrong client secret) is raised as it is and the tokens are
+        kept: every account would otherwise be disconnected by a configuration mistake. Any other
+        refusal means the grant is dead: its tokens are forgotten and the user must authorise again.
+        """
+        if refusal.error in CLIENT_ERRORS:
+            logger.error("Nimble refused the app's client credentials while refreshing account %r", name)
+            return refusal
         self.store.delete(name)
         self._cache.pop(name, None)
         logger.warning("Nimble refused to refresh the tokens of account %r (%s)", name, refusal.error)
