@@ -77,15 +77,26 @@ class PluginHost:
                 for name, plugin in _entry_point_plugins():
                     if self.manager.get_plugin(name) is None and not self.manager.is_registered(plugin):
                         self._register(plugin, name)
-            self.manager.check_pending()
+            self._check_pending()
             self._ready = True
 
     def register(self, plugin: object, name: str | None = None) -> str:
         """Register a plugin object or module; returns its name."""
         self.ensure_loaded()
         registered = self._register(plugin, name)
-        self.manager.check_pending()
+        try:
+            self._check_pending()
+        except PluginError:
+            self.manager.unregister(name=registered)
+            raise
         return registered
+
+    def _check_pending(self) -> None:
+        """Fail loudly on a hookimpl that matches no hook (usually a misspelled name)."""
+        try:
+            self.manager.check_pending()
+        except pluggy.PluginValidationError as exc:
+            raise PluginError(f"Plugin {exc.plugin!r} has an unknown hook: {exc}", plugin=str(exc.plugin)) from exc
 
     def _register(self, plugin: object, name: str | None) -> str:
         try:
@@ -146,6 +157,9 @@ class OperationRegistry(Mapping[str, Operation]):
             return self._operations[name]
         except KeyError:
             raise UnknownOperationError(name, suggestions=self.suggest(name)) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._operations
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._operations)

@@ -208,9 +208,7 @@ class NimbleToolkit:
     ) -> CallContext:
         operation = self.operations[name]
         params = operation.validate_arguments(arguments)
-        context = CallContext(self, operation, params, account=account, options=options)
-        self._host.hook.before_call(context=context)
-        return context
+        return CallContext(self, operation, params, account=account, options=options)
 
     def _request_for(self, context: CallContext) -> RequestSpec:
         operation, params = context.operation, context.params
@@ -249,6 +247,7 @@ class NimbleToolkit:
         context: CallContext | None = None
         try:
             context = self._start(name, arguments, account, options)
+            self._host.hook.before_call(context=context)
             operation = context.operation
             if operation.handler is not None:
                 return self._finish(context, None, operation.handler(context, context.params))
@@ -273,6 +272,7 @@ class NimbleToolkit:
         context: CallContext | None = None
         try:
             context = self._start(name, arguments, account, options)
+            self._host.hook.before_call(context=context)
             operation = context.operation
             if operation.async_handler is not None:
                 return self._finish(context, None, await operation.async_handler(context, context.params))

@@ -5,6 +5,7 @@ Use it in-process through :meth:`NimbleToolkit.sandbox`, or as a server
 """
 
 from ._app import DEFAULT_SANDBOX_API_KEY, SANDBOX_BASE_URL, Sandbox
+from ._deal_files import upload_file
 from ._http import ApiError, Router, SandboxRequest, SandboxResponse
 from ._oauth import (
     DEFAULT_OAUTH_CLIENT_ID,
@@ -29,4 +30,5 @@ __all__ = [
     "approve",
     "register_oauth_client",
     "revoke_grants",
+    "upload_file",
 ]

@@ -9,7 +9,26 @@ from .._http import Router
 __all__ = ["ROUTE_MODULES", "build_router"]
 
 # Order matters only where two patterns could match one path: literal paths first.
-ROUTE_MODULES: tuple[str, ...] = ("me", "contacts", "oauth")
+ROUTE_MODULES: tuple[str, ...] = (
+    "me",
+    "contacts",
+    "contact_notes",
+    "contact_fields",
+    "contact_pipelines",
+    "proceedings",
+    "activities",
+    "tasks",
+    "drafts",
+    # Deals: the literal /api/v2/deals/<word> routes must come before /api/v2/deals/{deal_id}.
+    "deal_tags",
+    "deal_fields",
+    "deal_pipelines",
+    "deal_files",
+    "deal_notes",
+    "deals",
+    "leads",
+    "oauth",
+)
 
 
 def build_router() -> Router:

@@ -1,0 +1,46 @@
+"""Importing the core loads no framework and no plugin."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import nimble_tools
+
+
+def _run(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def test_import_loads_no_framework_and_no_plugin() -> None:
+    out = _run(
+        "import sys, nimble_tools\n"
+        "heavy = [m for m in ('langchain', 'langchain_core', 'mcp', 'openai', 'langgraph') if m in sys.modules]\n"
+        "plugins = [m for m in sys.modules if m.startswith('nimble_tools.catalog') or m.startswith('nimble_tools_')]\n"
+        "print(heavy, plugins)"
+    )
+    assert out == "[] []"
+
+
+def test_building_the_registry_loads_no_framework() -> None:
+    out = _run(
+        "import sys, nimble_tools\n"
+        "t = nimble_tools.NimbleToolkit.sandbox(autoload_plugins=False)\n"
+        "n = len(t.operations)\n"
+        "print(n > 0, [m for m in ('langchain', 'langchain_core', 'mcp', 'openai') if m in sys.modules])"
+    )
+    assert out == "True []"
+
+
+def test_public_names_are_unique_exported_and_complete() -> None:
+    exported = nimble_tools.__all__
+    assert len(set(exported)) == len(exported)  # ruff's RUF022 keeps the order sorted
+    for name in exported:
+        assert hasattr(nimble_tools, name), name
+    public = {
+        name
+        for name, value in vars(nimble_tools).items()
+        if not name.startswith("_") and getattr(value, "__module__", "").startswith("nimble_tools")
+    }
+    assert public <= set(exported), public - set(exported)
