@@ -317,3 +317,9 @@ def test_redis_unreachable_raises_a_store_error_without_the_password() -> None:
 def test_redis_store_needs_a_url_or_client() -> None:
     with pytest.raises(TokenStoreError, match="needs a url"):
         RedisTokenStore()
+
+
+def test_without_redis_server_the_redis_tests_skip_saying_how_to_run_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("auth_support.shutil.which", lambda name: None)
+    with pytest.raises(pytest.skip.Exception, match=r"apt-get install -y redis-server.*make test"), redis_server():
+        pass
