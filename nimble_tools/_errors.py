@@ -17,6 +17,9 @@ apart, because they are handled by different people::
     └── NimbleAPIError              Nimble (or the transport to it) failed
         ├── QuotaExceededError      402
         ├── AuthenticationError     403 "Can't authenticate request"
+        │   └── OAuthError          an authorization or token request was refused (nimble_tools.auth)
+        │       ├── OAuthStateError               the callback's state matches no pending authorization
+        │       └── ReauthorizationRequiredError  no usable tokens: the user must connect the account again
         ├── PermissionDeniedError   403, any other reason
         ├── NotFoundError           404 {object_type, object_id}
         ├── NotAcceptableError      406 preflight failures or rule violations
@@ -25,6 +28,8 @@ apart, because they are handled by different people::
         ├── ServerError             5xx
         └── TransportError          no usable answer: connect error, timeout, bad JSON
             └── ConnectError        the request provably never reached the server
+
+    TokenStoreError (nimble_tools.auth, directly under NimbleToolsError): the token store failed.
 
 Each error carries ``explanation``: one or two sentences a language model can act on. Adapters
 return :meth:`NimbleToolsError.for_model` to the model as a tool result instead of crashing the

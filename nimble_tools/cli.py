@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from . import NimbleToolkit, NimbleToolsError
+from .auth._cli import auth
 
 __all__ = ["main"]
 
@@ -66,6 +67,9 @@ def call(operation: str, arguments: str, sandbox: bool) -> None:
     click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
 
 
+main.add_command(auth)
+
+
 @main.group()
 def sandbox() -> None:
     """The embedded Nimble sandbox."""
@@ -83,7 +87,7 @@ def sandbox() -> None:
 )
 def sandbox_serve(host: str, port: int, no_seed: bool, faults: str) -> None:
     """Serve the sandbox over HTTP for any Nimble client."""
-    from .sandbox import FaultPlan, Sandbox
+    from .sandbox import DEFAULT_OAUTH_CLIENT_ID, DEFAULT_OAUTH_CLIENT_SECRET, FaultPlan, Sandbox
 
     try:
         plan = FaultPlan.parse(faults) if faults else None
@@ -94,6 +98,11 @@ def sandbox_serve(host: str, port: int, no_seed: bool, faults: str) -> None:
     click.echo(f"Nimble sandbox listening on {server.base_url}")
     click.echo(f"API key: {box.api_key}   (send it as 'Authorization: Bearer {box.api_key}')")
     click.echo(f"Try: curl -H 'Authorization: Bearer {box.api_key}' {server.base_url}/api/v1/myself")
+    click.echo(
+        f"OAuth client: id {DEFAULT_OAUTH_CLIENT_ID}, secret {DEFAULT_OAUTH_CLIENT_SECRET}, any loopback "
+        f"redirect URI (try: nimble-tools auth login --base-url {server.base_url} --redirect-uri "
+        "http://127.0.0.1:0/callback)"
+    )
     if plan is not None:
         click.echo(f"Injecting faults into {plan.total_rate:.0%} of requests (seed {plan.seed}).")
     sys.stdout.flush()
