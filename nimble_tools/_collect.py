@@ -8,6 +8,8 @@ that more exist.
 
 Pages are equal in size (page-numbered paging needs that: page 3 of 50 is items 101-150), chosen
 so that whole pages fill the budget: 150 items at 100 per page at most are read as 2 pages of 75.
+For the same reason a page-numbered cursor keeps the page size it was made with: continuing with a
+smaller budget than that still returns one whole page.
 """
 
 from __future__ import annotations
@@ -16,16 +18,19 @@ import math
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._envelope import Result
+from ._envelope import Result, decode_cursor
 from ._errors import UsageError
+from ._operation import Operation
 
 if TYPE_CHECKING:
     from ._toolkit import NimbleToolkit
 
-__all__ = ["acollect_with", "collect", "collect_with", "page_size"]
+__all__ = ["acollect_with", "collect", "collect_with", "page_size", "paging_limits"]
 
 Call = Callable[[dict[str, Any]], Result]
 AsyncCall = Callable[[dict[str, Any]], Awaitable[Result]]
+CursorSize = Callable[[str], int | None]
+"""Reads the page size a cursor is bound to (page-numbered paging), or None if any size will do."""
 
 
 def page_size(max_items: int, largest_page: int) -> int:
@@ -37,10 +42,14 @@ def page_size(max_items: int, largest_page: int) -> int:
 class _Pager:
     """The paging loop's state, shared by the sync and async loops."""
 
-    def __init__(self, arguments: Mapping[str, Any], max_items: int, largest_page: int) -> None:
+    def __init__(
+        self, arguments: Mapping[str, Any], max_items: int, largest_page: int, cursor_size: CursorSize | None
+    ) -> None:
         if not isinstance(max_items, int) or max_items < 1:
             raise UsageError(f"max_items must be a positive integer, got {max_items!r}.")
-        self.size = page_size(max_items, largest_page)
+        cursor = arguments.get("next_cursor")
+        fixed = cursor_size(cursor) if cursor_size is not None and isinstance(cursor, str) and cursor else None
+        self.size = fixed or page_size(max_items, largest_page)
         self.max_items = max_items
         self.args = {k: v for k, v in arguments.items() if k != "limit"}
         self.items: list[Any] = []
@@ -59,9 +68,16 @@ class _Pager:
         return None
 
 
-def collect_with(call: Call, arguments: Mapping[str, Any], *, max_items: int, largest_page: int = 100) -> Result:
+def collect_with(
+    call: Call,
+    arguments: Mapping[str, Any],
+    *,
+    max_items: int,
+    largest_page: int = 100,
+    cursor_size: CursorSize | None = None,
+) -> Result:
     """Page with ``call`` (one page per call) until the end or the budget; see :func:`collect`."""
-    pager = _Pager(arguments, max_items, largest_page)
+    pager = _Pager(arguments, max_items, largest_page, cursor_size)
     while True:
         done = pager.take(call(pager.request()))
         if done is not None:
@@ -69,10 +85,15 @@ def collect_with(call: Call, arguments: Mapping[str, Any], *, max_items: int, la
 
 
 async def acollect_with(
-    call: AsyncCall, arguments: Mapping[str, Any], *, max_items: int, largest_page: int = 100
+    call: AsyncCall,
+    arguments: Mapping[str, Any],
+    *,
+    max_items: int,
+    largest_page: int = 100,
+    cursor_size: CursorSize | None = None,
 ) -> Result:
     """Async twin of :func:`collect_with`."""
-    pager = _Pager(arguments, max_items, largest_page)
+    pager = _Pager(arguments, max_items, largest_page, cursor_size)
     while True:
         done = pager.take(await call(pager.request()))
         if done is not None:
@@ -101,10 +122,22 @@ def collect(
     operation = toolkit.operations[name]
     if operation.paging is None or "limit" not in operation.params.model_fields:
         raise UsageError(f"Operation {name!r} is not a list operation; call it instead of collecting.")
-    largest = int(getattr(operation.paging, "max_limit", None) or max_items)
     return collect_with(
         lambda args: toolkit.call(name, args, account=account, **options),
         arguments or {},
         max_items=max_items,
-        largest_page=largest,
+        **paging_limits(operation, max_items),
     )
+
+
+def paging_limits(operation: Operation, max_items: int) -> dict[str, Any]:
+    """``largest_page`` and ``cursor_size`` of a list operation, for :func:`collect_with`."""
+
+    def cursor_size(cursor: str) -> int | None:
+        size = decode_cursor(operation.name, cursor).get("per_page")
+        return int(size) if isinstance(size, int) and size > 0 else None
+
+    return {
+        "largest_page": int(getattr(operation.paging, "max_limit", None) or max_items),
+        "cursor_size": cursor_size,
+    }

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from typing_extensions import override
 
-from ._collect import acollect_with, collect_with
+from ._collect import acollect_with, collect_with, paging_limits
 from ._errors import UnknownOperationError, UsageError
 from ._operation import MAX_DESCRIPTION, Operation
 
@@ -225,7 +225,7 @@ class FilteredToolset(Toolset):
 
 @dataclass(frozen=True)
 class PrefixedToolset(Toolset):
-    """The tools of ``inner`` named ``<prefix>_<name>``."""
+    """The tools of ``inner`` named ``<prefix>_<name>`` (a short alias of the name if it would not fit)."""
 
     inner: Toolset
     prefix: str
@@ -236,7 +236,12 @@ class PrefixedToolset(Toolset):
 
     @override
     def entries(self, registry: OperationRegistry) -> dict[str, ViewEntry]:
-        return _renamed(self.inner.entries(registry), lambda name: f"{self.prefix}_{name}", self.label)
+        from ._names import MAX_NAME_LENGTH, short_aliases
+
+        inner = self.inner.entries(registry)
+        # A name the prefix would push past 64 characters gets its short alias instead.
+        aliases = short_aliases(list(inner), MAX_NAME_LENGTH - len(self.prefix) - 1)
+        return _renamed(inner, lambda name: f"{self.prefix}_{aliases.get(name, name)}", self.label)
 
     @property
     @override
@@ -347,9 +352,7 @@ def _renamed(entries: Mapping[str, ViewEntry], rename: Callable[[str], str], lab
             try:
                 operation = replace(operation, name=new)
             except UsageError as exc:
-                raise UsageError(
-                    f"{label}: {exc.message} Use .short_names() to fit long names into 64 characters."
-                ) from None
+                raise UsageError(f"{label}: {exc.message} Choose names of at most 64 characters.") from None
         renamed[new] = replace(entry, operation=operation)
     return renamed
 
@@ -445,12 +448,11 @@ class ToolView(Mapping[str, Operation]):
         budget = self._budget(entry, arguments)
         if budget is None:
             return self._shaped(entry, self.toolkit.call(entry.origin, arguments, **options))
-        largest = _largest_page(self.toolkit.operations[entry.origin], budget)
         result = collect_with(
             lambda args: self.toolkit.call(entry.origin, args, **options),
             arguments or {},
             max_items=budget,
-            largest_page=largest,
+            **paging_limits(self.toolkit.operations[entry.origin], budget),
         )
         return self._shaped(entry, result)
 
@@ -461,18 +463,13 @@ class ToolView(Mapping[str, Operation]):
         budget = self._budget(entry, arguments)
         if budget is None:
             return self._shaped(entry, await self.toolkit.acall(entry.origin, arguments, **options))
-        largest = _largest_page(self.toolkit.operations[entry.origin], budget)
         result = await acollect_with(
             lambda args: self.toolkit.acall(entry.origin, args, **options),
             arguments or {},
             max_items=budget,
-            largest_page=largest,
+            **paging_limits(self.toolkit.operations[entry.origin], budget),
         )
         return self._shaped(entry, result)
-
-
-def _largest_page(operation: Operation, budget: int) -> int:
-    return int(getattr(operation.paging, "max_limit", None) or budget)
 
 
 ToolsetLike = Toolset | Iterable[str] | None

@@ -32,6 +32,7 @@ from .._errors import InvalidArgumentsError, UsageError
 from .._operation import Operation, Params
 from ..hookspecs import hookimpl
 from ..toolsets import META_TAG, SCOPE_OPTION, Toolset, ToolView, ViewEntry, everything
+from ._evaluate import Accuracy, LabelledRequest, evaluate
 from ._lexical import LexicalRanker, document_text
 
 if TYPE_CHECKING:
@@ -41,8 +42,11 @@ if TYPE_CHECKING:
 __all__ = [
     "CALL_TOOL",
     "SEARCH_TOOL",
+    "Accuracy",
     "Hit",
+    "LabelledRequest",
     "ToolSearchToolset",
+    "evaluate",
     "register_operations",
     "search",
     "tool_card",
