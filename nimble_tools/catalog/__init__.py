@@ -15,7 +15,19 @@ from ..hookspecs import hookimpl
 
 __all__ = ["CATALOG_MODULES", "register_operations"]
 
-CATALOG_MODULES: tuple[str, ...] = ("me", "contacts")
+CATALOG_MODULES: tuple[str, ...] = (
+    "me",
+    "contacts",
+    "contact_tags",
+    "contact_notes",
+    "contact_fields",
+    "contact_field_layout",
+    "contact_pipelines",
+    "proceedings",
+    "activities",
+    "tasks",
+    "drafts",
+)
 
 
 @hookimpl

@@ -1,86 +1,149 @@
-"""Contacts: list, search, ids, read, create, update, delete (``/api/v1/contact[s]``)."""
+"""Contacts: list, search, ids, read (one or up to 30), create, update, delete, bulk delete."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Annotated
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, PlainSerializer, field_validator, model_validator
 
 from .._envelope import PagePaging
 from .._operation import NimbleId, Operation, Params, RequestSpec, default_encode
-from ._shared import FieldValue, PagedParams, RecordType
+from ..types.contact_fields import ContactFields, escape_list
+from ..types.privacy import Privacy
+from ..types.search import SearchQuery
+from ._contact_search import QUERY_HELP, ContactFilters, Contexts, FieldNames, Sort, encode_filters
+from ._shared import PagedParams, RecordType
 
 CONTACTS_PAGING = PagePaging(items_key="resources")
+MAX_STANDARD_IDS = 30
+MAX_TAGS_ON_CREATE = 5
 FIELDS_HELP = (
-    "Map of field name to a list of values, e.g. "
-    '{"first name":[{"value":"Ann"}],"email":[{"value":"ann@acme.com","modifier":"work"}]}. '
-    "Address and contact employment values are JSON-encoded strings."
+    "Values by kind: first_name, last_name (person); company_name, domain (company); emails, phones, urls, "
+    "addresses [{street, city, ...}], employment [{company_name, title}] (links a person to a company); "
+    "other_fields [{name, value, modifier}] for anything else."
 )
 
 
-class SearchFilters(PagedParams):
-    keyword: str | None = Field(
-        default=None,
-        description="Free text matched against names, emails, phones, companies. Not with query.",
-    )
-    query: dict[str, Any] | None = Field(
-        default=None,
-        description='Nimble search query object, e.g. {"and":[{"email":{"is":"a@b.com"}},{"tag":{"is":"vip"}}]}. '
-        "Not with keyword.",
-    )
-    record_type: Literal["person", "company", "all"] | None = Field(
-        default=None, description="Only persons or companies (ignored when query is set)."
-    )
-
-    @model_validator(mode="after")
-    def _keyword_or_query(self) -> SearchFilters:
-        if self.keyword and self.query:
-            raise ValueError("keyword and query are mutually exclusive: pass one of them")
-        return self
+class ListContactsParams(PagedParams, ContactFilters):
+    sort: Sort
+    fields: FieldNames
+    contexts: Contexts
 
 
-class ListContactsParams(SearchFilters):
-    sort: str | None = Field(default=None, description="'field:asc' or 'field:desc', e.g. 'created:desc'.")
-    fields: str | None = Field(
-        default=None, description="Comma-separated field names to return, e.g. 'first name,email'."
+class SearchContactsParams(PagedParams):
+    query: SearchQuery = Field(description=QUERY_HELP)
+    sort: Sort
+    fields: FieldNames
+    contexts: Contexts
+
+
+class ContactIdsParams(PagedParams, ContactFilters):
+    sort: Sort
+
+
+class StandardParams(Params):
+    ids: Annotated[list[NimbleId], PlainSerializer(lambda ids: ",".join(ids))] = Field(
+        serialization_alias="id", description=f"1 to {MAX_STANDARD_IDS} contact ids."
     )
+    fields: FieldNames
+    contexts: Contexts
+
+    @field_validator("ids")
+    @classmethod
+    def _count(cls, ids: list[str]) -> list[str]:
+        if not ids:
+            raise ValueError("pass at least one contact id")
+        if len(ids) > MAX_STANDARD_IDS:
+            raise ValueError(
+                f"{len(ids)} ids given, Nimble returns at most {MAX_STANDARD_IDS} per call: split them into "
+                f"batches of {MAX_STANDARD_IDS}"
+            )
+        return ids
+
+
+class GetContactParams(Params):
+    id: NimbleId = Field(description="Contact id.")
+    fields: FieldNames
+    contexts: Contexts
 
 
 class ContactIdParams(Params):
-    id: NimbleId = Field(description="Contact id (24 hex characters).")
+    id: NimbleId = Field(description="Contact id.")
+
+
+def _tag_list(tags: list[str] | None) -> str | None:
+    return escape_list(tags) if tags is not None else None
 
 
 class CreateContactParams(Params):
-    record_type: RecordType = Field(default="person", description="person or company.")
-    fields: dict[str, list[FieldValue]] = Field(description=FIELDS_HELP)
-    tags: str | None = Field(default=None, description="Comma-separated tags, at most 5.")
-    owner_id: NimbleId | None = Field(default=None, description="User id of the owner (from list_all_nimble_me).")
+    record_type: RecordType | None = Field(default=None, description="person (default) or company.")
+    fields: ContactFields = Field(description=FIELDS_HELP)
+    tags: Annotated[list[str] | None, PlainSerializer(_tag_list)] = Field(
+        default=None, description=f"Up to {MAX_TAGS_ON_CREATE} tags."
+    )
+    owner_id: NimbleId | None = Field(default=None, description="Owner's user id (list_all_nimble_me gives yours).")
+    avatar_url: str | None = None
+    privacy: Privacy | None = Field(default=None, description="Who may read/edit; omit for the account default.")
+    file_ids: list[str] | None = Field(default=None, description="Ids of uploaded files to attach.")
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, tags: list[str] | None) -> list[str] | None:
+        if tags is None:
+            return None
+        cleaned = [t.strip() for t in tags]
+        if any(not t for t in cleaned):
+            raise ValueError("a tag is empty: remove it")
+        if len(cleaned) > MAX_TAGS_ON_CREATE:
+            raise ValueError(
+                f"Nimble accepts at most {MAX_TAGS_ON_CREATE} tags when creating a contact: create it with "
+                "5, then set the full list with nimble_contacts_assign_tags"
+            )
+        return cleaned
 
     @model_validator(mode="after")
     def _needs_name(self) -> CreateContactParams:
-        names = {k.strip().lower() for k, v in self.fields.items() if any(x.value for x in v)}
-        if self.record_type == "person" and not names & {"first name", "last name"}:
-            raise ValueError("a person needs 'first name' or 'last name' in fields")
-        if self.record_type == "company" and "company name" not in names:
-            raise ValueError("a company needs 'company name' in fields")
+        named = self.fields.named()
+        if (self.record_type or "person") == "person":
+            if not named & {"first name", "last name"}:
+                raise ValueError("a person needs fields.first_name or fields.last_name")
+            if "company name" in named or "domain" in named:
+                raise ValueError(
+                    "company_name and domain belong to company records: for a person's employer use "
+                    "fields.employment [{company_name}], or set record_type='company'"
+                )
+        elif "company name" not in named:
+            raise ValueError("a company needs fields.company_name")
         return self
+
+
+def _encode_create(operation: Operation, params: BaseModel) -> RequestSpec:
+    spec = default_encode(operation, params)
+    body = dict(spec.json or {})
+    body.setdefault("record_type", "person")  # Nimble's older API requires it; say it always
+    return replace(spec, json=body)
 
 
 class UpdateContactParams(Params):
     id: NimbleId = Field(description="Contact id.")
-    fields: dict[str, list[FieldValue]] | None = Field(default=None, description=FIELDS_HELP)
-    replace: Literal["0", "1"] | None = Field(
+    fields: ContactFields | None = Field(
         default=None,
-        description="'1' replaces all values of each given field; default '0' changes only the given modifiers.",
+        description=FIELDS_HELP + " To clear a value: other_fields [{name, modifier, value: null}].",
     )
-    avatar_url: str | None = Field(default=None, description="New avatar image URL.")
+    replace: bool | None = Field(
+        default=None,
+        description="true: the given fields' values replace all their current values; default false merges: only "
+        "the given field+modifier pairs change.",
+    )
+    avatar_url: str | None = None
     is_important: bool | None = Field(default=None, description="Star or unstar the contact.")
 
     @model_validator(mode="after")
     def _something(self) -> UpdateContactParams:
-        if self.fields is None and self.avatar_url is None and self.is_important is None:
-            raise ValueError("pass at least one of fields, avatar_url, is_important")
+        no_fields = self.fields is None or self.fields.is_empty()
+        if no_fields and self.avatar_url is None and self.is_important is None:
+            raise ValueError("nothing to change: pass fields, avatar_url or is_important")
         return self
 
 
@@ -88,17 +151,35 @@ def _encode_update(operation: Operation, params: BaseModel) -> RequestSpec:
     spec = default_encode(operation, params)
     body = dict(spec.json or {})
     query = dict(spec.params)
-    if "replace" in body:  # a query switch: the spec calls it `type`, older clients `replace`; send both
-        query["replace"] = query["type"] = body.pop("replace")
+    replace_all = body.pop("replace", None)
+    if replace_all is not None:
+        # A query switch: the current spec calls it `type`, older clients `replace`; Nimble reads one.
+        query["type"] = query["replace"] = "1" if replace_all else "0"
     return replace(spec, params=query, json=body)
+
+
+class BulkDeleteParams(Params, ContactFilters):
+    preflight_checks: bool | None = Field(
+        default=None,
+        description="true: first check every matched contact is editable; fail (406) instead of deleting part.",
+    )
+
+    @model_validator(mode="after")
+    def _narrowed(self) -> BulkDeleteParams:
+        if not self.keyword and self.query is None and self.record_type in (None, "all"):
+            raise ValueError(
+                "no filter: this would delete every contact in the account. Pass keyword, query or "
+                "record_type='person'/'company'"
+            )
+        return self
 
 
 OPERATIONS = (
     Operation(
         name="list_all_nimble_contacts",
         description=(
-            "List contacts (people and companies), newest first, optionally filtered by keyword, a search "
-            "query or record_type. Returns full records. For finding specific people prefer "
+            "List contacts (people and companies), newest first, as full records. Optional filters: keyword "
+            "(free text), or query (structured conditions), and record_type. To find specific people prefer "
             "list_all_nimble_contacts_search; for ids only use nimble_contacts_contact_ids."
         ),
         params=ListContactsParams,
@@ -108,18 +189,22 @@ OPERATIONS = (
         read_only=True,
         idempotent=True,
         paging=CONTACTS_PAGING,
+        encode=encode_filters,
     ),
     Operation(
         name="list_all_nimble_contacts_search",
         description=(
-            "Search contacts with Nimble's query language and return matching records. Query: "
-            '{"<field>":{"<operator>":value}} joined with {"and":[...]}, {"or":[...]}, {"not":[q]}. '
-            "Text operators: is, is_not, contain, not_contain, starts_with, is_empty, in, not_in. Fields: "
-            "names, __any (everything), first name, last name, company name, email, phone, tag, record type, "
-            'city, country, title. Example: {"and":[{"names":{"contain":"jane"}},{"tag":{"is":"vip"}}]}. '
-            "Or pass keyword for a simple free-text search."
+            "Find contacts matching conditions; returns full records. query is one condition {field, operator, "
+            "operand} or a group {join: and|or|not, conditions}. Text operators: is, is_not, contain (whole "
+            "words), not_contain, starts_with, is_empty, in, not_in (values list). Numbers (rating): gt, gte, lt, "
+            "lte, range (start, end). Dates (created, updated, birthday, ... last contacted): in_the_last / "
+            "not_in_the_last (quantity, unit), range (start, end as YYYY-MM-DD), day_month_range (DD/MM, "
+            "birthdays). Fields: names, __any (everything), email, phone, company_name (employer), title, tag, "
+            'record type, address.city, _id, custom fields. Matching ignores case and accents. E.g. {"join":"and",'
+            '"conditions":[{"field":"tag","operator":"is","value":"vip"},{"field":"created","operator":'
+            '"in_the_last","quantity":30,"unit":"day"}]}'
         ),
-        params=ListContactsParams,
+        params=SearchContactsParams,
         resource="contacts",
         method="GET",
         path="/api/v1/contacts",
@@ -130,21 +215,38 @@ OPERATIONS = (
     Operation(
         name="nimble_contacts_contact_ids",
         description=(
-            "List only the ids of contacts matching a keyword, search query or record_type. Faster than "
-            "listing full records; use it to count or to collect ids for another call."
+            "List only the ids of contacts matching keyword, query or record_type (same filters as "
+            "list_all_nimble_contacts). Faster than full records: use it to count or to collect ids."
         ),
-        params=SearchFilters,
+        params=ContactIdsParams,
         resource="contacts",
         method="GET",
         path="/api/v1/contacts/ids",
         read_only=True,
         idempotent=True,
         paging=CONTACTS_PAGING,
+        encode=encode_filters,
+    ),
+    Operation(
+        name="nimble_contacts_standard",
+        description=(
+            f"Get the full records of known contacts by id, up to {MAX_STANDARD_IDS} ids per call (split longer "
+            "lists). For one id get_single_nimble_contact_by_id is the same."
+        ),
+        params=StandardParams,
+        resource="contacts",
+        method="GET",
+        path="/api/v1/contact",
+        read_only=True,
+        idempotent=True,
     ),
     Operation(
         name="get_single_nimble_contact_by_id",
-        description="Get one contact's full record (fields, tags, owner, stages) by its id.",
-        params=ContactIdParams,
+        description=(
+            "Get one contact's full record by id: fields, tags, owner, lead stages. The record is in "
+            "result.resources[0]."
+        ),
+        params=GetContactParams,
         resource="contacts",
         method="GET",
         path="/api/v1/contact/{id}",
@@ -154,19 +256,21 @@ OPERATIONS = (
     Operation(
         name="create_a_nimble_contact",
         description=(
-            "Create a person or company contact. A person needs 'first name' or 'last name', a company "
-            "'company name'. " + FIELDS_HELP + " Not idempotent: search first to avoid duplicates."
+            "Create a person (needs first_name or last_name) or a company (record_type='company', needs "
+            f"company_name). {FIELDS_HELP} Not idempotent: search first to avoid duplicates."
         ),
         params=CreateContactParams,
         resource="contacts",
         method="POST",
         path="/api/v1/contact",
+        encode=_encode_create,
     ),
     Operation(
         name="update_a_nimble_contact_by_id",
         description=(
-            "Change a contact's fields, avatar or important flag. By default only the given field+modifier "
-            "pairs change; replace='1' replaces every value of each given field. A value of null clears it."
+            "Change a contact's fields, avatar or important flag. By default values merge: only the given "
+            "field+modifier pairs change (a new work email replaces the work email, a home one stays). "
+            "replace=true replaces all values of each given field. Returns the updated contact."
         ),
         params=UpdateContactParams,
         resource="contacts",
@@ -184,5 +288,20 @@ OPERATIONS = (
         path="/api/v1/contact/{id}",
         destructive=True,
         idempotent=True,
+    ),
+    Operation(
+        name="nimble_contacts_bulk",
+        description=(
+            "Permanently delete EVERY contact matching keyword, query or record_type, in one call; returns the "
+            "deleted ids. Needs the bulk-delete permission. Check the selection first with "
+            "nimble_contacts_contact_ids. preflight_checks=true fails (406) instead of deleting only part."
+        ),
+        params=BulkDeleteParams,
+        resource="contacts",
+        method="DELETE",
+        path="/api/v1/contacts",
+        destructive=True,
+        idempotent=True,
+        encode=encode_filters,
     ),
 )

@@ -9,7 +9,17 @@ from .._http import Router
 __all__ = ["ROUTE_MODULES", "build_router"]
 
 # Order matters only where two patterns could match one path: literal paths first.
-ROUTE_MODULES: tuple[str, ...] = ("me", "contacts")
+ROUTE_MODULES: tuple[str, ...] = (
+    "me",
+    "contacts",
+    "contact_notes",
+    "contact_fields",
+    "contact_pipelines",
+    "proceedings",
+    "activities",
+    "tasks",
+    "drafts",
+)
 
 
 def build_router() -> Router:

@@ -1,0 +1,92 @@
+"""Parameter pieces shared by the contact listings, search, ids and bulk delete."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, PlainSerializer, field_validator, model_validator
+
+from .._operation import Operation, RequestSpec, default_encode, query_value
+from ..types.contact_fields import escape_list
+from ..types.search import SearchQuery
+
+__all__ = [
+    "QUERY_HELP",
+    "ContactFilters",
+    "Contexts",
+    "FieldNames",
+    "Sort",
+    "encode_filters",
+]
+
+QUERY_HELP = (
+    "Search query: one condition {field, operator, value|values|quantity+unit|start+end} or a group "
+    '{join: and|or|not, conditions: [...]}. E.g. {"field":"email","operator":"is","value":"ann@acme.com"}.'
+)
+
+Context = Literal["last_contacted_data", "employers_data", "leads_data", "sequences_data", "contact_files"]
+Contexts = Annotated[
+    list[Context] | None,
+    Field(default=None, description="Extra blocks to embed: last_contacted_data, employers_data, leads_data, ..."),
+]
+
+FieldNames = Annotated[
+    list[Annotated[str, Field(min_length=1)]] | None,
+    PlainSerializer(lambda names: escape_list(names) if names is not None else None),
+    Field(default=None, description="Only return these fields, e.g. ['first name', 'email']; all when omitted."),
+]
+"""Field names to return; sent comma-joined with literal commas escaped, as Nimble wants."""
+
+Sort = Annotated[
+    str | None,
+    Field(
+        default=None,
+        pattern=r"^[^:]+:(asc|desc)$",
+        description="'<field>:asc' or '<field>:desc', e.g. 'created:desc', 'last name:asc'.",
+    ),
+]
+
+
+class ContactFilters(BaseModel):
+    """keyword / query / record_type, with Nimble's rule that keyword and query exclude each other."""
+
+    keyword: str | None = Field(
+        default=None, description="Free text matched in names, emails, phones, addresses, employers. Not with query."
+    )
+    query: SearchQuery | None = Field(default=None, description=QUERY_HELP + " Not with keyword.")
+    record_type: Literal["person", "company", "all"] | None = Field(
+        default=None, description="person, company or all (default)."
+    )
+
+    @field_validator("keyword")
+    @classmethod
+    def _keyword(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("keyword is empty: pass some text, or leave it out")
+        return value
+
+    @model_validator(mode="after")
+    def _keyword_or_query(self) -> ContactFilters:
+        if self.keyword and self.query is not None:
+            raise ValueError(
+                "keyword and query are mutually exclusive in Nimble: pass one, or express the keyword as a "
+                "condition {field: '__any', operator: 'contain', value: ...} inside query"
+            )
+        return self
+
+
+def encode_filters(operation: Operation, params: BaseModel) -> RequestSpec:
+    """The default wire rule, except that record_type is folded into the query.
+
+    Nimble ignores ``record_type`` when a query is present; a caller who sends both means both, so
+    the type becomes an ``and`` clause of the query (``{"record type": {"is": ...}}``).
+    """
+    spec = default_encode(operation, params)
+    query: dict[str, Any] | None = params.model_dump(mode="json").get("query")
+    record_type = getattr(params, "record_type", None)
+    if query is None or record_type in (None, "all"):
+        return spec
+    combined = {"and": [query, {"record type": {"is": record_type}}]}
+    wire = {k: v for k, v in spec.params.items() if k != "record_type"}
+    return replace(spec, params={**wire, "query": query_value(combined)})

@@ -1,0 +1,150 @@
+"""Contact notes: one note linked to 1 to 10 contacts (``/api/v1/contacts/notes``)."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from pydantic import Field, field_validator, model_validator
+
+from .._envelope import PagePaging
+from .._operation import NimbleId, Operation, Params
+from ._shared import PagedParams
+
+MAX_NOTE_CONTACTS = 10
+NOTE_HELP = "note: the text (HTML allowed); note_preview: a short plain-text version (default: note without tags)."
+
+
+def plain_preview(note: str, limit: int = 200) -> str:
+    """A plain-text preview of an HTML note: tags dropped, entities decoded, spaces collapsed."""
+    text = " ".join(unescape(re.sub(r"<[^>]+>", " ", note)).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+class NoteBody(Params):
+    note: str = Field(min_length=1, description="Note text; HTML allowed.")
+    note_preview: str | None = Field(default=None, description="Short plain-text version; derived when omitted.")
+
+    @field_validator("note")
+    @classmethod
+    def _not_blank(cls, note: str) -> str:
+        if not note.strip():
+            raise ValueError("the note is empty: write some text")
+        return note
+
+    @model_validator(mode="after")
+    def _preview(self) -> NoteBody:
+        if self.note_preview is None:
+            self.note_preview = plain_preview(self.note) or self.note[:200]
+        return self
+
+
+class LinkedNoteBody(NoteBody):
+    contact_ids: list[NimbleId] = Field(description=f"1 to {MAX_NOTE_CONTACTS} contact ids the note belongs to.")
+
+    @field_validator("contact_ids")
+    @classmethod
+    def _count(cls, ids: list[str]) -> list[str]:
+        unique = list(dict.fromkeys(ids))
+        if not unique:
+            raise ValueError("a note needs at least one contact id (Nimble has no notes without contacts)")
+        if len(unique) > MAX_NOTE_CONTACTS:
+            raise ValueError(
+                f"{len(unique)} contacts given, a note links at most {MAX_NOTE_CONTACTS}: create one note per group "
+                f"of {MAX_NOTE_CONTACTS}"
+            )
+        return unique
+
+
+class NoteIdParams(Params):
+    id: NimbleId = Field(description="Note id.")
+
+
+class NoteWithIdParams(LinkedNoteBody):
+    id: NimbleId = Field(description="Note id.")
+
+
+class ContactNoteParams(NoteBody):
+    contact_id: NimbleId = Field(description="Contact id.")
+
+
+class ListNotesParams(PagedParams):
+    contact_id: NimbleId = Field(description="Contact id.")
+
+
+OPERATIONS = (
+    Operation(
+        name="list_all_nimble_contact_notes",
+        description="List the notes attached to one contact, newest first, with their text and linked contacts.",
+        params=ListNotesParams,
+        resource="contact_notes",
+        method="GET",
+        path="/api/v1/contacts/{contact_id}/notes",
+        read_only=True,
+        idempotent=True,
+        paging=PagePaging(items_key="resources", default_limit=5),
+    ),
+    Operation(
+        name="create_a_nimble_contact_note",
+        description=(
+            f"Create a note linked to 1 to {MAX_NOTE_CONTACTS} contacts (contact_ids), e.g. a meeting summary. "
+            f"{NOTE_HELP} For a single contact nimble_contact_notes_create_for_contact is simpler. Notes do not "
+            "change 'last contacted'. Not idempotent."
+        ),
+        params=LinkedNoteBody,
+        resource="contact_notes",
+        method="POST",
+        path="/api/v1/contacts/notes",
+    ),
+    Operation(
+        name="nimble_contact_notes_create_for_contact",
+        description=f"Add a note to one contact. {NOTE_HELP} Not idempotent.",
+        params=ContactNoteParams,
+        resource="contact_notes",
+        method="POST",
+        path="/api/v1/contacts/{contact_id}/notes",
+    ),
+    Operation(
+        name="nimble_contact_notes_create_with_id",
+        description=(
+            "Create a contact note under an id you choose (24 hex characters), so a retry cannot create a "
+            f"duplicate: it fails if that id exists. Links 1 to {MAX_NOTE_CONTACTS} contacts. {NOTE_HELP}"
+        ),
+        params=NoteWithIdParams,
+        resource="contact_notes",
+        method="POST",
+        path="/api/v1/contacts/notes/{id}",
+    ),
+    Operation(
+        name="get_single_nimble_contact_note_by_id",
+        description="Get one contact note by its id: text, preview, author and linked contacts.",
+        params=NoteIdParams,
+        resource="contact_notes",
+        method="GET",
+        path="/api/v1/contacts/notes/{id}",
+        read_only=True,
+        idempotent=True,
+    ),
+    Operation(
+        name="update_a_nimble_contact_note_by_id",
+        description=(
+            "Rewrite a contact note. Replaces the whole note: send the full text and the full contact_ids list "
+            f"(1 to {MAX_NOTE_CONTACTS}), even if unchanged. {NOTE_HELP}"
+        ),
+        params=NoteWithIdParams,
+        resource="contact_notes",
+        method="PUT",
+        path="/api/v1/contacts/notes/{id}",
+        idempotent=True,
+    ),
+    Operation(
+        name="delete_a_nimble_contact_note_by_id",
+        description="Delete a contact note by id (from every contact it is linked to). Permanent.",
+        params=NoteIdParams,
+        resource="contact_notes",
+        method="DELETE",
+        path="/api/v1/contacts/notes/{id}",
+        destructive=True,
+        idempotent=True,
+    ),
+)

@@ -1,0 +1,334 @@
+"""Contact search as structured conditions, serialized to Nimble's search query JSON (NSE).
+
+Nimble's form is ``{"<field>": {"<operator>": value}}``, joined by ``{"and": [...]}``,
+``{"or": [...]}`` and ``{"not": [query]}``. A model instead sends one :class:`SearchCondition`
+(``field``, ``operator`` and the operand slots that operator needs) or a :class:`SearchGroup`
+(``join`` plus ``conditions``). Serializing either gives the NSE JSON; validating also accepts NSE
+JSON, so programs can pass Nimble's form directly.
+
+Checks made here, before any request: operator names, which operators a documented field
+supports (:data:`FIELD_OPERATORS`), the operand each operator needs, and the depth limit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    GetJsonSchemaHandler,
+    Tag,
+    model_serializer,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+
+__all__ = [
+    "DATE_OPERATORS",
+    "FIELD_OPERATORS",
+    "MAX_DEPTH",
+    "NUMBER_OPERATORS",
+    "OPERATORS",
+    "TEXT_OPERATORS",
+    "SearchCondition",
+    "SearchGroup",
+    "SearchQuery",
+    "parse_nse",
+    "to_nse",
+]
+
+MAX_DEPTH = 20
+"""Nimble's limit on the nesting of a query."""
+
+Operator = Literal[
+    "is",
+    "is_not",
+    "contain",
+    "not_contain",
+    "starts_with",
+    "is_empty",
+    "in",
+    "not_in",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "range",
+    "not_in_range",
+    "in_the_last",
+    "not_in_the_last",
+    "day_month_range",
+]
+OPERATORS: tuple[str, ...] = get_args(Operator)
+TEXT_OPERATORS = frozenset({"is", "is_not", "contain", "not_contain", "starts_with", "is_empty", "in", "not_in"})
+DATE_OPERATORS = frozenset({"in_the_last", "not_in_the_last", "range", "not_in_range", "day_month_range", "is_empty"})
+NUMBER_OPERATORS = frozenset({"is", "is_not", "is_empty", "in", "gt", "gte", "lt", "lte", "range", "not_in_range"})
+TimeUnit = Literal["second", "day", "week", "month", "year"]
+
+_PLAIN_TEXT = frozenset({"is", "is_not", "contain", "not_contain", "starts_with", "is_empty", "in"})
+_ADDRESS_PART = frozenset({"is", "is_not", "contain", "not_contain", "starts_with", "is_empty"})
+_LAST_CONTACTED = frozenset(
+    {"is_empty", "gt", "gte", "lt", "lte", "range", "not_in_range", "in_the_last", "not_in_the_last"}
+)
+
+FIELD_OPERATORS: dict[str, frozenset[str]] = {
+    "__any": frozenset({"contain", "not_contain", "starts_with"}),
+    "names": frozenset({"contain", "not_contain", "starts_with", "is_empty", "is", "is_not"}),
+    **dict.fromkeys(
+        ("first name", "middle name", "last name", "company name", "email", "phone", "domain", "skype id"),
+        _PLAIN_TEXT,
+    ),
+    **dict.fromkeys(("title", "company_name"), _PLAIN_TEXT | {"not_in"}),
+    "address": frozenset({"contain", "not_contain", "starts_with", "is_empty"}),
+    **{f"address.{part}": _ADDRESS_PART for part in ("city", "state", "country", "street", "zip")},
+    **dict.fromkeys(("city", "state", "country", "street", "zip"), _ADDRESS_PART),
+    "rating": NUMBER_OPERATORS,
+    **dict.fromkeys(("created", "updated"), frozenset({"in_the_last", "not_in_the_last", "range", "not_in_range"})),
+    "birthday": DATE_OPERATORS,
+    **dict.fromkeys(("company last contacted", "user last contacted"), _LAST_CONTACTED),
+    "record type": frozenset({"is"}),
+    "_id": frozenset({"is", "in", "not_in"}),
+    "tag": frozenset({"is", "is_not", "is_empty", "in"}),
+    "saved_search": frozenset({"is"}),
+    "reminder": frozenset({"is_empty"}),
+}
+"""Operators each documented search field supports (Nimble's field/operator matrix).
+
+Fields not listed (custom fields) are passed on unchecked; Nimble itself answers 409 for a wrong pair.
+"""
+FIELD_ALIASES = {"name": "names"}
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")
+_DAY_MONTH = re.compile(r"^(0[1-9]|[12]\d|3[01])/(0[1-9]|1[0-2])$")
+
+Scalar = str | int | float | bool
+
+
+def canonical_field(name: str) -> str:
+    """A search field name as Nimble indexes it: trimmed, lower-cased, ``name`` -> ``names``."""
+    key = " ".join(name.strip().lower().split())
+    return FIELD_ALIASES.get(key, key)
+
+
+class SearchCondition(BaseModel):
+    """One test on one field, e.g. ``{field: "email", operator: "is", value: "ann@acme.com"}``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    field: str = Field(
+        min_length=1,
+        description="names, __any, first name, last name, company name, email, phone, domain, title, company_name "
+        "(employer), address, address.city|state|country|street|zip, tag, record type, _id, created, updated, "
+        "birthday, rating, company last contacted, user last contacted, saved_search, reminder, or a custom field.",
+    )
+    operator: Operator = Field(description="How to compare; each operator uses the operand slots noted below.")
+    value: Scalar | None = Field(
+        default=None,
+        description="is, is_not, contain, not_contain, starts_with (text); gt, gte, lt, lte (number or date); "
+        "is_empty (true/false, default true).",
+    )
+    values: list[str] | None = Field(default=None, description="in, not_in: the list to match.")
+    quantity: int | None = Field(default=None, ge=1, description="in_the_last, not_in_the_last: how many units.")
+    unit: TimeUnit | None = Field(default=None, description="in_the_last, not_in_the_last.")
+    start: int | float | str | None = Field(
+        default=None,
+        description="range, not_in_range: a number, a YYYY-MM-DD date or an RFC 3339 datetime; day_month_range: DD/MM.",
+    )
+    end: int | float | str | None = Field(default=None, description="Upper bound, same form as start.")
+
+    @model_validator(mode="after")
+    def _check(self) -> SearchCondition:
+        field = canonical_field(self.field)
+        allowed = FIELD_OPERATORS.get(field)
+        if allowed is not None and self.operator not in allowed:
+            raise ValueError(
+                f"field '{field}' does not support operator '{self.operator}'; use one of {', '.join(sorted(allowed))}"
+            )
+        _operand(self)  # raises when the operator's operand slots are missing or malformed
+        return self
+
+    @model_serializer(mode="plain")
+    def nse(self) -> dict[str, Any]:
+        """Nimble's JSON form of this condition."""
+        return {canonical_field(self.field): {self.operator: _operand(self)}}
+
+
+def _operand(condition: SearchCondition) -> Any:
+    op = condition.operator
+    where = f"operator '{op}'"
+    if op in ("in", "not_in"):
+        if not condition.values:
+            raise ValueError(f"{where} needs values: a non-empty list")
+        return list(condition.values)
+    if op in ("in_the_last", "not_in_the_last"):
+        if condition.quantity is None or condition.unit is None:
+            raise ValueError(f"{where} needs quantity (a whole number >= 1) and unit (second|day|week|month|year)")
+        return {"unit": condition.unit, "quantity": condition.quantity}
+    if op in ("range", "not_in_range", "day_month_range"):
+        return _range(where, op, condition.start, condition.end)
+    if op == "is_empty":
+        if condition.value is None:
+            return True
+        if not isinstance(condition.value, bool):
+            raise ValueError(f"{where} takes value true or false")
+        return condition.value
+    value = condition.value
+    if value is None or isinstance(value, bool) or (isinstance(value, str) and not value.strip()):
+        raise ValueError(f"{where} needs a non-empty value")
+    if (
+        op in ("gt", "gte", "lt", "lte")
+        and isinstance(value, str)
+        and not (_DATE.match(value) or _DATETIME.match(value))
+    ):
+        raise ValueError(f"{where} compares numbers or dates: got {value!r} (use a number or YYYY-MM-DD)")
+    if op in ("contain", "not_contain", "starts_with") and not isinstance(value, str):
+        raise ValueError(f"{where} matches text: pass value as a string")
+    return value
+
+
+def _range(where: str, op: str, start: float | str | None, end: float | str | None) -> dict[str, Any]:
+    if start is None or end is None:
+        raise ValueError(f"{where} needs both start and end")
+    if op == "day_month_range":
+        if not (isinstance(start, str) and isinstance(end, str) and _DAY_MONTH.match(start) and _DAY_MONTH.match(end)):
+            raise ValueError(f"{where} takes start and end as DD/MM, e.g. '01/03' and '31/03'")
+        return {"start_date": start, "end_date": end}
+    if isinstance(start, int | float) and isinstance(end, int | float):
+        if start > end:
+            raise ValueError(f"{where}: start must not be greater than end")
+        return {"start": start, "end": end}
+    if isinstance(start, str) and isinstance(end, str):
+        if _DATE.match(start) and _DATE.match(end):
+            pair = {"start_date": start, "end_date": end}
+        elif _DATETIME.match(start) and _DATETIME.match(end):
+            pair = {"start_datetime": start, "end_datetime": end}
+        else:
+            raise ValueError(
+                f"{where}: start and end must both be numbers, both YYYY-MM-DD dates or both RFC 3339 datetimes"
+            )
+        if start > end:
+            raise ValueError(f"{where}: start must be before end")
+        return pair
+    raise ValueError(f"{where}: start and end must both be numbers, or both dates of the same form")
+
+
+class SearchGroup(BaseModel):
+    """Conditions joined by and / or, or negated by not (exactly one condition)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    join: Literal["and", "or", "not"] = Field(description="and: all match; or: any matches; not: negates one.")
+    conditions: list[SearchQuery] = Field(min_length=1, description="Conditions or nested groups.")
+
+    @model_validator(mode="after")
+    def _check(self) -> SearchGroup:
+        if self.join == "not" and len(self.conditions) != 1:
+            raise ValueError("join 'not' takes exactly one condition (wrap several in an 'and' group)")
+        if _depth(self) > MAX_DEPTH:
+            raise ValueError(f"the query is nested deeper than Nimble's limit of {MAX_DEPTH} levels")
+        return self
+
+    @model_serializer(mode="plain")
+    def nse(self) -> dict[str, Any]:
+        """Nimble's JSON form of this group."""
+        return {self.join: [condition.nse() for condition in self.conditions]}
+
+
+def _depth(node: SearchCondition | SearchGroup) -> int:
+    if isinstance(node, SearchCondition):
+        return 1
+    return 1 + max(_depth(child) for child in node.conditions)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, SearchGroup):
+        return "group"
+    if isinstance(value, Mapping) and ("join" in value or "conditions" in value):
+        return "group"
+    return "condition"
+
+
+def _from_nse_if_raw(value: Any) -> Any:
+    """Let Nimble's own JSON in: a mapping without ``field``/``join`` keys is read as NSE."""
+    if isinstance(value, Mapping) and not ({"field", "join", "conditions", "operator"} & set(value)):
+        return parse_nse(value)
+    return value
+
+
+class _AnyOf:
+    """Publish the union as ``anyOf``: OpenAI strict mode and several SDKs refuse ``oneOf``.
+
+    The two branches cannot both match (each forbids the other's required keys), so nothing changes.
+    """
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        result = handler(schema)
+        if "oneOf" in result:
+            result["anyOf"] = result.pop("oneOf")
+        return result
+
+
+SearchQuery = Annotated[
+    Annotated[SearchCondition, Tag("condition")] | Annotated[SearchGroup, Tag("group")],
+    Discriminator(_kind),
+    BeforeValidator(_from_nse_if_raw),
+    _AnyOf(),
+]
+"""One condition or a group: the type of every ``query`` parameter."""
+
+SearchGroup.model_rebuild()
+
+
+def parse_nse(query: Any, path: str = "query", depth: int = 1) -> dict[str, Any]:
+    """Read Nimble's JSON form into the structured form (as plain data), or raise ValueError.
+
+    Args:
+        query: an NSE query, e.g. ``{"and": [{"email": {"is": "a@b.c"}}]}``.
+        path: where the query sits, for error messages.
+        depth: nesting level of ``query``.
+    """
+    if depth > MAX_DEPTH:
+        raise ValueError(f"{path}: the query is nested deeper than Nimble's limit of {MAX_DEPTH} levels")
+    if not isinstance(query, Mapping) or len(query) != 1:
+        raise ValueError(f"{path}: each query node is an object with exactly one key (a field, and, or, not)")
+    key, body = next(iter(query.items()))
+    if key in ("and", "or", "not"):
+        if not isinstance(body, list) or not body:
+            raise ValueError(f"{path}.{key}: takes a non-empty list of queries")
+        return {"join": key, "conditions": [parse_nse(q, f"{path}.{key}[{i}]", depth + 1) for i, q in enumerate(body)]}
+    if key == "custom_fields" and isinstance(body, Mapping) and len(body) == 1:
+        key, body = next(iter(body.items()))  # legacy wrapper: {"custom_fields": {"<name>": {...}}}
+    if not isinstance(body, Mapping) or len(body) != 1:
+        raise ValueError(f'{path}.{key}: expected exactly one operator, as {{"<operator>": value}}')
+    operator, operand = next(iter(body.items()))
+    if operator not in OPERATORS:
+        raise ValueError(f"{path}.{key}: unknown operator {operator!r}; use one of {', '.join(OPERATORS)}")
+    condition: dict[str, Any] = {"field": key, "operator": operator}
+    if operator in ("in", "not_in"):
+        condition["values"] = [str(v) for v in operand] if isinstance(operand, list) else operand
+    elif isinstance(operand, Mapping):
+        if "quantity" in operand or "unit" in operand:
+            condition.update(quantity=operand.get("quantity"), unit=operand.get("unit"))
+        else:
+            condition["start"] = _first(operand, "start", "start_date", "start_datetime")
+            condition["end"] = _first(operand, "end", "end_date", "end_datetime")
+    else:
+        condition["value"] = operand
+    return condition
+
+
+def _first(mapping: Mapping[str, Any], *keys: str) -> Any:
+    return next((mapping[k] for k in keys if k in mapping), None)
+
+
+def to_nse(query: SearchCondition | SearchGroup) -> dict[str, Any]:
+    """Nimble's JSON form of a structured query."""
+    return query.nse()

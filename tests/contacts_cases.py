@@ -1,0 +1,141 @@
+"""Minimal arguments for every contacts-side operation, and the spec route of each (test data)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ID = "5e0000000000000000000001"
+ID2 = "5e0000000000000000000002"
+
+# The three operations of the spec that Truto's seed list lacks, named in the seed's style.
+EXTRA_OPERATIONS = {
+    "list_all_nimble_activities": ("GET", "/api/v1/activities"),
+    "create_a_nimble_task": ("POST", "/api/v1/tasks"),
+    "nimble_contact_notes_create_for_contact": ("POST", "/api/v1/contacts/{contact_id}/notes"),
+}
+
+MINIMAL: dict[str, dict[str, Any]] = {
+    "list_all_nimble_me": {},
+    "list_all_nimble_contacts": {},
+    "list_all_nimble_contacts_search": {"query": {"field": "tag", "operator": "is", "value": "vip"}},
+    "nimble_contacts_contact_ids": {},
+    "nimble_contacts_standard": {"ids": [ID]},
+    "get_single_nimble_contact_by_id": {"id": ID},
+    "create_a_nimble_contact": {"fields": {"first_name": "Ann"}},
+    "update_a_nimble_contact_by_id": {"id": ID, "fields": {"last_name": "Lee"}},
+    "delete_a_nimble_contact_by_id": {"id": ID},
+    "nimble_contacts_bulk": {"keyword": "acme"},
+    "nimble_contacts_assign_tags": {"id": ID, "tags": ["vip"]},
+    "nimble_contacts_proceedings": {"contact_id": ID, "direction": "past"},
+    "nimble_contacts_proceeding_providers": {},
+    "list_all_nimble_contact_notes": {"contact_id": ID},
+    "create_a_nimble_contact_note": {"contact_ids": [ID], "note": "Called"},
+    "nimble_contact_notes_create_with_id": {"id": ID2, "contact_ids": [ID], "note": "Called"},
+    "nimble_contact_notes_create_for_contact": {"contact_id": ID, "note": "Called"},
+    "get_single_nimble_contact_note_by_id": {"id": ID},
+    "update_a_nimble_contact_note_by_id": {"id": ID, "contact_ids": [ID], "note": "Called"},
+    "delete_a_nimble_contact_note_by_id": {"id": ID},
+    "list_all_nimble_contact_fields": {},
+    "create_a_nimble_contact_field": {"name": "Region", "field_kind": "string", "tab_id": ID},
+    "update_a_nimble_contact_field_by_id": {"id": ID, "name": "Area"},
+    "delete_a_nimble_contact_field_by_id": {"id": ID},
+    "nimble_contact_fields_set_primary": {"contact_id": ID, "field_id": ID2, "position": 0},
+    "nimble_contact_fields_unset_primary": {"contact_id": ID, "field_id": ID2, "position": 0},
+    "create_a_nimble_contact_fields_group": {"name": "Billing", "tab_id": ID},
+    "update_a_nimble_contact_fields_group_by_id": {"id": ID, "name": "Invoices"},
+    "delete_a_nimble_contact_fields_group_by_id": {"id": ID},
+    "create_a_nimble_contact_field_tab": {"tab_name": "Finance", "contact_types": ["company"]},
+    "update_a_nimble_contact_field_tab_by_id": {"id": ID, "tab_name": "Money"},
+    "delete_a_nimble_contact_field_tab_by_id": {"id": ID},
+    "create_a_nimble_contact_field_choice": {"field_id": ID, "value": "Gold"},
+    "update_a_nimble_contact_field_choice_by_id": {"field_id": ID, "id": "1", "value": "Platinum"},
+    "delete_a_nimble_contact_field_choice_by_id": {"field_id": ID, "id": "1"},
+    "list_all_nimble_contact_pipelines": {},
+    "list_all_nimble_activities": {"direction": "pending"},
+    "create_a_nimble_task": {"subject": "Call Ann"},
+    "list_all_nimble_message_drafts": {},
+    "create_a_nimble_message_draft": {},
+}
+
+# Richer arguments: every wire key they produce must be a parameter the spec documents.
+RICH: dict[str, dict[str, Any]] = {
+    "list_all_nimble_contacts": {
+        "query": {"field": "tag", "operator": "is", "value": "vip"},
+        "record_type": "person",
+        "sort": "created:desc",
+        "fields": ["first name", "email"],
+        "contexts": ["employers_data"],
+        "limit": 5,
+    },
+    "nimble_contacts_contact_ids": {"keyword": "acme", "record_type": "company", "sort": "created:asc"},
+    "nimble_contacts_standard": {"ids": [ID, ID2], "fields": ["email"], "contexts": ["leads_data"]},
+    "create_a_nimble_contact": {
+        "record_type": "company",
+        "fields": {"company_name": "Acme", "domain": "acme.com", "phones": [{"value": "+1 555"}]},
+        "tags": ["a", "b"],
+        "owner_id": ID,
+        "avatar_url": "https://example.com/a.png",
+        "privacy": {"read": None, "edit": {"user_ids": [ID], "group_ids": []}},
+        "file_ids": ["f1"],
+    },
+    "update_a_nimble_contact_by_id": {"id": ID, "fields": {"first_name": "A"}, "replace": True, "is_important": True},
+    "nimble_contacts_bulk": {"query": {"field": "tag", "operator": "is", "value": "x"}, "preflight_checks": True},
+    "nimble_contacts_proceedings": {
+        "contact_id": ID,
+        "direction": "past",
+        "types": ["task"],
+        "completed": True,
+        "notes_search": "call",
+        "limit": 5,
+    },
+    "create_a_nimble_contact_field": {
+        "name": "Budget",
+        "field_kind": "number",
+        "tab_id": ID,
+        "group_id": ID2,
+        "insert_after": ID2,
+        "multiples": False,
+        "number_type": "financial",
+        "currency": "USD",
+    },
+    "update_a_nimble_contact_field_by_id": {
+        "id": ID,
+        "tab_id": ID2,
+        "remove_from_group": True,
+        "move_to_first": True,
+        "number_type": "integer",
+    },
+    "update_a_nimble_contact_fields_group_by_id": {"id": ID, "logo_id": "2", "tab_id": ID2, "insert_after": ID2},
+    "update_a_nimble_contact_field_tab_by_id": {"id": ID, "contact_types": ["person"], "move_to_first": True},
+    "create_a_nimble_contact_field_choice": {"field_id": ID, "option_id": "9", "value": "Gold", "insert_after": "1"},
+    "list_all_nimble_activities": {
+        "direction": "past",
+        "types": ["task"],
+        "contacts": [ID],
+        "deals": [ID2],
+        "users": [ID],
+        "completed": False,
+        "tags": ["x"],
+        "include_total": True,
+    },
+    "create_a_nimble_task": {
+        "subject": "Call",
+        "due_date": "2025-01-02",
+        "notes": "n",
+        "assigned_to": ID,
+        "related": {"contacts": [ID], "deals": [ID2]},
+        "tags": ["t"],
+        "is_important": True,
+        "completed_time": "2025-01-03T10:00:00Z",
+    },
+    "list_all_nimble_message_drafts": {"recipients": ["a@b.com"], "sender": "me@b.com", "limit": 3},
+    "create_a_nimble_message_draft": {
+        "subject": "Hi",
+        "body": "<p>Hi</p>",
+        "recipients": [{"identifier": "a@b.com"}],
+        "cc": [{"identifier": "c@b.com"}],
+        "bcc": [{"identifier": "d@b.com", "account_type": "mass_mail"}],
+        "sender": {"identifier": "me@b.com"},
+        "track_opens": True,
+    },
+}
