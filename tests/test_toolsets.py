@@ -9,6 +9,7 @@ import pytest
 
 from nimble_tools import (
     CallContext,
+    InvalidArgumentsError,
     NimbleToolkit,
     PolicyViolationError,
     UnknownOperationError,
@@ -143,7 +144,8 @@ def test_a_prefix_that_would_overflow_64_characters_shortens_the_name(toolkit: N
     (short,) = fitted
     assert len("mcp__nimble__" + short) <= 64
     assert fitted.origin(short) == longest
-    assert fitted.call(short, {"limit": 1}).result  # it still runs the original
+    with pytest.raises(InvalidArgumentsError, match=f"tool '{longest}'"):
+        fitted.call(short, {"no_such_argument": 1})  # it still runs (and validates as) the original
 
 
 def test_renaming_to_an_overlong_name_is_refused(toolkit: NimbleToolkit) -> None:

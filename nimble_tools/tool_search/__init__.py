@@ -33,7 +33,9 @@ from .._operation import Operation, Params
 from ..hookspecs import hookimpl
 from ..toolsets import META_TAG, SCOPE_OPTION, Toolset, ToolView, ViewEntry, everything
 from ._evaluate import Accuracy, LabelledRequest, evaluate
-from ._lexical import LexicalRanker, document_text
+from ._lexical import LexicalRanker, embedding_texts
+from ._semantic import available as semantic_available
+from ._semantic import fuse, semantic_ranker
 
 if TYPE_CHECKING:
     from .._registry import OperationRegistry
@@ -102,17 +104,13 @@ Ranker = Callable[[str], Sequence[float]]
 
 
 @functools.lru_cache(maxsize=16)
-def _ranker(operations: tuple[Operation, ...]) -> Ranker:
+def _ranker(operations: tuple[Operation, ...], semantic: bool) -> Ranker:
     # Built once per distinct set of exposed tools (a view), not once per query.
-    from ._semantic import semantic_ranker
-
     lexical = LexicalRanker(operations)
-    semantic = semantic_ranker([document_text(op) for op in operations])
-    if semantic is None:
+    model = semantic_ranker([embedding_texts(op) for op in operations]) if semantic else None
+    if model is None:
         return lexical.scores
-    from ._semantic import fuse
-
-    return lambda query: fuse(lexical.scores(query), semantic(query))
+    return lambda query: fuse(lexical.scores(query), model(query))
 
 
 def search(view: ToolView, query: str, limit: int = DEFAULT_LIMIT) -> list[Hit]:
@@ -121,7 +119,7 @@ def search(view: ToolView, query: str, limit: int = DEFAULT_LIMIT) -> list[Hit]:
     operations = tuple(view[n] for n in names)
     if not operations:
         return []
-    scores = _ranker(operations)(query)
+    scores = _ranker(operations, semantic_available())(query)
     order = sorted(range(len(names)), key=lambda i: -scores[i])
     return [Hit(names[i], scores[i], operations[i]) for i in order[:limit] if scores[i] > 0]
 

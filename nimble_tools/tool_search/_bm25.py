@@ -24,7 +24,7 @@ class BM25:
         b: how much long documents are penalised (0 = not at all, 1 = fully).
     """
 
-    def __init__(self, documents: Sequence[Mapping[str, float]], *, k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, documents: Sequence[Mapping[str, float]], *, k1: float = 1.2, b: float = 0.3) -> None:
         self.documents = [dict(d) for d in documents]
         self.k1, self.b = k1, b
         self.lengths = [sum(d.values()) for d in self.documents]

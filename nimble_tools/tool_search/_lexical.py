@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -10,7 +11,7 @@ from ._bm25 import BM25
 from ._synonyms import expansions, phrase_expansions
 from ._text import terms
 
-__all__ = ["LexicalRanker", "document_text", "query_terms"]
+__all__ = ["LexicalRanker", "embedding_texts", "query_terms"]
 
 # Field weights: a word in the tool's name says more about it than one in a parameter's help.
 NAME_WEIGHT = 3.0
@@ -20,7 +21,7 @@ PARAMETER_NAME_WEIGHT = 1.0
 PARAMETER_HELP_WEIGHT = 0.5
 VERB_WEIGHT = 1.0
 # Words the synonym table adds count less than the user's own.
-EXPANSION_WEIGHT = 0.4
+EXPANSION_WEIGHT = 0.7
 # What each HTTP method does, in the words of the synonym table's right-hand side: a request's verb
 # ("add", "rename", "get rid of") then meets the operation's even when its name says "transition".
 _METHOD_VERBS = {
@@ -36,10 +37,17 @@ def _parameters(operation: Operation) -> list[tuple[str, str]]:
     return [(name, info.description or "") for name, info in operation.params.model_fields.items()]
 
 
-def document_text(operation: Operation) -> str:
-    """The plain text a tool is known by (for the embedding ranker and for debugging)."""
-    parameters = ", ".join(name.replace("_", " ") for name, _ in _parameters(operation))
-    return f"{operation.name.replace('_', ' ')}. {operation.description} Parameters: {parameters}."
+def embedding_texts(operation: Operation) -> tuple[str, str]:
+    """What the embedding model reads about a tool, twice: briefly, and in full.
+
+    The brief text (name in words and the first sentence) says what the tool is for; the full one
+    (whole description and parameter names) carries the details. Averaging the two similarities
+    ranked better on the labelled requests than either alone.
+    """
+    name = operation.name.replace("_", " ")
+    first = re.split(r"(?<=[.!?])\s", operation.description.strip(), maxsplit=1)[0]
+    parameters = ", ".join(field.replace("_", " ") for field in operation.params.model_fields)
+    return f"{name}. {first}", f"{name}. {operation.description} Parameters: {parameters}."
 
 
 def _document(operation: Operation) -> dict[str, float]:

@@ -27,13 +27,18 @@ DISABLE_ENV = "NIMBLE_TOOLS_SEMANTIC_SEARCH"
 _REQUIRED = ("numpy", "onnxruntime", "tokenizers", MODEL_PACKAGE)
 _MAX_TOKENS = 128
 # Weight of the lexical ranker in the fused score; measured on the labelled requests (see README).
-LEXICAL_SHARE = 0.5
+LEXICAL_SHARE = 0.3
 
 
 def available() -> bool:
     """True when the ``semantic`` extra is installed and not switched off."""
     if os.environ.get(DISABLE_ENV, "").strip().lower() in {"0", "false", "no", "off"}:
         return False
+    return _installed()
+
+
+@functools.cache
+def _installed() -> bool:
     return all(importlib.util.find_spec(name) is not None for name in _REQUIRED)
 
 
@@ -81,21 +86,27 @@ def _model() -> MiniLM:
     return MiniLM()
 
 
-def semantic_ranker(documents: Sequence[str]) -> Callable[[str], Sequence[float]] | None:
-    """A scorer of ``documents`` by cosine similarity to a query, or None without the extra."""
+def semantic_ranker(documents: Sequence[Sequence[str]]) -> Callable[[str], Sequence[float]] | None:
+    """A scorer of documents by cosine similarity to a query, or None without the extra.
+
+    Each document is one or more texts; its score is their mean similarity to the query.
+    """
     if not available() or not documents:
         return None
     model = _model()
-    matrix = model.encode(documents)
+    sizes = [len(texts) for texts in documents]
+    matrix = model.encode([text for texts in documents for text in texts])
+    bounds = [sum(sizes[:i]) for i in range(len(sizes) + 1)]
 
     @functools.lru_cache(maxsize=256)
     def scores(query: str) -> tuple[float, ...]:
-        return tuple(float(x) for x in matrix @ model.encode([query])[0])
+        similarity = matrix @ model.encode([query])[0]
+        return tuple(float(similarity[bounds[i] : bounds[i + 1]].mean()) for i in range(len(sizes)))
 
     return scores
 
 
-def fuse(lexical: Sequence[float], semantic: Sequence[float], lexical_share: float = LEXICAL_SHARE) -> list[float]:
+def fuse(lexical: Sequence[float], semantic: Sequence[float], lexical_share: float | None = None) -> list[float]:
     """One score from both rankers: each scaled to [0, 1] over this query, then mixed.
 
     Scaling per query makes the two comparable (BM25 scores have no fixed range); a tool found by
@@ -106,5 +117,6 @@ def fuse(lexical: Sequence[float], semantic: Sequence[float], lexical_share: flo
         low, high = min(values), max(values)
         return [(v - low) / (high - low) if high > low else 0.0 for v in values]
 
+    share = LEXICAL_SHARE if lexical_share is None else lexical_share
     lex, sem = scaled(lexical), scaled(semantic)
-    return [lexical_share * a + (1 - lexical_share) * b for a, b in zip(lex, sem, strict=True)]
+    return [share * a + (1 - share) * b for a, b in zip(lex, sem, strict=True)]

@@ -58,6 +58,9 @@ layout form -> field tab group
 column columns sortable table -> column catalogue
 amount worth value revenue -> deal
 several many batch -> standard
+remind reminder reminders todo to-do follow-up followup schedule chore -> task
+assign reassign hand-over handover -> owner
+upcoming agenda calendar plate meeting meetings event events call calls -> activity
 """
 
 
