@@ -93,6 +93,23 @@ def sandbox_serve(host: str, port: int, no_seed: bool) -> None:
         server.stop()
 
 
+@main.command("mcp")
+@click.option("--sandbox", is_flag=True, help="Serve the embedded sandbox instead of a live account.")
+@click.option("--http", "use_http", is_flag=True, help="Serve streamable HTTP instead of stdio.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface for --http.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port for --http.")
+@click.option("--account", default=None, help="Connected account every call is made for.")
+def mcp(sandbox: bool, use_http: bool, host: str, port: int, account: str | None) -> None:
+    """Serve every operation as an MCP server (stdio by default)."""
+    try:
+        server = _toolkit(sandbox).emit("mcp", account=account)
+    except NimbleToolsError as exc:
+        raise click.ClickException(exc.for_model()) from None
+    if use_http:
+        click.echo(f"Nimble MCP server on http://{host}:{port}/mcp", err=True)  # stdout stays clean
+    server.serve("http" if use_http else "stdio", host=host, port=port)
+
+
 @main.command("demo")
 def demo() -> None:
     """A short tour against the embedded sandbox."""

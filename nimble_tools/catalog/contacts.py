@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, PlainSerializer, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, field_validator, model_validator
 
 from .._envelope import PagePaging
 from .._operation import NimbleId, Operation, Params, RequestSpec, default_encode
@@ -76,10 +76,17 @@ def _tag_list(tags: list[str] | None) -> str | None:
     return escape_list(tags) if tags is not None else None
 
 
+def _split_tags(value: Any) -> Any:
+    """Also take Nimble's own form: one comma-separated string, a backslash keeping a comma literal."""
+    if not isinstance(value, str):
+        return value
+    return [t.replace("\x00", ",") for t in value.replace("\\,", "\x00").split(",") if t.strip()]
+
+
 class CreateContactParams(Params):
     record_type: RecordType | None = Field(default=None, description="person (default) or company.")
     fields: ContactFields = Field(description=FIELDS_HELP)
-    tags: Annotated[list[str] | None, PlainSerializer(_tag_list)] = Field(
+    tags: Annotated[list[str] | None, BeforeValidator(_split_tags), PlainSerializer(_tag_list)] = Field(
         default=None, description=f"Up to {MAX_TAGS_ON_CREATE} tags."
     )
     owner_id: NimbleId | None = Field(default=None, description="Owner's user id (list_all_nimble_me gives yours).")
@@ -107,14 +114,16 @@ class CreateContactParams(Params):
         named = self.fields.named()
         if (self.record_type or "person") == "person":
             if not named & {"first name", "last name"}:
-                raise ValueError("a person needs fields.first_name or fields.last_name")
+                raise ValueError(
+                    "a person needs a name: fields.first_name or fields.last_name ('first name' or 'last name')"
+                )
             if "company name" in named or "domain" in named:
                 raise ValueError(
                     "company_name and domain belong to company records: for a person's employer use "
                     "fields.employment [{company_name}], or set record_type='company'"
                 )
         elif "company name" not in named:
-            raise ValueError("a company needs fields.company_name")
+            raise ValueError("a company needs a name: fields.company_name ('company name')")
         return self
 
 

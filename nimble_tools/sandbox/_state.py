@@ -32,8 +32,6 @@ class SandboxState:
         """File bytes by file id (deal files)."""
         self._counter = itertools.count(1)
         self._id_prefix = f"{id_seed & 0xFFFFFFFF:08x}"
-        self.custom_contact_fields: dict[str, Any] = {}
-        """Custom contact field definitions (``FieldDef``) by lower-cased name."""
         self.users: dict[str, Record] = {}
         self.me_id = ""
 

@@ -223,7 +223,14 @@ class ContactFields(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _from_wire(cls, data: Any) -> Any:
-        if isinstance(data, Mapping) and data and not set(data) <= set(cls.model_fields):
+        # Nimble's map has lists of value objects under field names; a typo such as {"firstname": "Ann"}
+        # is not one, and is left to fail as an unknown field instead of reaching Nimble.
+        wire_form = (
+            all(isinstance(v, list) and all(isinstance(i, Mapping) for i in v) for v in data.values())
+            if isinstance(data, Mapping)
+            else False
+        )
+        if wire_form and data and not set(data) <= set(cls.model_fields):
             return {"other_fields": list(_entries_from_wire(data))}
         return data
 

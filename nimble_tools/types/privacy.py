@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 __all__ = ["Principals", "Privacy"]
 
@@ -23,3 +25,11 @@ class Privacy(BaseModel):
 
     read: Principals | None = Field(description="Who may see it; null = everyone.")
     edit: Principals | None = Field(description="Who may edit it (and so see it); null = everyone.")
+
+    @model_serializer(mode="plain")
+    def wire(self) -> dict[str, Any]:
+        """Both keys, always: Nimble reads a missing one as "not specified", null as "everyone"."""
+        return {
+            "read": self.read.model_dump() if self.read else None,
+            "edit": self.edit.model_dump() if self.edit else None,
+        }

@@ -102,7 +102,5 @@ def list_activities(request: SandboxRequest) -> Any:
         id_arg="next_activity_id",
         limit=limit,
     )
-    body: dict[str, Any] = {"activities": page, "next_page": next_page}
-    if request.flag("include_total"):
-        body["meta"] = {"total": len(activities)}
-    return body
+    meta = {"total": len(activities)} if request.flag("include_total") else {}
+    return {"activities": page, "next_page": next_page, "meta": meta}

@@ -33,7 +33,7 @@ def selection_query(request: SandboxRequest) -> Any:
     if keyword and raw_query:
         raise ApiError.validation(
             "You can specify either `keyword` or `query` parameter, not both!",
-            {"keyword": {"message": "Use either keyword or query, not both"}},
+            {"keyword": {"message": "keyword and query are mutually exclusive"}},
         )
     query = parse_query(raw_query)
     if query is not None:
@@ -240,6 +240,9 @@ def create(request: SandboxRequest) -> Any:
         raise ApiError.validation(
             f"At most {MAX_TAGS_ON_CREATE} tags on creation", {"tags": {"message": "Too many tags"}}
         )
+    privacy = body.get("privacy")
+    if privacy is not None and not (isinstance(privacy, Mapping) and {"read", "edit"} <= set(privacy)):
+        raise ApiError.validation("privacy needs read and edit", {"/privacy": {"message": "read and edit required"}})
     owner_id = body.get("owner_id", request.st.me_id)
     if owner_id is not None and owner_id not in request.st.users:
         raise ApiError.validation("Unknown owner", {"owner_id": {"message": f"No user {owner_id}"}})

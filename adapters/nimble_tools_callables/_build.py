@@ -1,0 +1,313 @@
+"""Plain Python functions, one per operation, that agent frameworks can take as they are.
+
+Each function has a real ``inspect.Signature`` (keyword-only parameters, defaults for optional
+fields), real type objects in ``__annotations__`` (constraints kept as ``Annotated`` metadata), and a
+Google-style docstring whose ``Args:`` section describes every parameter. That is what the OpenAI
+Agents SDK ``function_tool``, pydantic-ai ``Tool`` and similar wrappers read.
+
+Two parameter shapes would break strict schema generators (the Agents SDK refuses any object with
+free-form keys), so their *JSON schema* is changed while their Python type stays the same:
+
+* ``dict[str, X]`` also accepts a list of ``{"key": ..., "value": ...}`` entries, and advertises that;
+* a value of any shape (``Any``, ``dict[str, Any]``) also accepts a JSON-encoded string, and
+  advertises that.
+
+Python callers pass dicts as usual. Every call is validated by these parameter types first, then by
+the operation's own model, and goes through ``toolkit.call``/``toolkit.acall``.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import inspect
+import json
+import types
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, create_model
+from pydantic.fields import FieldInfo
+
+from nimble_tools import Location, NimbleToolkit, NimbleToolsError, Operation
+from nimble_tools.adapting import invalid_arguments, model_params, select_operations, split_options, structured_of
+
+__all__ = ["Entry", "OnError", "callables", "make_callable"]
+
+OnError = Literal["raise", "return"]
+
+
+class Entry(BaseModel):
+    """One ``{key, value}`` entry of a map given as a list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str
+    value: Any
+
+
+def make_callable(
+    toolkit: NimbleToolkit,
+    operation: Operation,
+    *,
+    account: str | None = None,
+    asynchronous: bool = False,
+    on_error: OnError = "raise",
+) -> Callable[..., Any]:
+    """A plain function (or coroutine function) that runs ``operation``.
+
+    Args:
+        toolkit: the toolkit every call goes through.
+        operation: the operation to run.
+        account: the connected account calls are made for.
+        asynchronous: make an ``async def`` function (it uses ``toolkit.acall``).
+        on_error: ``"raise"`` a :class:`~nimble_tools.NimbleToolsError`, or ``"return"`` it as
+            ``{"error": "<message for the model>"}``.
+    """
+    parameters, annotations = _parameters(operation)
+    definitions: dict[str, Any] = {
+        p.name: (annotations[p.name], ... if p.default is p.empty else p.default) for p in parameters
+    }
+    arguments_model = create_model(  # validates exactly what the signature advertises
+        f"{operation.name}_arguments",
+        __config__=ConfigDict(extra="forbid", arbitrary_types_allowed=True),
+        **definitions,
+    )
+    name = operation.name
+
+    def prepare(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        try:
+            validated = arguments_model.model_validate(kwargs)
+        except ValidationError as exc:
+            raise invalid_arguments(name, exc) from None
+        return split_options(operation, {key: getattr(validated, key) for key in kwargs})
+
+    def failed(error: NimbleToolsError) -> dict[str, Any]:
+        if on_error == "raise":
+            raise error
+        return {"error": error.for_model()}
+
+    function: Callable[..., Any]
+    if asynchronous:
+
+        async def function(**kwargs: Any) -> dict[str, Any]:
+            try:
+                arguments, options = prepare(kwargs)
+                return structured_of(await toolkit.acall(name, arguments, account=account, **options))
+            except NimbleToolsError as error:
+                return failed(error)
+
+    else:
+
+        def function(**kwargs: Any) -> dict[str, Any]:
+            try:
+                arguments, options = prepare(kwargs)
+                return structured_of(toolkit.call(name, arguments, account=account, **options))
+            except NimbleToolsError as error:
+                return failed(error)
+
+    function.__name__ = function.__qualname__ = name
+    function.__module__ = __name__
+    function.__doc__ = _docstring(operation, on_error)
+    function.__signature__ = inspect.Signature(parameters, return_annotation=dict[str, Any])  # type: ignore[union-attr]
+    function.__annotations__ = {**annotations, "return": dict[str, Any]}
+    return function
+
+
+def callables(
+    toolkit: NimbleToolkit,
+    *,
+    names: Iterable[str] | None = None,
+    account: str | None = None,
+    asynchronous: bool = False,
+    on_error: OnError = "raise",
+) -> list[Callable[..., Any]]:
+    """The functions of ``toolkit`` (what ``toolkit.emit("callables", ...)`` returns).
+
+    Args:
+        toolkit: the toolkit whose operations become functions.
+        names: only these operations (default: all, in registry order).
+        account: the connected account calls are made for.
+        asynchronous: make ``async def`` functions.
+        on_error: ``"raise"`` errors, or ``"return"`` them as ``{"error": ...}`` for a model to read.
+    """
+    if on_error not in ("raise", "return"):
+        from nimble_tools import UsageError
+
+        raise UsageError(f"emit('callables'): on_error must be 'raise' or 'return', got {on_error!r}.")
+    make = functools.partial(make_callable, toolkit, account=account, asynchronous=asynchronous, on_error=on_error)
+    return [make(operation) for operation in select_operations(toolkit, names)]
+
+
+# -- signature ---------------------------------------------------------------------------------
+
+
+def _parameters(operation: Operation) -> tuple[list[inspect.Parameter], dict[str, Any]]:
+    parameters: list[inspect.Parameter] = []
+    annotations: dict[str, Any] = {}
+    fields = model_params(operation).model_fields
+    # Required parameters first, so that the order reads naturally in help() and docs.
+    for name, info in sorted(fields.items(), key=lambda item: not item[1].is_required()):
+        annotation = _annotation(info)
+        default = inspect.Parameter.empty if info.is_required() else info.get_default(call_default_factory=True)
+        parameters.append(
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+        )
+        annotations[name] = annotation
+    return parameters, annotations
+
+
+def _annotation(info: FieldInfo) -> Any:
+    base = _portable(info.annotation)
+    metadata = [m for m in info.metadata if not isinstance(m, Location)]
+    return Annotated[base, *metadata] if metadata else base  # type: ignore[valid-type]
+
+
+def _portable(annotation: Any) -> Any:
+    """``annotation`` with free-form maps and values given a strict-friendly JSON form.
+
+    Returns ``annotation`` itself when nothing inside it needs a change.
+    """
+    origin = get_origin(annotation)
+    if annotation is Any:
+        return Annotated[Any, BeforeValidator(_from_json, json_schema_input_type=str)]
+    if origin is Annotated:
+        inner, *metadata = get_args(annotation)
+        changed = _portable(inner)
+        return annotation if changed is inner else Annotated[changed, *metadata]  # type: ignore[valid-type]
+    if origin in (Union, types.UnionType):
+        members = get_args(annotation)
+        portable = tuple(_portable(a) for a in members)
+        if all(p is m for p, m in zip(portable, members, strict=True)):
+            return annotation
+        return Union[portable]  # noqa: UP007 - members may be forward references, which | cannot join
+    if origin is list:
+        (item,) = get_args(annotation) or (Any,)
+        changed = _portable(item)
+        return annotation if changed is item and get_args(annotation) else list[changed]  # type: ignore[valid-type]
+    if annotation is dict or origin is dict:
+        key, value = get_args(annotation) or (str, Any)
+        if value is Any:
+            return Annotated[dict[key, Any], BeforeValidator(_from_json, json_schema_input_type=str)]  # type: ignore[valid-type]
+        value = _portable(value)
+        entry: Any = create_model(f"{_type_name(value)}Entry", __base__=Entry, value=(value, ...))
+        return Annotated[
+            dict[key, value],  # type: ignore[valid-type]
+            BeforeValidator(_from_entries, json_schema_input_type=list[entry]),  # type: ignore[valid-type]
+        ]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return _portable_model(annotation)
+    return annotation
+
+
+_PORTABLE_MODELS: dict[type[BaseModel], type[BaseModel]] = {}
+_BUILDING: dict[type[BaseModel], str] = {}
+
+
+def _portable_model(model: type[BaseModel]) -> Any:
+    """``model``, or a subclass of it whose map and free-form fields have the portable form.
+
+    A subclass keeps the model's validators, and its instances are still instances of ``model``,
+    so the operation's own validation accepts them as they are. A recursive model refers to its own
+    portable subclass (through a forward reference resolved once the subclass exists).
+    """
+    if model in _PORTABLE_MODELS:
+        return _PORTABLE_MODELS[model]
+    if model in _BUILDING:
+        return _BUILDING[model]  # the forward reference to the subclass being built
+    if not _needs_rewrite(model, set()):
+        return model
+    placeholder = f"_portable_{model.__name__}_{id(model)}"
+    _BUILDING[model] = placeholder
+    try:
+        overrides: dict[str, Any] = {
+            name: (_portable(info.annotation), copy.copy(info))
+            for name, info in model.model_fields.items()
+            if _needs_rewrite(info.annotation, set())
+        }
+    finally:
+        del _BUILDING[model]
+    portable: type[BaseModel] = create_model(
+        model.__name__, __base__=model, __module__=model.__module__, __doc__=model.__doc__, **overrides
+    )
+    portable.model_rebuild(_types_namespace={placeholder: portable})
+    _PORTABLE_MODELS[model] = portable
+    return portable
+
+
+def _needs_rewrite(annotation: Any, seen: set[type[BaseModel]]) -> bool:
+    """True when a map or a free-form value hides somewhere inside ``annotation``."""
+    if annotation is Any or annotation is dict or get_origin(annotation) is dict:
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return False
+        seen.add(annotation)
+        return any(_needs_rewrite(info.annotation, seen) for info in annotation.model_fields.values())
+    return any(_needs_rewrite(arg, seen) for arg in get_args(annotation) if not isinstance(arg, str))
+
+
+def _type_name(annotation: Any) -> str:
+    name = getattr(annotation, "__name__", None)
+    if name and get_origin(annotation) is None:
+        return str(name)
+    return "".join(_type_name(a)[:1].upper() + _type_name(a)[1:] for a in get_args(annotation)) or "Value"
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise ValueError("expected a JSON-encoded value") from None
+    return value
+
+
+def _from_entries(value: Any) -> Any:
+    if isinstance(value, list) and all(isinstance(e, dict | BaseModel) for e in value):
+        pairs = [e.model_dump() if isinstance(e, BaseModel) else e for e in value]
+        if all(set(p) == {"key", "value"} for p in pairs):
+            return {p["key"]: p["value"] for p in pairs}
+    return value
+
+
+# -- docstring ---------------------------------------------------------------------------------
+
+
+def _docstring(operation: Operation, on_error: OnError) -> str:
+    lines = [operation.description]
+    fields = sorted(model_params(operation).model_fields.items(), key=lambda item: not item[1].is_required())
+    if fields:  # an empty Args: section would leak into the description that parsers extract
+        lines += ["", "Args:", *(f"    {name}: {_describe(name, info)}" for name, info in fields)]
+    lines += [
+        "",
+        "Returns:",
+        '    The envelope {"result": ..., "next_cursor": ...}; pass next_cursor back for the next page.',
+    ]
+    if on_error == "return":
+        lines[-1] += ' On failure {"error": "<what went wrong and how to fix it>"}.'
+    else:
+        lines += ["", "Raises:", "    NimbleToolsError: the arguments are invalid or Nimble refused the call."]
+    return "\n".join(lines)
+
+
+def _describe(name: str, info: FieldInfo) -> str:
+    text = " ".join((info.description or f"The {name.replace('_', ' ')}.").split())
+    origin = get_origin(_strip_optional(info.annotation))
+    if origin is dict or info.annotation is dict:
+        text += " A list of {key, value} entries is accepted too." if not _free_values(info.annotation) else ""
+    if not info.is_required() and info.default is not None:
+        text += f" Default: {info.default!r}."
+    return text
+
+
+def _strip_optional(annotation: Any) -> Any:
+    if get_origin(annotation) in (Union, types.UnionType):
+        members = [a for a in get_args(annotation) if a is not type(None)]
+        return members[0] if len(members) == 1 else annotation
+    return annotation
+
+
+def _free_values(annotation: Any) -> bool:
+    args = get_args(_strip_optional(annotation))
+    return not args or args[-1] is Any

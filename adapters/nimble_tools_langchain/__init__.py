@@ -1,0 +1,59 @@
+"""LangChain target: one ``BaseTool`` per operation, for ``create_agent``, LangGraph and friends.
+
+::
+
+    tools = toolkit.emit("langchain")
+    agent = create_agent(model, tools)
+    agent.invoke({"messages": [...]}, config={"configurable": {"nimble_account": "acme"}})
+
+This module is the plugin; it imports ``langchain_core`` only when tools are built, so that the
+toolkit works (and lists this target) without the ``langchain`` extra installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from nimble_tools import NimbleToolkit, UsageError, hookimpl
+from nimble_tools.adapting import check_options
+
+if TYPE_CHECKING:
+    from ._tool import ACCOUNT_KEY, NimbleTool, langchain_tools
+
+__all__ = ["ACCOUNT_KEY", "NimbleTool", "emit", "langchain_tools", "register_targets"]
+
+TARGET = "langchain"
+_LAZY = frozenset({"ACCOUNT_KEY", "NimbleTool", "langchain_tools"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(_implementation(), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _implementation() -> Any:
+    try:
+        return importlib.import_module(f"{__name__}._tool")
+    except ImportError as exc:
+        raise UsageError(
+            f"The LangChain target needs langchain-core ({exc.name} is missing): pip install 'nimble-tools[langchain]'."
+        ) from exc
+
+
+@hookimpl
+def register_targets(register: Callable[[str, str], None]) -> None:
+    """Announce the ``langchain`` target."""
+    register(TARGET, "LangChain tools (BaseTool with a pydantic args_schema, sync and async)")
+
+
+@hookimpl
+def emit(toolkit: NimbleToolkit, target: str, options: dict[str, Any]) -> list[NimbleTool] | None:
+    """Build the LangChain tools when the target is ``langchain``."""
+    if target != TARGET:
+        return None
+    check_options(TARGET, options, ("names", "account"))
+    tools: list[NimbleTool] = _implementation().langchain_tools(toolkit, **options)
+    return tools

@@ -1,0 +1,61 @@
+"""MCP target: an MCP server (``mcp`` 2.x SDK) whose tools are the toolkit's operations.
+
+::
+
+    server = toolkit.emit("mcp", account="acme")
+    server.serve("stdio")                      # or: nimble-tools mcp --sandbox
+
+    async with mcp.Client(server) as client:  # in-process, for tests
+        await client.call_tool("list_all_nimble_me", {})
+
+This module is the plugin; it imports ``mcp`` only when a server is built, so that the toolkit
+works (and lists this target) without the ``mcp`` extra installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from nimble_tools import NimbleToolkit, UsageError, hookimpl
+from nimble_tools.adapting import check_options
+
+if TYPE_CHECKING:
+    from ._server import INSTRUCTIONS, NimbleMCPServer, mcp_server, tool_definition
+
+__all__ = ["INSTRUCTIONS", "NimbleMCPServer", "emit", "mcp_server", "register_targets", "tool_definition"]
+
+TARGET = "mcp"
+_LAZY = frozenset({"INSTRUCTIONS", "NimbleMCPServer", "mcp_server", "tool_definition"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(_implementation(), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _implementation() -> Any:
+    try:
+        return importlib.import_module(f"{__name__}._server")
+    except ImportError as exc:
+        raise UsageError(
+            f"The MCP target needs the mcp SDK ({exc.name} is missing): pip install 'nimble-tools[mcp]'."
+        ) from exc
+
+
+@hookimpl
+def register_targets(register: Callable[[str, str], None]) -> None:
+    """Announce the ``mcp`` target."""
+    register(TARGET, "an MCP server (mcp 2.x SDK) with input/output schemas and annotations")
+
+
+@hookimpl
+def emit(toolkit: NimbleToolkit, target: str, options: dict[str, Any]) -> NimbleMCPServer | None:
+    """Build the MCP server when the target is ``mcp``."""
+    if target != TARGET:
+        return None
+    check_options(TARGET, options, ("names", "account", "name"))
+    server: NimbleMCPServer = _implementation().mcp_server(toolkit, **options)
+    return server

@@ -1,0 +1,170 @@
+"""``NimbleMCPServer``: the operations as MCP tools, on the low-level server of the ``mcp`` 2.x SDK.
+
+The low-level server takes the operations' JSON schemas as they are and leaves validation to the
+handler, which hands arguments to ``toolkit.acall``: the toolkit's own validation then names the tool
+and field in its message. Results carry the envelope twice, as ``structuredContent`` (checked by
+clients against ``outputSchema``) and as a JSON text block for older clients. Failures the model can
+fix come back as ``isError`` results; an unknown tool name is a protocol error (``-32602``), as the
+specification asks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from mcp import types
+from mcp.server import Server, ServerRequestContext
+from mcp.shared.exceptions import MCPError
+
+from nimble_tools import NimbleToolkit, NimbleToolsError, Operation, UnknownOperationError
+from nimble_tools.adapting import (
+    ENVELOPE_JSON_SCHEMA,
+    content_of,
+    model_params,
+    select_operations,
+    split_options,
+    structured_of,
+)
+
+__all__ = ["INSTRUCTIONS", "NimbleMCPServer", "mcp_server", "tool_definition"]
+
+INSTRUCTIONS = (
+    "Tools for the Nimble CRM. Every tool returns {result, next_cursor}: list tools take limit and "
+    "next_cursor (pass the previous next_cursor back for the next page). Search before creating, to "
+    "avoid duplicates. Errors say what to fix; nothing is sent to Nimble when the arguments are invalid."
+)
+
+
+def tool_definition(operation: Operation) -> types.Tool:
+    """The MCP tool for ``operation``: schemas, and annotations from its flags."""
+    return types.Tool(
+        name=operation.name,
+        title=operation.name.replace("_", " ").capitalize(),
+        description=operation.description,
+        input_schema=model_params(operation).model_json_schema(),
+        output_schema=ENVELOPE_JSON_SCHEMA,
+        annotations=types.ToolAnnotations(
+            read_only_hint=operation.read_only,
+            destructive_hint=operation.destructive,
+            idempotent_hint=operation.idempotent,
+            open_world_hint=True,  # every tool talks to Nimble, an outside system
+        ),
+    )
+
+
+class NimbleMCPServer(Server[Any]):
+    """An MCP server whose tools are a toolkit's operations, all called for one account.
+
+    Use it in-process (``mcp.Client(server)``), or serve it with :meth:`serve` (stdio or streamable
+    HTTP).
+
+    Args:
+        toolkit: the toolkit every call goes through.
+        operations: the operations to offer, in the order clients list them.
+        account: the connected account every call of this server is made for.
+        name: the server name clients see.
+    """
+
+    def __init__(
+        self,
+        toolkit: NimbleToolkit,
+        operations: Iterable[Operation],
+        *,
+        account: str | None = None,
+        name: str = "nimble",
+    ) -> None:
+        from nimble_tools import __version__
+
+        super().__init__(
+            name,
+            version=__version__,
+            instructions=INSTRUCTIONS,
+            on_list_tools=self._list_tools,
+            on_call_tool=self._call_tool,
+            get_tool_input_schema=self._input_schema,
+        )
+        self.toolkit = toolkit
+        self.account = account
+        self.operations = {op.name: op for op in operations}
+        self.tools = [tool_definition(op) for op in self.operations.values()]
+
+    def __repr__(self) -> str:
+        return f"<NimbleMCPServer {self.name!r}: {len(self.tools)} tools>"
+
+    def _input_schema(self, name: str) -> dict[str, Any] | None:
+        operation = self.operations.get(name)
+        return model_params(operation).model_json_schema() if operation else None
+
+    async def _list_tools(
+        self, ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
+        return types.ListToolsResult(tools=list(self.tools))
+
+    async def _call_tool(
+        self, ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
+    ) -> types.CallToolResult:
+        if params.name not in self.operations:
+            unknown = UnknownOperationError(params.name, suggestions=self._suggest(params.name))
+            raise MCPError(code=types.INVALID_PARAMS, message=unknown.for_model())
+        arguments, options = split_options(self.operations[params.name], params.arguments or {})
+        try:
+            result = await self.toolkit.acall(params.name, arguments, account=self.account, **options)
+        except NimbleToolsError as error:
+            return types.CallToolResult(content=[types.TextContent(type="text", text=error.for_model())], is_error=True)
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=content_of(result))],
+            structured_content=structured_of(result),
+        )
+
+    def _suggest(self, name: str) -> list[str]:
+        import difflib
+
+        return difflib.get_close_matches(name, list(self.operations), n=3)
+
+    # -- serving -----------------------------------------------------------------------------
+
+    async def serve_stdio(self) -> None:
+        """Serve one client over this process's stdin and stdout until it disconnects."""
+        from mcp.server.stdio import stdio_server
+
+        async with stdio_server() as (read_stream, write_stream):
+            await self.run(read_stream, write_stream, self.create_initialization_options())
+
+    async def serve_http(self, host: str = "127.0.0.1", port: int = 8000, path: str = "/mcp") -> None:
+        """Serve over streamable HTTP at ``http://host:port/path`` until cancelled."""
+        import uvicorn
+
+        app = self.streamable_http_app(streamable_http_path=path, host=host)
+        await uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning")).serve()
+
+    def serve(self, transport: str = "stdio", *, host: str = "127.0.0.1", port: int = 8000) -> None:
+        """Serve (blocking) over ``"stdio"`` or streamable ``"http"``."""
+        import anyio
+
+        if transport == "stdio":
+            anyio.run(self.serve_stdio)
+        elif transport == "http":
+            anyio.run(lambda: self.serve_http(host, port))
+        else:
+            from nimble_tools import UsageError
+
+            raise UsageError(f"transport must be 'stdio' or 'http', got {transport!r}.")
+
+
+def mcp_server(
+    toolkit: NimbleToolkit,
+    *,
+    names: Iterable[str] | None = None,
+    account: str | None = None,
+    name: str = "nimble",
+) -> NimbleMCPServer:
+    """The MCP server of ``toolkit`` (what ``toolkit.emit("mcp", ...)`` returns).
+
+    Args:
+        toolkit: the toolkit whose operations become tools.
+        names: only these operations (default: all, in registry order).
+        account: the connected account every call of this server is made for.
+        name: the server name clients see.
+    """
+    return NimbleMCPServer(toolkit, select_operations(toolkit, names), account=account, name=name)

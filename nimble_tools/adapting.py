@@ -1,0 +1,160 @@
+"""Helpers for adapter plugins: options, operation selection, and what a model sees.
+
+Every built-in adapter (LangChain, OpenAI, callables, MCP) uses these, and so can a third party's:
+they keep the four targets consistent about which operations are emitted, how a result reads to a
+model, and how a failure is reported. Nothing here imports an agent framework.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field, ValidationError, create_model
+
+from ._envelope import Result
+from ._errors import InvalidArgumentsError, UnknownOperationError, UsageError
+from ._operation import Operation, _describe
+
+if TYPE_CHECKING:
+    from ._toolkit import NimbleToolkit
+
+__all__ = [
+    "CONFIRM_TOKEN",
+    "ENVELOPE_JSON_SCHEMA",
+    "artifact_of",
+    "check_options",
+    "content_of",
+    "invalid_arguments",
+    "model_params",
+    "operation_metadata",
+    "select_operations",
+    "split_options",
+    "structured_of",
+]
+
+CONFIRM_TOKEN = "confirm_token"
+"""The argument through which a model confirms a destructive call (see ``nimble_tools.policies``)."""
+CONFIRM_TOKEN_HELP = (
+    "Leave empty. Only when this tool answered that it needs confirmation and the user agreed, "
+    "repeat the same call with the confirm_token that answer gave."
+)
+
+ENVELOPE_JSON_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "result": {"description": "The data: a list of items for list tools, the record or answer otherwise."},
+        "next_cursor": {
+            "type": ["string", "null"],
+            "description": "Pass it back as next_cursor for the next page; null at the end.",
+        },
+    },
+    "required": ["result", "next_cursor"],
+    "additionalProperties": False,
+}
+"""JSON schema of the envelope every tool returns (used as MCP ``outputSchema``)."""
+
+
+def check_options(target: str, options: Mapping[str, Any], accepted: Iterable[str]) -> None:
+    """Refuse options an adapter does not know, naming the accepted ones.
+
+    Raises:
+        UsageError: when ``options`` has a key outside ``accepted``.
+    """
+    allowed = sorted(accepted)
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        raise UsageError(
+            f"emit({target!r}) got unknown option(s) {', '.join(unknown)}; it accepts: {', '.join(allowed) or 'none'}."
+        )
+
+
+def select_operations(toolkit: NimbleToolkit, names: Iterable[str] | None = None) -> list[Operation]:
+    """The operations to emit: all of them in registry order, or the named ones in the given order.
+
+    Raises:
+        UsageError: when ``names`` is a plain string or names an unknown operation.
+    """
+    registry = toolkit.operations
+    if names is None:
+        return list(registry.values())
+    if isinstance(names, str):
+        raise UsageError(f"names must be a list of operation names, not the string {names!r}.")
+    chosen: list[Operation] = []
+    for name in dict.fromkeys(names):
+        try:
+            chosen.append(registry[name])
+        except UnknownOperationError as exc:
+            raise UsageError(f"Cannot emit unknown operation {name!r}. {exc.message}") from None
+    return chosen
+
+
+def model_params(operation: Operation) -> type[BaseModel]:
+    """The parameters a model sees: the operation's own, plus ``confirm_token`` if it is destructive.
+
+    A confirmation policy holds destructive calls back until they are repeated with a token; the model
+    can only repeat a call through its arguments, so destructive tools offer that one extra argument.
+    :func:`split_options` takes it out again before the call.
+    """
+    return _with_confirm_token(operation.params) if operation.destructive else operation.params
+
+
+@functools.cache
+def _with_confirm_token(params: type[BaseModel]) -> type[BaseModel]:
+    if CONFIRM_TOKEN in params.model_fields:
+        return params
+    extended: type[BaseModel] = create_model(
+        params.__name__,
+        __base__=params,
+        __module__=params.__module__,
+        confirm_token=(str | None, Field(default=None, description=CONFIRM_TOKEN_HELP)),
+    )
+    return extended
+
+
+def split_options(operation: Operation, arguments: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Separate a model's arguments into the operation's own and the call options (``confirm_token``)."""
+    remaining = dict(arguments)
+    if not operation.destructive or CONFIRM_TOKEN in operation.params.model_fields:
+        return remaining, {}
+    token = remaining.pop(CONFIRM_TOKEN, None)
+    return remaining, ({CONFIRM_TOKEN: token} if token else {})
+
+
+def content_of(result: Result) -> str:
+    """The compact text a model reads: the envelope ``{"result": ..., "next_cursor": ...}`` as JSON."""
+    return result.to_json()
+
+
+def structured_of(result: Result) -> dict[str, Any]:
+    """The envelope as plain JSON data (whatever Nimble sent, bytes included, becomes JSON-safe)."""
+    data: dict[str, Any] = json.loads(result.to_json())
+    return data
+
+
+def artifact_of(result: Result) -> dict[str, Any]:
+    """The full envelope for the application: ``result``, ``next_cursor`` and Nimble's ``raw`` body."""
+    return {"result": result.result, "next_cursor": result.next_cursor, "raw": result.raw}
+
+
+def invalid_arguments(tool: str, error: ValidationError) -> InvalidArgumentsError:
+    """The toolkit's own error for a pydantic validation failure, naming the tool and each field."""
+    return InvalidArgumentsError(tool, _describe(error))
+
+
+def operation_metadata(operation: Operation) -> dict[str, Any]:
+    """Framework-neutral facts about an operation, for tool metadata and tags."""
+    return {
+        "nimble_operation": operation.name,
+        "resource": operation.resource,
+        "method": operation.method,
+        "path": operation.path or None,
+        "read_only": operation.read_only,
+        "destructive": operation.destructive,
+        "idempotent": operation.idempotent,
+        "composite": operation.is_composite,
+        "paged": operation.paging is not None,
+        "plugin": operation.plugin,
+    }
