@@ -5,6 +5,7 @@ Use it in-process through :meth:`NimbleToolkit.sandbox`, or as a server
 """
 
 from ._app import DEFAULT_SANDBOX_API_KEY, SANDBOX_BASE_URL, Sandbox
+from ._deal_files import upload_file
 from ._http import ApiError, Router, SandboxRequest, SandboxResponse
 from ._state import SandboxState
 
@@ -17,4 +18,5 @@ __all__ = [
     "SandboxRequest",
     "SandboxResponse",
     "SandboxState",
+    "upload_file",
 ]
