@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, ValidationError, create_model
 
 from ._envelope import Result
 from ._errors import InvalidArgumentsError, UnknownOperationError, UsageError
+from ._lean import lean_schema
 from ._operation import Operation, _describe
 from .toolsets import ToolsetLike, ToolView, resolve
 
@@ -29,6 +30,7 @@ __all__ = [
     "check_options",
     "content_of",
     "invalid_arguments",
+    "lean_schema",
     "model_params",
     "operation_metadata",
     "select_operations",

@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from nimble_tools import InvalidArgumentsError, NimbleToolsError, Operation, UnknownOperationError, UsageError
-from nimble_tools.adapting import check_options, content_of, model_params, select_tools, split_options
+from nimble_tools.adapting import (
+    check_options,
+    content_of,
+    lean_schema,
+    model_params,
+    select_tools,
+    split_options,
+)
 from nimble_tools.toolsets import ToolsetLike, ToolView, resolve
 
 from ._strict import DecodeError, FreeForm, decode, public_schema, strictify
@@ -137,7 +144,7 @@ def _spec_for(
     if not strict:
         return _ToolSpec(operation, False, loose_schema(source), decoder), None
     rewritten = strictify(source, free_form=free_form)
-    public = public_schema(rewritten.schema)
+    public = lean_schema(public_schema(rewritten.schema))
     problems = rewritten.blockers or [str(v) for v in check_strict_schema(public, limits)]
     if problems:
         return _ToolSpec(operation, False, loose_schema(source), decoder), "; ".join(problems)
@@ -146,7 +153,7 @@ def _spec_for(
 
 def loose_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
     """A non-strict parameters schema: pydantic's, without titles and the root description."""
-    cleaned: dict[str, Any] = _drop_titles(dict(schema))
+    cleaned: dict[str, Any] = lean_schema(_drop_titles(dict(schema)))
     cleaned.pop("description", None)
     cleaned.setdefault("type", "object")
     cleaned.setdefault("properties", {})
