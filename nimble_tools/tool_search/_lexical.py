@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from .._operation import Operation
 from ._bm25 import BM25
@@ -81,8 +80,6 @@ def query_terms(query: str) -> dict[str, float]:
 class LexicalRanker:
     """Ranks operations for a request in plain words, offline and in well under a millisecond."""
 
-    name = "bm25"
-
     def __init__(self, operations: Sequence[Operation]) -> None:
         self.operations = list(operations)
         self._bm25 = BM25([_document(op) for op in self.operations])
@@ -90,7 +87,3 @@ class LexicalRanker:
     def scores(self, query: str) -> list[float]:
         """One score per operation (higher is better)."""
         return self._bm25.scores(query_terms(query))
-
-    def explain(self, query: str) -> Mapping[str, Any]:
-        """The weighted terms a request turned into (for tuning and bug reports)."""
-        return query_terms(query)
