@@ -1,0 +1,1 @@
+"""Benchmarks: ratios against baselines, run by ``make bench`` (``python -m benchmarks``)."""
