@@ -27,7 +27,7 @@ from ._operation import Operation
 __all__ = ["DEFAULT_PLUGINS", "OperationRegistry", "PluginHost"]
 
 # Built-in plugins inside the core package: the catalog of Nimble's own endpoints.
-DEFAULT_PLUGINS: tuple[str, ...] = ("nimble_tools.catalog",)
+DEFAULT_PLUGINS: tuple[str, ...] = ("nimble_tools.catalog", "nimble_tools.tool_search")
 ENTRY_POINT_GROUP = hookspecs.PROJECT_NAME
 AUTOLOAD_ENV = "NIMBLE_TOOLS_DISABLE_PLUGIN_AUTOLOAD"
 

@@ -77,7 +77,7 @@ def test_missing_data_without_default_drafts_nothing(toolkit: NimbleToolkit) -> 
     ("arguments", "decision"),
     [
         ({"email": "nobody@x.example"}, "no_contact"),
-        ({"address_kind": "personal"}, "no_address"),
+        ({"email_kind": "personal"}, "no_address"),
     ],
     ids=["unknown-email", "no-address-of-that-kind"],
 )

@@ -40,11 +40,10 @@ async def aclose_won(context: CallContext, params: CloseWonParams) -> dict[str, 
 CLOSE_WON = Operation(
     name="nimble_close_won_with_file",
     description=(
-        "Close a deal as won with its file in one step: attach the file link (Dropbox, OneDrive or Google Drive; "
-        "file_url) to the deal and move the deal to its pipeline's won stage. Or, with lead_id and pipeline_id, "
-        "note the file link on the contact and exit the lead successfully from that contact pipeline. Steps "
-        "already done are skipped; if closing fails, the file step is undone. Returns decision won, "
-        "already_won or failed, with undone and remains listing anything left behind."
+        "Close a deal as won with its signed file in one step: attach the file's URL (Dropbox, OneDrive or "
+        "Google Drive) and move the deal to its pipeline's won stage. For a contact pipeline, give lead_id and "
+        "pipeline_id: it is marked won there and the URL kept with it. Done steps are skipped; if closing fails the file step "
+        "is undone, and 'remains' names anything left. Returns won, already_won or failed."
     ),
     params=CloseWonParams,
     resource="deals",

@@ -100,7 +100,7 @@ def close_lead(params: CloseWonParams) -> Steps[dict[str, Any]]:
     file = {"note_id": note.get("id") if note else None, "file_name": params.file_name, "noted_now": noted_now}
     if already:
         return _result("already_won", "The lead was already won; the file is noted on it.", lead_id, file=file)
-    comment = params.notes or f"Won. File: {params.file_name} {url}"
+    comment = f"Won. File: {params.file_name} {url}"
     try:
         yield EXIT_WON, {"lead_id": lead_id, "pipeline_id": pipeline_id, "notes": comment}
     except NimbleAPIError as error:

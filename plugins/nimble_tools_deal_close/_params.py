@@ -34,14 +34,13 @@ class CloseWonParams(Params):
     deal_id: NimbleId | None = Field(default=None, description="The deal to move to its pipeline's won stage.")
     lead_id: NimbleId | None = Field(default=None, description="Or: a contact to exit successfully from a pipeline.")
     pipeline_id: NimbleId | None = Field(default=None, description="With lead_id: the contact pipeline.")
-    file_url: AnyHttpUrl = Field(description="Link to the file, e.g. the signed contract in Google Drive.")
+    file_url: AnyHttpUrl = Field(description="URL of the signed file in Dropbox, OneDrive or Google Drive.")
     file_name: str | None = Field(
         default=None, min_length=1, max_length=255, description="Name to show; default: the URL's last part."
     )
     source: LinkSource | None = Field(
         default=None, description="Where the file lives (deals): dropbox, one_drive, google_drive; read from the URL."
     )
-    notes: str | None = Field(default=None, max_length=10_000, description="Leads: comment stored with the exit.")
 
     _source: LinkSource | None = PrivateAttr(default=None)
 

@@ -44,8 +44,8 @@ class DraftParams(Params):
     body_format: Literal["text", "html"] = Field(
         default="text", description="text: line breaks kept, HTML escaped; html: used as is."
     )
-    address_kind: Literal["work", "personal", "other"] | None = Field(
-        default=None, description="Which of the contact's addresses to use; default the primary one."
+    email_kind: Literal["work", "personal", "other"] | None = Field(
+        default=None, description="work, personal or other; default: the primary email."
     )
     cc: list[str] = Field(default_factory=list, max_length=20, description="Cc addresses.")
     track_opens: bool = Field(default=False, description="Track when the message is opened.")
@@ -136,9 +136,9 @@ def draft_steps(params: DraftParams) -> Steps[dict[str, Any]]:
     if found.record is None:
         return _record("no_contact", "No contact has this email; nothing was drafted.")
     record, contact_id = found.record, found.contact_id
-    address = params._email or choose_address(record, params.address_kind)
+    address = params._email or choose_address(record, params.email_kind)
     if address is None:
-        kind = f" {params.address_kind}" if params.address_kind else ""
+        kind = f" {params.email_kind}" if params.email_kind else ""
         return _record(
             "no_address", f"The contact has no{kind} email address; nothing was drafted.", contact_id=contact_id
         )
@@ -203,9 +203,8 @@ async def adraft_email(context: CallContext, params: DraftParams) -> dict[str, A
 DRAFT_EMAIL = Operation(
     name="nimble_draft_email_to_contact",
     description=(
-        "Save a personalised email draft in Nimble for one contact, given by contact_id or email; it is NOT "
-        "sent. The address is the contact's (address_kind picks work/personal/other, else the primary). "
-        "Subject and body may use {{first_name}}, {{last_name}}, {{full_name}}, {{company}}, {{title}}, "
+        "Save a personalised email draft in Nimble for one person, given by contact_id or email; it is NOT "
+        "sent. Subject and body may use {{first_name}}, {{last_name}}, {{full_name}}, {{company}}, {{title}}, "
         "{{email}}, with defaults like {{first_name|there}}. Returns decision drafted (draft_id, to), "
         "already_drafted, ambiguous, no_contact, no_address or missing_data. Safe to retry."
     ),
