@@ -16,7 +16,9 @@ from pydantic import BaseModel, Field, ValidationError, create_model
 
 from ._envelope import Result
 from ._errors import InvalidArgumentsError, UnknownOperationError, UsageError
+from ._lean import lean_schema
 from ._operation import Operation, _describe
+from .toolsets import ToolsetLike, ToolView, resolve
 
 if TYPE_CHECKING:
     from ._toolkit import NimbleToolkit
@@ -28,9 +30,11 @@ __all__ = [
     "check_options",
     "content_of",
     "invalid_arguments",
+    "lean_schema",
     "model_params",
     "operation_metadata",
     "select_operations",
+    "select_tools",
     "split_options",
     "structured_of",
 ]
@@ -49,6 +53,10 @@ ENVELOPE_JSON_SCHEMA: dict[str, Any] = {
         "next_cursor": {
             "type": ["string", "null"],
             "description": "Pass it back as next_cursor for the next page; null at the end.",
+        },
+        "truncated": {
+            "type": "boolean",
+            "description": "Present and true when an item budget stopped paging early; next_cursor continues.",
         },
     },
     "required": ["result", "next_cursor"],
@@ -89,6 +97,27 @@ def select_operations(toolkit: NimbleToolkit, names: Iterable[str] | None = None
         except UnknownOperationError as exc:
             raise UsageError(f"Cannot emit unknown operation {name!r}. {exc.message}") from None
     return chosen
+
+
+def select_tools(
+    toolkit: NimbleToolkit, tools: ToolsetLike | ToolView = None, names: Iterable[str] | None = None
+) -> ToolView:
+    """The tools an adapter emits: a view of ``toolkit`` (see :mod:`nimble_tools.toolsets`).
+
+    Adapters list ``view.values()`` (operations with the names the model sees) and run every call
+    with ``view.call``/``view.acall``, which route to the registered operation through
+    ``toolkit.call``. ``names=[...]`` is the older spelling of ``tools=[...]``.
+
+    Raises:
+        UsageError: for both options at once, a plain string, or an unknown operation name.
+    """
+    if names is not None:
+        if tools is not None:
+            raise UsageError("Pass tools=... or names=..., not both (names=[...] is the same as tools=[...]).")
+        if isinstance(names, str):
+            raise UsageError(f"names must be a list of operation names, not the string {names!r}.")
+        tools = list(names)
+    return resolve(toolkit, tools)
 
 
 def model_params(operation: Operation) -> type[BaseModel]:

@@ -30,6 +30,7 @@ from ._console import Console, ProgressUpdate, dumps
 from ._describe import describe_operation, operation_kind
 from ._lead_files import read_leads
 from ._target_schemas import schemas_of
+from .auth._cli import auth
 
 if TYPE_CHECKING:
     from .policies import ConfirmationRequiredError
@@ -473,6 +474,11 @@ def _print_import(console: Console, outcome: dict[str, Any], report: Path | None
         console.note(f"Full report in {report}.")
 
 
+# -- accounts ------------------------------------------------------------------------------------
+
+main.add_command(auth)
+
+
 # -- servers -------------------------------------------------------------------------------------
 
 
@@ -498,7 +504,7 @@ def sandbox_serve(host: str, port: int, no_seed: bool, faults: str, as_json: boo
     Point this toolkit at it with NIMBLE_BASE_URL=<the URL> and NIMBLE_API_KEY=<the key>. With
     --json, the first line is {"base_url": ..., "api_key": ...}.
     """
-    from .sandbox import FaultPlan, Sandbox
+    from .sandbox import DEFAULT_OAUTH_CLIENT_ID, DEFAULT_OAUTH_CLIENT_SECRET, FaultPlan, Sandbox
 
     try:
         plan = FaultPlan.parse(faults) if faults else None
@@ -507,7 +513,8 @@ def sandbox_serve(host: str, port: int, no_seed: bool, faults: str, as_json: boo
     box = Sandbox(seed=not no_seed, faults=plan)
     server = box.server(host, port)
     if as_json:
-        click.echo(json.dumps({"base_url": server.base_url, "api_key": box.api_key}))
+        oauth = {"client_id": DEFAULT_OAUTH_CLIENT_ID, "client_secret": DEFAULT_OAUTH_CLIENT_SECRET}
+        click.echo(json.dumps({"base_url": server.base_url, "api_key": box.api_key, "oauth_client": oauth}))
     else:
         click.echo(f"Nimble sandbox listening on {server.base_url}")
         click.echo(f"API key: {box.api_key}   (send it as 'Authorization: Bearer {box.api_key}')")

@@ -22,6 +22,7 @@ from typing import Any
 from ._errors import NimbleToolsError, PolicyViolationError
 from ._toolkit import CallContext
 from .hookspecs import hookimpl
+from .toolsets import META_TAG
 
 __all__ = [
     "MASS_DELETE_PREVIEWS",
@@ -62,7 +63,8 @@ class ReadOnlyPolicy:
     def before_call(self, context: CallContext) -> None:
         """Refuse writes."""
         operation = context.operation
-        if not operation.read_only:
+        # Meta-tools (call_nimble_tool) run other operations, and each of those is checked here itself.
+        if not operation.read_only and META_TAG not in operation.tags:
             raise PolicyViolationError(
                 f"{operation.name} changes data, and this toolkit is read-only.",
                 tool=operation.name,
@@ -129,12 +131,19 @@ def _count_bulk_contacts(context: CallContext) -> str:
 
 def _count_pipeline_deals(context: CallContext) -> str:
     pipeline_id = getattr(context.params, "id", None) or getattr(context.params, "pipeline_id", None)
-    page = context.call("list_all_nimble_pipeline_deals_by_stages", {"pipeline_id": pipeline_id, "sort": "name:asc"})
+    pipeline = context.call("get_single_nimble_deals_pipeline_by_id", {"id": pipeline_id}).result
     total = 0
-    for stage in _list(page.raw, "stages"):
-        meta = stage.get("meta", {}) if isinstance(stage, Mapping) else {}
-        count = meta.get("total_new_count") if isinstance(meta, Mapping) else None
-        total += int(count) if isinstance(count, int) else len(_list(stage, "deals"))
+    # The board lists active stages only and pages each stage on its own: walk every stage, archived
+    # ones included (their deals go too), to the end of its pages. Stage meta carries no deal count
+    # (total_new_count counts only deals that entered the stage in the last 3 days).
+    for stage in _list(pipeline, "stages"):
+        arguments: dict[str, Any] = {"pipeline_id": pipeline_id, "stage_id": stage["stage_id"], "limit": 100}
+        while True:
+            page = context.call("list_all_nimble_pipeline_deals_by_stages", arguments)
+            total += sum(len(_list(group, "deals")) for group in page.result)
+            if not page.next_cursor:
+                break
+            arguments["next_cursor"] = page.next_cursor
     return f"deleting pipeline {pipeline_id} also deletes all its deals: {total} deal(s). This cannot be undone."
 
 

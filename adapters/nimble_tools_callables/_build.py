@@ -30,7 +30,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, cr
 from pydantic.fields import FieldInfo
 
 from nimble_tools import Location, NimbleToolkit, NimbleToolsError, Operation
-from nimble_tools.adapting import invalid_arguments, model_params, select_operations, split_options, structured_of
+from nimble_tools.adapting import invalid_arguments, model_params, select_tools, split_options, structured_of
+from nimble_tools.toolsets import ToolsetLike, ToolView, resolve
 
 __all__ = ["Entry", "OnError", "callables", "make_callable"]
 
@@ -53,6 +54,7 @@ def make_callable(
     account: str | None = None,
     asynchronous: bool = False,
     on_error: OnError = "raise",
+    view: ToolView | None = None,
 ) -> Callable[..., Any]:
     """A plain function (or coroutine function) that runs ``operation``.
 
@@ -60,6 +62,8 @@ def make_callable(
         toolkit: the toolkit every call goes through.
         operation: the operation to run.
         account: the connected account calls are made for.
+        view: the toolset view that exposes ``operation`` (calls route through it); by default
+            ``operation`` is a registered operation, called by its own name.
         asynchronous: make an ``async def`` function (it uses ``toolkit.acall``).
         on_error: ``"raise"`` a :class:`~nimble_tools.NimbleToolsError`, or ``"return"`` it as
             ``{"error": "<message for the model>"}``.
@@ -74,6 +78,7 @@ def make_callable(
         **definitions,
     )
     name = operation.name
+    route = view if view is not None else resolve(toolkit, [name])
 
     def prepare(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         try:
@@ -93,7 +98,7 @@ def make_callable(
         async def function(**kwargs: Any) -> dict[str, Any]:
             try:
                 arguments, options = prepare(kwargs)
-                return structured_of(await toolkit.acall(name, arguments, account=account, **options))
+                return structured_of(await route.acall(name, arguments, account=account, **options))
             except NimbleToolsError as error:
                 return failed(error)
 
@@ -102,7 +107,7 @@ def make_callable(
         def function(**kwargs: Any) -> dict[str, Any]:
             try:
                 arguments, options = prepare(kwargs)
-                return structured_of(toolkit.call(name, arguments, account=account, **options))
+                return structured_of(route.call(name, arguments, account=account, **options))
             except NimbleToolsError as error:
                 return failed(error)
 
@@ -117,6 +122,7 @@ def make_callable(
 def callables(
     toolkit: NimbleToolkit,
     *,
+    tools: ToolsetLike | ToolView = None,
     names: Iterable[str] | None = None,
     account: str | None = None,
     asynchronous: bool = False,
@@ -126,7 +132,9 @@ def callables(
 
     Args:
         toolkit: the toolkit whose operations become functions.
-        names: only these operations (default: all, in registry order).
+        tools: a toolset view or a list of names (default: every operation, in registry order);
+            ``toolsets.tool_search()`` gives the two search-and-call meta-tools instead.
+        names: only these operations (the older spelling of ``tools=[...]``).
         account: the connected account calls are made for.
         asynchronous: make ``async def`` functions.
         on_error: ``"raise"`` errors, or ``"return"`` them as ``{"error": ...}`` for a model to read.
@@ -135,8 +143,11 @@ def callables(
         from nimble_tools import UsageError
 
         raise UsageError(f"emit('callables'): on_error must be 'raise' or 'return', got {on_error!r}.")
-    make = functools.partial(make_callable, toolkit, account=account, asynchronous=asynchronous, on_error=on_error)
-    return [make(operation) for operation in select_operations(toolkit, names)]
+    view = select_tools(toolkit, tools, names)
+    make = functools.partial(
+        make_callable, toolkit, account=account, asynchronous=asynchronous, on_error=on_error, view=view
+    )
+    return [make(operation) for operation in view.values()]
 
 
 # -- signature ---------------------------------------------------------------------------------

@@ -26,9 +26,10 @@ from nimble_tools.adapting import (
     invalid_arguments,
     model_params,
     operation_metadata,
-    select_operations,
+    select_tools,
     split_options,
 )
+from nimble_tools.toolsets import ToolsetLike, ToolView, resolve
 
 __all__ = ["ACCOUNT_KEY", "NimbleTool", "langchain_tools"]
 
@@ -50,6 +51,7 @@ class NimbleTool(BaseTool):
     # Private attributes: pydantic neither validates nor serialises them (the toolkit holds clients).
     _toolkit: NimbleToolkit = PrivateAttr()
     _operation: Operation = PrivateAttr()
+    _view: ToolView = PrivateAttr()
 
     @property
     def toolkit(self) -> NimbleToolkit:
@@ -62,8 +64,19 @@ class NimbleTool(BaseTool):
         return self._operation
 
     @classmethod
-    def from_operation(cls, toolkit: NimbleToolkit, operation: Operation, *, account: str | None = None) -> NimbleTool:
-        """The tool for ``operation`` (name, description, schema and flags taken from it)."""
+    def from_operation(
+        cls,
+        toolkit: NimbleToolkit,
+        operation: Operation,
+        *,
+        account: str | None = None,
+        view: ToolView | None = None,
+    ) -> NimbleTool:
+        """The tool for ``operation`` (name, description, schema and flags taken from it).
+
+        ``view`` is the toolset view that exposes ``operation`` (its calls route through it); by
+        default ``operation`` is a registered operation, called by its own name.
+        """
         metadata = operation_metadata(operation)
         tags = ["nimble", f"resource:{operation.resource}", "read_only" if operation.read_only else "write"]
         if operation.destructive:
@@ -82,6 +95,7 @@ class NimbleTool(BaseTool):
         )
         tool._toolkit = toolkit
         tool._operation = operation
+        tool._view = view if view is not None else resolve(toolkit, [operation.name])
         return tool
 
     def _account(self, config: RunnableConfig | None) -> str | None:
@@ -97,7 +111,7 @@ class NimbleTool(BaseTool):
     ) -> tuple[str, dict[str, Any]]:
         arguments, options = split_options(self.operation, arguments)
         try:
-            result = self.toolkit.call(self.name, arguments, account=self._account(config), **options)
+            result = self._view.call(self.name, arguments, account=self._account(config), **options)
         except NimbleToolsError as error:
             raise ToolException(error.for_model()) from error
         return content_of(result), artifact_of(result)
@@ -110,7 +124,7 @@ class NimbleTool(BaseTool):
     ) -> tuple[str, dict[str, Any]]:
         arguments, options = split_options(self.operation, arguments)
         try:
-            result = await self.toolkit.acall(self.name, arguments, account=self._account(config), **options)
+            result = await self._view.acall(self.name, arguments, account=self._account(config), **options)
         except NimbleToolsError as error:
             raise ToolException(error.for_model()) from error
         return content_of(result), artifact_of(result)
@@ -121,13 +135,20 @@ def _validation_message(tool: str, error: ValidationError) -> str:
 
 
 def langchain_tools(
-    toolkit: NimbleToolkit, *, names: Iterable[str] | None = None, account: str | None = None
+    toolkit: NimbleToolkit,
+    *,
+    tools: ToolsetLike | ToolView = None,
+    names: Iterable[str] | None = None,
+    account: str | None = None,
 ) -> list[NimbleTool]:
     """The LangChain tools of ``toolkit`` (what ``toolkit.emit("langchain", ...)`` returns).
 
     Args:
         toolkit: the toolkit whose operations become tools.
-        names: only these operations (default: all, in registry order).
+        tools: a toolset view or a list of names (default: every operation, in registry order);
+            ``toolsets.tool_search()`` gives the two search-and-call meta-tools instead.
+        names: only these operations (the older spelling of ``tools=[...]``).
         account: the connected account to use when a run's config names none.
     """
-    return [NimbleTool.from_operation(toolkit, op, account=account) for op in select_operations(toolkit, names)]
+    view = select_tools(toolkit, tools, names)
+    return [NimbleTool.from_operation(toolkit, op, account=account, view=view) for op in view.values()]

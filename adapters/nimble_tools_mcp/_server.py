@@ -22,10 +22,11 @@ from nimble_tools.adapting import (
     ENVELOPE_JSON_SCHEMA,
     content_of,
     model_params,
-    select_operations,
+    select_tools,
     split_options,
     structured_of,
 )
+from nimble_tools.toolsets import ToolsetLike, ToolView, resolve
 
 __all__ = ["INSTRUCTIONS", "NimbleMCPServer", "mcp_server", "tool_definition"]
 
@@ -61,7 +62,8 @@ class NimbleMCPServer(Server[Any]):
 
     Args:
         toolkit: the toolkit every call goes through.
-        operations: the operations to offer, in the order clients list them.
+        operations: the operations to offer, in the order clients list them: registered operations,
+            or a toolset view (:mod:`nimble_tools.toolsets`) whose calls route through it.
         account: the connected account every call of this server is made for.
         name: the server name clients see.
     """
@@ -69,7 +71,7 @@ class NimbleMCPServer(Server[Any]):
     def __init__(
         self,
         toolkit: NimbleToolkit,
-        operations: Iterable[Operation],
+        operations: Iterable[Operation] | ToolView,
         *,
         account: str | None = None,
         name: str = "nimble",
@@ -86,7 +88,8 @@ class NimbleMCPServer(Server[Any]):
         )
         self.toolkit = toolkit
         self.account = account
-        self.operations = {op.name: op for op in operations}
+        self.view = operations if isinstance(operations, ToolView) else resolve(toolkit, [op.name for op in operations])
+        self.operations = dict(self.view)
         self.tools = [tool_definition(op) for op in self.operations.values()]
 
     def __repr__(self) -> str:
@@ -109,7 +112,7 @@ class NimbleMCPServer(Server[Any]):
             raise MCPError(code=types.INVALID_PARAMS, message=unknown.for_model())
         arguments, options = split_options(self.operations[params.name], params.arguments or {})
         try:
-            result = await self.toolkit.acall(params.name, arguments, account=self.account, **options)
+            result = await self.view.acall(params.name, arguments, account=self.account, **options)
         except NimbleToolsError as error:
             return types.CallToolResult(content=[types.TextContent(type="text", text=error.for_model())], is_error=True)
         return types.CallToolResult(
@@ -155,6 +158,7 @@ class NimbleMCPServer(Server[Any]):
 def mcp_server(
     toolkit: NimbleToolkit,
     *,
+    tools: ToolsetLike | ToolView = None,
     names: Iterable[str] | None = None,
     account: str | None = None,
     name: str = "nimble",
@@ -163,8 +167,10 @@ def mcp_server(
 
     Args:
         toolkit: the toolkit whose operations become tools.
-        names: only these operations (default: all, in registry order).
+        tools: a toolset view or a list of names (default: every operation, in registry order);
+            ``toolsets.tool_search()`` gives the two search-and-call meta-tools instead.
+        names: only these operations (the older spelling of ``tools=[...]``).
         account: the connected account every call of this server is made for.
         name: the server name clients see.
     """
-    return NimbleMCPServer(toolkit, select_operations(toolkit, names), account=account, name=name)
+    return NimbleMCPServer(toolkit, select_tools(toolkit, tools, names), account=account, name=name)

@@ -27,6 +27,13 @@ CATALOG_MODULES: tuple[str, ...] = (
     "activities",
     "tasks",
     "drafts",
+    "deals",
+    "deal_tags",
+    "deal_notes",
+    "deal_files",
+    "deal_pipelines",
+    "deal_fields",
+    "leads",
 )
 
 

@@ -7,6 +7,7 @@ import random
 from datetime import timedelta
 
 from ._contacts import new_contact
+from ._deals_seed import seed_deal_account, seed_deals
 from ._state import SandboxState
 
 __all__ = ["seed_account", "seed_demo"]
@@ -61,6 +62,7 @@ def seed_account(state: SandboxState) -> None:
             "company_size": 10,
         }
         state.me_id = state.me_id or user_id
+    seed_deal_account(state)
 
 
 def _ago(state: SandboxState, days: float) -> str:
@@ -117,6 +119,7 @@ def seed_demo(state: SandboxState) -> None:
     _seed_tasks(state, people)
     _seed_pipelines(state, people)
     _seed_drafts(state, people)
+    seed_deals(state)
     state.table("saved_searches")["5e00000000000000000000aa"] = {"name": "VIPs", "query": {"tag": {"is": "vip"}}}
 
 

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, ItemsView, ValuesView
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 __all__ = ["SandboxState", "Table"]
 
@@ -38,7 +38,13 @@ class Table(dict[str, Record]):
         self.touched.add(key)
         return super().__getitem__(key)
 
-    def get(self, key: str, default: Record | None = None) -> Record | None:  # type: ignore[override]
+    @overload  # type: ignore[override]
+    def get(self, key: str, default: None = None) -> Record | None: ...
+
+    @overload
+    def get(self, key: str, default: Record) -> Record: ...
+
+    def get(self, key: str, default: Record | None = None) -> Record | None:
         self.touched.add(key)
         return super().get(key, default)
 
@@ -96,6 +102,8 @@ class SandboxState:
         self.api_keys: set[str] = {api_key}
         self.tokens: dict[str, dict[str, Any]] = {}
         """OAuth access tokens: token -> {"user_id", "expires_at", "scope"}."""
+        self.oauth: dict[str, dict[str, Record]] = {}
+        """The OAuth server's other records by kind: clients, codes, refresh tokens, grants (see ``_oauth``)."""
         self.tables: dict[str, Table] = {}
         self.blobs: dict[str, bytes] = {}
         """File bytes by file id (deal files)."""

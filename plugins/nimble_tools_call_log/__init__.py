@@ -226,12 +226,11 @@ async def alog_call(context: CallContext, params: CallLogParams) -> dict[str, An
 LOG_CALL = Operation(
     name="nimble_log_call",
     description=(
-        "Record a phone call in Nimble as one note on the caller's contact: headline (direction, time, "
-        "duration), outcome, sentiment, summary and transcript. The contact is given by contact_id, or found "
-        "by phone (any format) or email; with create_contact_if_missing=true and the caller's name it is "
-        "created when absent. Logging the same call_id twice adds one note only, so retries are safe. "
-        "Returns decision logged, already_logged, ambiguous (several contacts match: pass contact_id), "
-        "no_contact or failed, with contact_id and note_id."
+        "Record a phone call as one note on the caller's record, found by contact_id, phone (any format) or "
+        "email, and created when absent if create_contact_if_missing=true with the caller's name. The note has "
+        "direction, time, duration, outcome, sentiment, summary and transcript. The same call_id logged twice "
+        "adds one note, so retries are safe. Returns decision logged, already_logged, ambiguous (pass "
+        "contact_id), no_contact or failed, with contact_id and note_id."
     ),
     params=CallLogParams,
     resource="contact_notes",

@@ -64,12 +64,11 @@ async def afind_or_create(context: CallContext, params: FindOrCreateParams) -> d
 FIND_OR_CREATE = Operation(
     name="nimble_find_or_create_contact",
     description=(
-        "Find a person in Nimble before creating them, so no duplicate is made. Matches on email "
-        "(case-insensitive), then phone (any format, compared in E.164), then first+last name with company. "
-        "Returns a decision record: decision 'matched' (contact_id of the existing contact, matched_on), "
-        "'created' (new contact_id) or 'ambiguous' (several contacts match: nothing is created; choose one "
-        "from candidates). Needs a name and at least one of email, phone, company. fill_empty=true fills "
-        "empty fields of the match. Safe to retry."
+        "Dedupe-then-create one person: look for an existing record with the same email (case-insensitive), "
+        "phone (any format, compared as E.164) or first+last name at the same company, and create it only when "
+        "none matches. Returns decision matched (contact_id, matched_on), created, or ambiguous (several match: "
+        "nothing is created; pick one of the candidates). Needs a name plus email, phone or company. "
+        "fill_empty=true fills the match's empty fields. Safe to retry."
     ),
     params=FindOrCreateParams,
     resource="contacts",
@@ -83,12 +82,10 @@ FIND_OR_CREATE = Operation(
 IMPORT_LEADS = Operation(
     name="nimble_import_leads",
     description=(
-        "Import a list of leads (people) without creating duplicates: each is matched like "
-        "nimble_find_or_create_contact (email, then phone, then name+company), with one search per batch "
-        "of leads, and created only when nothing matches. Returns counts (created, matched, ambiguous, "
-        "failed) and one decision record per lead, by index. Leads repeated in the list are created once. "
-        "Failed leads created nothing for certain or say so; re-running the same import is safe and "
-        "creates no duplicate."
+        "Bulk import of leads, deduplicated: each is matched on email, then phone, then name+company, with "
+        "one search per batch, and created only when nothing matches. Returns counts "
+        "(created, matched, ambiguous, failed) and a decision per lead by index. Repeats within the list are "
+        "created once; re-running the same import is safe."
     ),
     params=ImportLeadsParams,
     resource="contacts",

@@ -19,6 +19,15 @@ ROUTE_MODULES: tuple[str, ...] = (
     "activities",
     "tasks",
     "drafts",
+    # Deals: the literal /api/v2/deals/<word> routes must come before /api/v2/deals/{deal_id}.
+    "deal_tags",
+    "deal_fields",
+    "deal_pipelines",
+    "deal_files",
+    "deal_notes",
+    "deals",
+    "leads",
+    "oauth",
 )
 
 

@@ -1,0 +1,339 @@
+"""Deal pipelines: CRUD, archive, lost reasons, stages and the board views (``/api/v2/deals/pipelines``).
+
+These are *deal* pipelines. Contact (lead) pipelines are a different kind, listed by
+``list_all_nimble_contact_pipelines`` and driven by the lead transition tools.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from .._envelope import LimitPaging
+from .._operation import CONTROL, QUERY, NimbleId, Operation, Params, RequestSpec
+from .._url_paging import NextPageUrlPaging
+from ..types.deal_search import DealSearchQuery
+from ._deal_shared import Color, Currency, FieldSpec, Sort, invalid, no_body
+
+PipelineName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class NoParams(Params):
+    """No arguments."""
+
+
+class PipelineIdParams(Params):
+    id: NimbleId = Field(description="Deal pipeline id.")
+
+
+class NewStage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, description="Stage name, e.g. 'Proposal'.")
+    description: str | None = Field(default=None, max_length=4096, description="What happens in this stage.")
+    expected_days: int | None = Field(default=None, ge=0, le=3650, description="Days a deal should stay; 0 = no limit.")
+    default_probability: int | None = Field(
+        default=None, ge=0, le=100, description="Win probability (%) for deals here without their own."
+    )
+
+
+class NewGroup(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    group_name: str = Field(min_length=1, max_length=100, description="Group title, e.g. 'Contract'.")
+    logo_id: str | None = Field(default=None, max_length=32, description="Icon id; omit for the default.")
+    fields: list[FieldSpec] = Field(default_factory=list, max_length=50, description="Fields inside the group.")
+
+
+class CreatePipelineParams(Params):
+    name: PipelineName = Field(description="Pipeline name, unique in the account.")
+    stages: list[NewStage] = Field(
+        min_length=1, max_length=30, description="The working stages in order. Won and Lost are added by Nimble."
+    )
+    description: str = Field(default="", max_length=256, description="What the pipeline is for.")
+    color: Color = Field(default="#1e88e5", description="Display colour as #RRGGBB.")
+    default_currency: Currency = Field(default="USD", description="Currency of new deals, e.g. USD.")
+    lost_reasons: list[Annotated[str, StringConstraints(min_length=1, max_length=256)]] = Field(
+        default_factory=list, max_length=50, description="Reasons a deal can be lost, e.g. ['Price']."
+    )
+    custom_fields: list[FieldSpec] = Field(default_factory=list, max_length=100, description="Custom deal fields.")
+    field_groups: list[NewGroup] = Field(default_factory=list, max_length=30, description="Groups of custom fields.")
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> CreatePipelineParams:
+        names = [s.name.strip().casefold() for s in self.stages]
+        if len(set(names)) != len(names):
+            raise invalid("stages", "stage names must be unique")
+        fields = [f.name.casefold() for f in self.custom_fields] + [
+            f.name.casefold() for g in self.field_groups for f in g.fields
+        ]
+        if len(set(fields)) != len(fields):
+            raise invalid("custom_fields", "field names must be unique in the pipeline")
+        return self
+
+
+def _encode_create(operation: Operation, params: BaseModel) -> RequestSpec:
+    assert isinstance(params, CreatePipelineParams)
+    members: list[dict[str, Any]] = [field.to_wire() for field in params.custom_fields]
+    for group in params.field_groups:
+        entry: dict[str, Any] = {"group_name": group.group_name, "fields": [f.to_wire() for f in group.fields]}
+        if group.logo_id is not None:
+            entry["logo_id"] = group.logo_id
+        members.append(entry)
+    body = {
+        "name": params.name,
+        "description": params.description,
+        "color": params.color,
+        "lost_reasons": list(params.lost_reasons),
+        "stages": [s.model_dump(exclude_none=True) for s in params.stages],
+        "fields_tab_members": members,
+        "default_currency": params.default_currency,
+    }
+    return RequestSpec(operation.method, operation.path, {}, body)
+
+
+class UpdatePipelineParams(Params):
+    id: NimbleId = Field(description="Deal pipeline id.")
+    name: PipelineName | None = Field(default=None, description="New name.")
+    description: str | None = Field(default=None, max_length=256, description="New description.")
+    color: Color | None = Field(default=None, description="New colour as #RRGGBB.")
+
+    @model_validator(mode="after")
+    def _something(self) -> UpdatePipelineParams:
+        if self.name is None and self.description is None and self.color is None:
+            raise invalid("name", "pass at least one of name, description, color")
+        return self
+
+
+class LostReasonParams(Params):
+    pipeline_id: NimbleId = Field(description="Deal pipeline id.")
+    reason: str = Field(min_length=1, max_length=256, description="The new lost reason, e.g. 'Budget cut'.")
+
+
+class CreateStageParams(Params):
+    pipeline_id: NimbleId = Field(description="Deal pipeline id.")
+    name: str = Field(min_length=1, max_length=200, description="Stage name.")
+    description: str | None = Field(default=None, max_length=4096, description="What happens in this stage.")
+    insert_after: NimbleId | None = Field(
+        default=None, description="Put it after this stage; omit to add it after the last working stage."
+    )
+    expected_days: int | None = Field(default=None, ge=0, le=3650, description="Days a deal should stay; 0 = no limit.")
+    default_probability: int | None = Field(
+        default=None, ge=0, le=100, description="Win probability (%) for deals here without their own."
+    )
+
+
+class UpdateStageParams(Params):
+    pipeline_id: NimbleId = Field(description="Deal pipeline id.")
+    id: NimbleId = Field(description="Stage id.")
+    name: str | None = Field(default=None, min_length=1, max_length=200, description="New name.")
+    description: str | None = Field(default=None, min_length=1, max_length=4096, description="New description.")
+    expected_days: int | None = Field(default=None, ge=0, le=3650, description="Days a deal should stay; 0 = no limit.")
+    default_probability: int | None = Field(default=None, ge=0, le=100, description="Default win probability (%).")
+
+    @model_validator(mode="after")
+    def _something(self) -> UpdateStageParams:
+        if all(getattr(self, k) is None for k in ("name", "description", "expected_days", "default_probability")):
+            raise invalid("name", "pass at least one of name, description, expected_days, default_probability")
+        return self
+
+
+class StageIdParams(Params):
+    pipeline_id: NimbleId = Field(description="Deal pipeline id.")
+    id: NimbleId = Field(description="Stage id.")
+
+
+QUERY_HELP = (
+    "Only deals matching a search: one condition {field, operator, value} or a group {join: and|or|not, "
+    "conditions}; Nimble's JSON form is accepted too."
+)
+
+
+class _BoardParams(Params):
+    pipeline_id: NimbleId = Field(description="Deal pipeline id.")
+    sort: Sort = Field(default="name:asc")
+    # Travels as compact JSON text: the views take an "unparsed NSE search query" string.
+    query: Annotated[DealSearchQuery | None, QUERY] = Field(default=None, description=QUERY_HELP)
+    limit: Annotated[int | None, CONTROL] = Field(
+        default=None, ge=1, le=100, description="Deals per group and page (Nimble's default: 10)."
+    )
+    next_cursor: Annotated[str | None, CONTROL] = Field(
+        default=None, description="Cursor from the previous page; pass the same other arguments with it."
+    )
+
+
+class StageBoardParams(_BoardParams):
+    stage_id: NimbleId | None = Field(default=None, description="Only this stage.")
+    stuck: bool | None = Field(
+        default=None, description="true: only deals past their stage's expected_days; false: only those within it."
+    )
+
+
+class OwnerBoardParams(_BoardParams):
+    pass
+
+
+PIPELINE_SHAPE = "Returns the whole pipeline (stages with stage_id, lost_reasons, custom field tabs)."
+
+OPERATIONS = (
+    Operation(
+        name="list_all_nimble_deals_pipelines",
+        description=(
+            "List the deal pipelines with their stages (stage_id, name, default_probability, role won/lost/"
+            "in_progress), lost reasons, currency and custom field tabs. Use it to find pipeline_id and stage_id "
+            "for deals. Archived pipelines have archived_at set."
+        ),
+        params=NoParams,
+        resource="deal_pipelines",
+        method="GET",
+        path="/api/v2/deals/pipelines",
+        read_only=True,
+        idempotent=True,
+        paging=LimitPaging(items_key="pipelines"),
+    ),
+    Operation(
+        name="get_single_nimble_deals_pipeline_by_id",
+        description="Get one deal pipeline by id. " + PIPELINE_SHAPE,
+        params=PipelineIdParams,
+        resource="deal_pipelines",
+        method="GET",
+        path="/api/v2/deals/pipelines/{id}",
+        read_only=True,
+        idempotent=True,
+    ),
+    Operation(
+        name="create_a_nimble_deals_pipeline",
+        description=(
+            "Create a deal pipeline from its working stages in order; Nimble adds the final Won and Lost stages. "
+            "Optionally lost reasons, currency, colour and custom fields (flat, or in field_groups). "
+            + PIPELINE_SHAPE
+            + " Needs the permission to manage pipelines."
+        ),
+        params=CreatePipelineParams,
+        resource="deal_pipelines",
+        method="POST",
+        path="/api/v2/deals/pipelines",
+        encode=_encode_create,
+    ),
+    Operation(
+        name="update_a_nimble_deals_pipeline_by_id",
+        description="Rename a deal pipeline or change its description or colour. " + PIPELINE_SHAPE,
+        params=UpdatePipelineParams,
+        resource="deal_pipelines",
+        method="PUT",
+        path="/api/v2/deals/pipelines/{id}",
+        idempotent=True,
+    ),
+    Operation(
+        name="delete_a_nimble_deals_pipeline_by_id",
+        description=(
+            "DELETE a deal pipeline AND EVERY DEAL IN IT (with their notes and files). Permanent and cannot be "
+            "undone. To retire a pipeline but keep its deals, use nimble_deals_pipelines_archive instead. Confirm "
+            "with the user before calling."
+        ),
+        params=PipelineIdParams,
+        resource="deal_pipelines",
+        method="DELETE",
+        path="/api/v2/deals/pipelines/{id}",
+        destructive=True,
+        idempotent=True,
+    ),
+    Operation(
+        name="nimble_deals_pipelines_archive",
+        description=(
+            "Archive a deal pipeline: it is hidden from use, no deals can be added, its deals are kept. Reversible "
+            "with nimble_deals_pipelines_unarchive."
+        ),
+        params=PipelineIdParams,
+        resource="deal_pipelines",
+        method="POST",
+        path="/api/v2/deals/pipelines/{id}/archive",
+        idempotent=True,
+        encode=no_body,
+    ),
+    Operation(
+        name="nimble_deals_pipelines_unarchive",
+        description="Restore an archived deal pipeline so it can be used again.",
+        params=PipelineIdParams,
+        resource="deal_pipelines",
+        method="POST",
+        path="/api/v2/deals/pipelines/{id}/unarchive",
+        idempotent=True,
+        encode=no_body,
+    ),
+    Operation(
+        name="nimble_deals_pipelines_add_pipeline_lost_reason",
+        description=(
+            "Add a reason deals can be lost for to a deal pipeline (not for archived pipelines; the text must be "
+            "new). " + PIPELINE_SHAPE
+        ),
+        params=LostReasonParams,
+        resource="deal_pipelines",
+        method="POST",
+        path="/api/v2/deals/pipelines/{pipeline_id}/lost_reasons",
+    ),
+    Operation(
+        name="create_a_nimble_pipeline_stage",
+        description=(
+            "Add a working stage to a deal pipeline, by default after the last working stage (before Won and "
+            "Lost). " + PIPELINE_SHAPE + " Read the new stage_id from its stages."
+        ),
+        params=CreateStageParams,
+        resource="deal_pipelines",
+        method="POST",
+        path="/api/v2/deals/pipelines/{pipeline_id}/stages",
+    ),
+    Operation(
+        name="update_a_nimble_pipeline_stage_by_id",
+        description="Change a deal pipeline stage's name, description, expected days or default probability. "
+        + PIPELINE_SHAPE,
+        params=UpdateStageParams,
+        resource="deal_pipelines",
+        method="PUT",
+        path="/api/v2/deals/pipelines/{pipeline_id}/stages/{id}",
+        idempotent=True,
+    ),
+    Operation(
+        name="delete_a_nimble_pipeline_stage_by_id",
+        description=(
+            "Remove a working stage from a deal pipeline. Nimble archives it (archived_at is set): deals in it are "
+            "kept, no new deals can enter it, and there is no tool to restore it. Won and Lost cannot be removed."
+        ),
+        params=StageIdParams,
+        resource="deal_pipelines",
+        method="DELETE",
+        path="/api/v2/deals/pipelines/{pipeline_id}/stages/{id}",
+        destructive=True,
+        idempotent=True,
+    ),
+    Operation(
+        name="list_all_nimble_pipeline_deals_by_stages",
+        description=(
+            "A deal pipeline's board: one group per stage {stage, deals, meta{total_new_count, total_amount}}, "
+            "limit deals per stage. next_cursor continues the stages that have more deals, one stage at a time. "
+            "Filter with query, stage_id or stuck."
+        ),
+        params=StageBoardParams,
+        resource="deal_pipelines",
+        method="GET",
+        path="/api/v2/deals/pipelines/{pipeline_id}/deals",
+        read_only=True,
+        idempotent=True,
+        paging=NextPageUrlPaging(groups_key="stages"),
+    ),
+    Operation(
+        name="list_all_nimble_pipeline_deals_by_owner",
+        description=(
+            "A deal pipeline's deals grouped by owner: one group per user {owner, deals, meta{total_amount}}, "
+            "limit deals per owner. next_cursor continues the owners that have more deals. Filter with query."
+        ),
+        params=OwnerBoardParams,
+        resource="deal_pipelines",
+        method="GET",
+        path="/api/v2/deals/pipelines/{pipeline_id}/owners",
+        read_only=True,
+        idempotent=True,
+        paging=NextPageUrlPaging(groups_key="groups"),
+    ),
+)
