@@ -3,7 +3,8 @@
 CSV headings name the lead's fields (``first_name``, ``last_name``, ``email``, ``phone``,
 ``country``, ``company``, ``title``, ``tags``); case and spaces do not matter (``First Name`` is
 ``first_name``). ``tags`` holds several tags separated by ``;``. A heading ``field:<nimble field>``
-fills that Nimble field of created contacts (``field:lead source``). Empty cells are left out. The
+fills that Nimble field of created contacts (``field:linkedin``; it becomes an ``other_fields``
+entry). Empty cells are left out. The
 operation itself validates every lead, so a misspelt heading is refused before anything is sent.
 """
 
@@ -92,7 +93,7 @@ def _lead_from_cells(keys: list[str], cells: list[str]) -> dict[str, Any]:
         if not value:
             continue
         if key.startswith(FIELD_PREFIX):
-            lead.setdefault("fields", {})[key[len(FIELD_PREFIX) :]] = [{"value": value}]
+            lead.setdefault("other_fields", []).append({"name": key[len(FIELD_PREFIX) :], "value": value})
         elif key == "tags":
             lead["tags"] = [tag.strip() for tag in value.split(";") if tag.strip()]
         else:

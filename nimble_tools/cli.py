@@ -13,19 +13,17 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import (
     ConfigurationError,
-    InvalidArgumentsError,
-    NimbleAPIError,
     NimbleToolkit,
-    NimbleToolsError,
     Operation,
     UnknownOperationError,
 )
+from ._cli_support import CommandFailed, NimbleGroup, json_option, sandbox_option
 from ._console import Console, ProgressUpdate, dumps
 from ._describe import describe_operation, operation_kind
 from ._lead_files import read_leads
@@ -37,84 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = ["main"]
 
-F = TypeVar("F", bound=Callable[..., Any])
-JSON_MODE = "nimble_tools.json"
 IMPORT_LEADS = "nimble_import_leads"
-
-
-# -- errors --------------------------------------------------------------------------------------
-
-
-class CommandFailed(click.ClickException):
-    """A command that ran but failed: shown as ``error: ...`` (or as JSON with ``--json``); exit status 1."""
-
-    exit_code = 1
-
-    def __init__(self, message: str, *, kind: str = "Error", details: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.details = details or {}
-        context = click.get_current_context(silent=True)
-        self.as_json = bool(context and context.meta.get(JSON_MODE))
-
-    @classmethod
-    def from_error(cls, error: NimbleToolsError, hint: str = "") -> CommandFailed:
-        """The command-line form of a toolkit error (its model-facing text, plus a hint for people)."""
-        details: dict[str, Any] = {}
-        if isinstance(error, NimbleAPIError) and error.status_code is not None:
-            details["status_code"] = error.status_code
-        if isinstance(error, InvalidArgumentsError):
-            details["fields"] = [{"field": field, "problem": problem} for field, problem in error.errors]
-        for attribute in ("tool", "suggestions"):
-            value = getattr(error, attribute, None)
-            if value:
-                details[attribute] = value
-        message = error.for_model() + (f" {hint}" if hint else "")
-        return cls(message, kind=type(error).__name__, details=details)
-
-    def show(self, file: Any = None) -> None:
-        if self.as_json:
-            click.echo(dumps({"error": {"type": self.kind, "message": self.message, **self.details}}))
-        else:
-            Console().error(self.message)
-
-
-class _Group(click.Group):
-    """Turns a toolkit error escaping any command into a clean message instead of a traceback."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except NimbleToolsError as error:
-            raise CommandFailed.from_error(error) from None
-
-
-def _remember_json(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
-    if value:
-        ctx.meta[JSON_MODE] = True  # read by CommandFailed, also for errors raised before the command body
-    return value
-
-
-def json_option(function: F) -> F:
-    """The ``--json`` flag every command shares."""
-    option = click.option(
-        "--json",
-        "as_json",
-        is_flag=True,
-        callback=_remember_json,
-        help='Print one JSON document on stdout (errors too, as {"error": ...}).',
-    )
-    return option(function)
-
-
-def sandbox_option(function: F) -> F:
-    """The ``--sandbox`` flag of commands that would use a live account."""
-    option = click.option(
-        "--sandbox",
-        is_flag=True,
-        help="Use a fresh embedded sandbox (seeded demo data) instead of the account of NIMBLE_API_KEY.",
-    )
-    return option(function)
 
 
 def _toolkit(sandbox: bool) -> NimbleToolkit:
@@ -147,7 +68,7 @@ def _operation(toolkit: NimbleToolkit, name: str) -> Operation:
 # -- the application -----------------------------------------------------------------------------
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=NimbleGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="nimble-tools")
 def main() -> None:
     """The whole Nimble CRM API as tools for AI agents.
@@ -268,7 +189,7 @@ def schema(target: str, names: tuple[str, ...], options: tuple[str, ...], as_jso
     """
     emit_options: dict[str, Any] = dict(_key_value(o) for o in options)
     if names:
-        emit_options["names"] = list(names)
+        emit_options["tools"] = list(names)
     catalog = _catalog()
     if target not in catalog.targets():
         known = ", ".join(sorted(catalog.targets()))
@@ -482,7 +403,7 @@ main.add_command(auth)
 # -- servers -------------------------------------------------------------------------------------
 
 
-@main.group(cls=_Group)
+@main.group(cls=NimbleGroup)
 def sandbox() -> None:
     """The embedded Nimble sandbox: a stateful emulator of Nimble's API."""
 
@@ -554,7 +475,7 @@ def mcp(
     """
     options: dict[str, Any] = {"account": account}
     if names:
-        options["names"] = list(names)
+        options["tools"] = list(names)
     server = _toolkit(sandbox).emit("mcp", **options)
     if use_http:
         url = f"http://{host}:{port}/mcp"

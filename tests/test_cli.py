@@ -198,7 +198,7 @@ def test_schema_refuses_unknown_targets_and_options() -> None:
     error = json.loads(bad_option.stdout)["error"]
     assert bad_option.exit_code == 1 and error["type"] == "UsageError" and "colour" in error["message"]
     bad_name = run("schema", "mcp", "--name", "nope")
-    assert bad_name.exit_code == 1 and "Cannot emit unknown operation 'nope'" in bad_name.stderr
+    assert bad_name.exit_code == 1 and "unknown operation 'nope'" in bad_name.stderr
 
 
 # -- calls ---------------------------------------------------------------------------------------
@@ -451,6 +451,14 @@ def test_demo_reports_each_use_case() -> None:
         "requests": facts["dedupe"]["requests"],
     }
     assert (facts["call-log"]["first"], facts["call-log"]["replay"]) == ("logged", "already_logged")
+    assert facts["closed-won"] | {"requests": 0} == {
+        "first": "won",
+        "repeat": "already_won",
+        "stage": "Won",
+        "requests": 0,
+    }
+    assert facts["fields"]["planned"] == facts["fields"]["applied"] > 0 and facts["fields"]["rerun_steps"] == 0
+    assert (facts["email-draft"]["decision"], facts["email-draft"]["subject"]) == ("drafted", "Your order, Jane")
     assert facts["tag-sync"]["changed"] == facts["tag-sync"]["contacts"] == facts["tag-sync"]["unchanged_on_rerun"]
     assert facts["safety"]["requests_for_refused_call"] == 0 and facts["safety"]["deleted"] == 3
     assert facts["adapters"]["same"] is True and len(facts["adapters"]["ids"]["mcp"]) == 1
@@ -462,7 +470,7 @@ def test_demo_narrates_sections_on_request() -> None:
     assert "== Dedupe-then-create" in outcome.stdout and "== Safety defaults" in outcome.stdout
     assert "Tag sync" not in outcome.stdout
     unknown = run("demo", "--only", "nope")
-    assert unknown.exit_code == 2 and "sections: dedupe, call-log" in unknown.output
+    assert unknown.exit_code == 2 and "sections: dedupe, call-log, closed-won, tag-sync, fields" in unknown.output
 
 
 # -- output without rich -------------------------------------------------------------------------

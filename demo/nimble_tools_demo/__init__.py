@@ -66,7 +66,7 @@ class Section:
 
 def _sections() -> dict[str, Section]:
     from ._adapters import side_by_side
-    from ._use_cases import call_log, dedupe, safety, tag_sync
+    from ._use_cases import call_log, closed_won, dedupe, email_draft, provision_fields, safety, tag_sync
 
     return {
         "dedupe": Section(
@@ -81,11 +81,29 @@ def _sections() -> dict[str, Section]:
             call_log,
             ("nimble_log_call",),
         ),
+        "closed-won": Section(
+            "Closed-won with a file",
+            "'We signed Globex!': attach the contract and move the deal to Won, or leave nothing half done.",
+            closed_won,
+            ("nimble_close_won_with_file",),
+        ),
         "tag-sync": Section(
             "Tag sync",
             "Nimble replaces a contact's whole tag set: add and remove tags without losing the others.",
             tag_sync,
             ("nimble_sync_contact_tags",),
+        ),
+        "fields": Section(
+            "Custom-field provisioning",
+            "An integration needs its custom fields: declare them, see the plan, create what is missing.",
+            provision_fields,
+            ("nimble_provision_custom_fields",),
+        ),
+        "email-draft": Section(
+            "Email draft",
+            "An agent writes the follow-up email; a person reviews and sends it from Nimble.",
+            email_draft,
+            ("nimble_draft_email_to_contact",),
         ),
         "safety": Section(
             "Safety defaults",

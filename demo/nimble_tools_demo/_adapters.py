@@ -32,14 +32,14 @@ def _ids(envelope_json: str) -> list[str]:
 
 
 def _langchain(tour: Tour) -> list[str]:
-    (tool,) = tour.toolkit.emit("langchain", names=[OPERATION])
+    (tool,) = tour.toolkit.emit("langchain", tools=[OPERATION])
     content = tool.invoke(ARGUMENTS)  # what the model reads back: the envelope as compact JSON
     tour.say(f"  LangChain  {type(tool).__name__}.invoke({ARGUMENTS}) -> {content[:70]}...")
     return _ids(content)
 
 
 def _openai(tour: Tour) -> list[str]:
-    toolset = tour.toolkit.emit("openai", api="chat", names=[OPERATION])
+    toolset = tour.toolkit.emit("openai", api="chat", tools=[OPERATION])
     properties = toolset[0]["function"]["parameters"]["properties"]
     arguments = {key: ARGUMENTS.get(key) for key in properties}  # strict mode: every key, null for "default"
     tool_call = {
@@ -56,7 +56,7 @@ def _openai(tour: Tour) -> list[str]:
 def _mcp(tour: Tour) -> list[str]:
     from mcp import Client
 
-    server = tour.toolkit.emit("mcp", names=[OPERATION])
+    server = tour.toolkit.emit("mcp", tools=[OPERATION])
 
     async def call() -> Any:
         async with Client(server) as client:

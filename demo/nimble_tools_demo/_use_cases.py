@@ -9,7 +9,7 @@ from nimble_tools.policies import ConfirmationRequiredError, ConfirmDestructiveP
 
 from . import Tour
 
-__all__ = ["call_log", "dedupe", "safety", "tag_sync"]
+__all__ = ["call_log", "closed_won", "dedupe", "email_draft", "provision_fields", "safety", "tag_sync"]
 
 
 def dedupe(tour: Tour) -> dict[str, Any]:
@@ -52,6 +52,68 @@ def call_log(tour: Tour) -> dict[str, Any]:
     replay = tour.call("nimble_log_call", call, show=show).result
     tour.outcome(f"{replay['decision']}: {replay['explanation']}")
     return {"first": logged["decision"], "replay": replay["decision"], "note_id": logged["note_id"]}
+
+
+def closed_won(tour: Tour) -> dict[str, Any]:
+    """The signed contract is attached and the deal moved to Won in one step; a repeat changes nothing."""
+    deals = tour.toolkit.call("list_all_nimble_deals", {"limit": 50}).result
+    deal = next(d for d in deals if _deal_name(d) == "Globex - 50 seats")
+    arguments = {"deal_id": deal["deal_id"], "file_url": "https://www.dropbox.com/s/k2x9/globex-signed-order.pdf"}
+    tour.say(f"  (the deal: {_deal_name(deal)!r})")
+    won = tour.call("nimble_close_won_with_file", arguments, show=("file_url",)).result
+    tour.outcome(
+        f"{won['decision']}: stage {won['stage']['from']!r} -> {won['stage']['to']!r}, file {won['file']['file_name']}"
+    )
+    again = tour.call("nimble_close_won_with_file", arguments, show=("file_url",)).result
+    tour.outcome(f"{again['decision']}: {again['explanation']}")
+    return {"first": won["decision"], "repeat": again["decision"], "stage": won["stage"]["to"]}
+
+
+def _deal_name(deal: dict[str, Any]) -> str:
+    names = deal.get("fields_values_with_names", {}).get("name") or [{}]
+    return str(names[0].get("value", ""))
+
+
+def provision_fields(tour: Tour) -> dict[str, Any]:
+    """A declared set of custom fields is planned, created, and then found in place."""
+    spec = {
+        "tab": "Partner program",
+        "groups": [
+            {
+                "name": "Partnership",
+                "fields": [
+                    {"name": "partner tier", "kind": "choice", "choices": ["Silver", "Gold", "Platinum"]},
+                    {"name": "renewal date", "kind": "datetime"},
+                ],
+            }
+        ],
+        "fields": [{"name": "partner manager", "kind": "user"}],
+    }
+    plan = tour.call("nimble_provision_custom_fields", {**spec, "dry_run": True}, show=("tab", "dry_run")).result
+    tour.outcome("plan: " + "; ".join(_step(step) for step in plan["plan"]))
+    applied = tour.call("nimble_provision_custom_fields", spec, show=("tab",)).result
+    tour.outcome(f"applied {len(applied['applied'])} steps: {applied['explanation']}")
+    again = tour.call("nimble_provision_custom_fields", spec, show=("tab",)).result
+    tour.outcome(f"again: {len(again['plan'])} steps to do, kept {', '.join(again['kept'])}")
+    return {"planned": len(plan["plan"]), "applied": len(applied["applied"]), "rerun_steps": len(again["plan"])}
+
+
+def _step(step: dict[str, Any]) -> str:
+    what = step.get("field") or step.get("group") or step.get("tab")
+    return f"{step['action'].replace('_', ' ')} {what!r}"
+
+
+def email_draft(tour: Tour) -> dict[str, Any]:
+    """A personalised email is saved as a draft for a person to review; nothing is sent."""
+    arguments = {
+        "email": "jane.smith@globex.example",
+        "subject": "Your order, {{first_name}}",
+        "body": "Hi {{first_name|there}},\n\nThank you for choosing us at {{company}}. Your licences are ready.",
+    }
+    draft = tour.call("nimble_draft_email_to_contact", arguments, show=("email", "subject")).result
+    tour.outcome(f"{draft['decision']} for {draft['to']}: {draft['subject']!r}")
+    tour.outcome(f"body: {draft['body'][:80]!r}")
+    return {"decision": draft["decision"], "subject": draft["subject"], "draft_id": draft["draft_id"]}
 
 
 def tag_sync(tour: Tour) -> dict[str, Any]:
