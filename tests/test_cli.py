@@ -485,3 +485,50 @@ def test_plain_output_needs_no_rich(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _console.Console().fancy is False
     outcome = run("demo", "--only", "safety")
     assert outcome.exit_code == 0 and "== Safety defaults" in outcome.stdout
+
+
+# -- auth ----------------------------------------------------------------------------------------
+
+
+def test_auth_login_status_logout_in_json(
+    served: tuple[Sandbox, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import httpx
+
+    from nimble_tools.sandbox import DEFAULT_OAUTH_CLIENT_ID, DEFAULT_OAUTH_CLIENT_SECRET
+
+    tabs: list[threading.Thread] = []
+
+    def browse(url: str) -> None:  # plays the person who clicks "allow"
+        with httpx.Client() as browser:
+            browser.get(browser.get(url).headers["location"])
+
+    def open_browser(url: str, *args: object, **kwargs: object) -> bool:
+        tabs.append(threading.Thread(target=browse, args=(url,), daemon=True))
+        tabs[-1].start()
+        return True
+
+    monkeypatch.setattr("webbrowser.open", open_browser)
+    _, env = served
+    store = str(tmp_path / "tokens.sqlite3")
+    oauth = {"NIMBLE_CLIENT_ID": DEFAULT_OAUTH_CLIENT_ID, "NIMBLE_CLIENT_SECRET": DEFAULT_OAUTH_CLIENT_SECRET}
+    login = run(
+        *("auth", "login", "--account", "alice", "--base-url", env["NIMBLE_BASE_URL"]),
+        *("--redirect-uri", "http://127.0.0.1:0/callback", "--store", store, "--timeout", "20", "--json"),
+        env=oauth,
+    )
+    for tab in tabs:
+        tab.join(timeout=10)
+    assert login.exit_code == 0, login.output
+    connected = json.loads(login.stdout)  # the instructions went to stderr
+    assert connected["account"] == "alice" and connected["refreshable"] is True and connected["store"] == store
+    assert "Open this URL" in login.stderr and DEFAULT_OAUTH_CLIENT_SECRET not in login.output
+
+    status = run_json("auth", "status", "--store", store)
+    assert [a["account"] for a in status["accounts"]] == ["alice"]
+    assert run_json("auth", "logout", "--account", "alice", "--store", store) == {"account": "alice", "forgotten": True}
+    assert run_json("auth", "status", "--store", store)["accounts"] == []
+    missing = run("auth", "login", "--store", store, "--json", env={"NIMBLE_CLIENT_ID": "", "NIMBLE_CLIENT_SECRET": ""})
+    assert missing.exit_code == 2 and "NIMBLE_CLIENT_ID" in missing.output
