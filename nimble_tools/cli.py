@@ -17,17 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import (
-    ConfigurationError,
-    NimbleToolkit,
-    Operation,
-    UnknownOperationError,
-)
+from . import ConfigurationError, NimbleToolkit, Operation, UnknownOperationError
 from ._cli_support import CommandFailed, NimbleGroup, json_option, sandbox_option
 from ._console import Console, ProgressUpdate, dumps
 from ._describe import describe_operation, operation_kind
 from ._lead_files import read_leads
 from ._target_schemas import schemas_of
+from .adapting import operation_metadata
 from .auth._cli import auth
 
 if TYPE_CHECKING:
@@ -38,24 +34,26 @@ __all__ = ["main"]
 IMPORT_LEADS = "nimble_import_leads"
 
 
-def _toolkit(sandbox: bool) -> NimbleToolkit:
+def _toolkit(sandbox: bool, *, seed: bool = True) -> NimbleToolkit:
     """The toolkit of a command, closed (with its connections) when the command ends."""
     if sandbox:
-        toolkit = NimbleToolkit.sandbox()
+        toolkit = NimbleToolkit.sandbox(seed=seed)
     else:
         try:
             toolkit = NimbleToolkit.from_env()
-        except ConfigurationError as error:
+        except ConfigurationError:
             raise CommandFailed(
-                f"{error.message} Or add --sandbox to use the embedded sandbox.", kind="ConfigurationError"
+                "NIMBLE_API_KEY is not set: create a key in Nimble (Settings > API Token) and export it, "
+                "or add --sandbox to use the embedded sandbox.",
+                kind="ConfigurationError",
             ) from None
     click.get_current_context().call_on_close(toolkit.close)
     return toolkit
 
 
 def _catalog() -> NimbleToolkit:
-    """A toolkit for reading the catalog (operations, schemas): no account is needed for that."""
-    return _toolkit(sandbox=True)
+    """A toolkit for reading the catalog (operations, schemas): no account, and no data, is needed for that."""
+    return _toolkit(sandbox=True, seed=False)
 
 
 def _operation(toolkit: NimbleToolkit, name: str) -> Operation:
@@ -114,18 +112,9 @@ def list_operations(resource: str | None, plugin: str | None, text: str | None, 
 
 
 def _summary(op: Operation) -> dict[str, Any]:
-    return {
-        "name": op.name,
-        "resource": op.resource,
-        "method": op.method,
-        "path": op.path or None,
-        "composite": op.is_composite,
-        "read_only": op.read_only,
-        "destructive": op.destructive,
-        "idempotent": op.idempotent,
-        "paged": op.paging is not None,
-        "plugin": op.plugin,
-    }
+    facts = operation_metadata(op)  # the same facts adapters put in tool metadata
+    del facts["nimble_operation"]
+    return {"name": op.name, **facts}
 
 
 def _endpoint(op: Operation) -> str:
