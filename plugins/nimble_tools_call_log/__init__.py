@@ -81,6 +81,16 @@ class CallLogParams(Params):
             raise ValueError("create_contact_if_missing needs caller_first_name or caller_last_name")
         return self
 
+    @property
+    def normal_email(self) -> str | None:
+        """The caller's email, trimmed and lower-cased."""
+        return self._email
+
+    @property
+    def normal_phone(self) -> str | None:
+        """The caller's phone in E.164."""
+        return self._phone
+
     def lead(self) -> Lead:
         """The caller as a lead, for creating the contact."""
         return Lead(
@@ -125,7 +135,7 @@ def log_call_steps(params: CallLogParams) -> Steps[dict[str, Any]]:
     """Find (or create) the contact, then add the note unless this call is already logged."""
     contact: dict[str, Any] | None = None
     found = yield from resolve_contact(
-        contact_id=params.contact_id, email=params._email, phone=params._phone, country=params.country
+        contact_id=params.contact_id, email=params.normal_email, phone=params.normal_phone, country=params.country
     )
     if found.status == "ambiguous":
         return _record(

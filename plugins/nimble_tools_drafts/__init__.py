@@ -63,6 +63,11 @@ class DraftParams(Params):
         self.cc = [normalise_email(address) for address in self.cc]
         return self
 
+    @property
+    def normal_email(self) -> str | None:
+        """The email, trimmed and lower-cased."""
+        return self._email
+
 
 def _values(record: Mapping[str, Any], address: str) -> dict[str, str]:
     first = (field_values(record, "first name") or [""])[0]
@@ -126,7 +131,7 @@ def _existing(address: str, subject: str, body: str) -> Steps[str | None]:
 
 def draft_steps(params: DraftParams) -> Steps[dict[str, Any]]:
     """Resolve the contact and its address, fill the template, save the draft once."""
-    found = yield from resolve_contact(contact_id=params.contact_id, email=params._email)
+    found = yield from resolve_contact(contact_id=params.contact_id, email=params.normal_email)
     if found.status == "ambiguous":
         return _record(
             "ambiguous",
@@ -136,7 +141,7 @@ def draft_steps(params: DraftParams) -> Steps[dict[str, Any]]:
     if found.record is None:
         return _record("no_contact", "No contact has this email; nothing was drafted.")
     record, contact_id = found.record, found.contact_id
-    address = params._email or choose_address(record, params.email_kind)
+    address = params.normal_email or choose_address(record, params.email_kind)
     if address is None:
         kind = f" {params.email_kind}" if params.email_kind else ""
         return _record(
