@@ -15,10 +15,10 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
-from nimble_tools_actionkit import Steps, arun, field_values, jobs, normalise_email, resolve_contact, run
+from nimble_tools_actionkit import Steps, field_values, handlers, jobs, normalise_email, resolve_contact
 from pydantic import Field, PrivateAttr, model_validator
 
-from nimble_tools import CallContext, NimbleId, Operation, Params, ServerError, TransportError, hookimpl
+from nimble_tools import NimbleId, Operation, Params, ServerError, TransportError, hookimpl
 
 __all__ = ["PLACEHOLDERS", "DraftParams", "fill_placeholders", "register_operations"]
 
@@ -195,16 +195,6 @@ def draft_steps(params: DraftParams) -> Steps[dict[str, Any]]:
     )
 
 
-def draft_email(context: CallContext, params: DraftParams) -> dict[str, Any]:
-    """Sync handler of ``nimble_draft_email_to_contact``."""
-    return run(context, draft_steps(params))
-
-
-async def adraft_email(context: CallContext, params: DraftParams) -> dict[str, Any]:
-    """Async handler of ``nimble_draft_email_to_contact``."""
-    return await arun(context, draft_steps(params))
-
-
 DRAFT_EMAIL = Operation(
     name="nimble_draft_email_to_contact",
     description=(
@@ -217,8 +207,7 @@ DRAFT_EMAIL = Operation(
     resource="messages",
     method="POST",
     idempotent=True,
-    handler=draft_email,
-    async_handler=adraft_email,
+    **handlers(draft_steps),
     tags=("composite", "messages"),
 )
 
