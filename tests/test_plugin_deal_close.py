@@ -166,3 +166,16 @@ def test_bad_input_is_refused_before_any_request(toolkit: NimbleToolkit, argumen
     with pytest.raises(InvalidArgumentsError, match=fix):
         toolkit.call(CLOSE, arguments)
     assert box.request_count == before
+
+
+def test_an_undo_refused_by_a_confirmation_policy_is_reported_as_remaining() -> None:
+    from nimble_tools.policies import ConfirmDestructivePolicy
+
+    box, toolkit, deal = setup()
+    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
+    box.inject_faults(FaultPlan(server_error=1.0, lost_reply=0.0, methods=frozenset({"PUT"}), path_pattern=DEAL_PATH))
+    result = toolkit.call(CLOSE, {"deal_id": deal["deal_id"], "file_url": URL}).result
+    assert result["decision"] == "failed" and result["undone"] == []
+    assert len(result["remains"]) == 1 and "confirm" in result["undo_error"].lower()
+    box.inject_faults(None)
+    assert len(read_deal(toolkit, deal["deal_id"])["files"]) == 1

@@ -301,13 +301,15 @@ def test_bulk_import_under_server_errors_and_timeouts(run_async: bool) -> None:
     box = seeded(200)
     toolkit = make_toolkit(box)
     leads = mixed_leads(40, 80)
-    box.inject_faults(FaultPlan(seed=2024, server_error=0.15, timeout=0.1, disconnect=0.05, lost_reply=0.5))
+    plan = FaultPlan(seed=2024, server_error=0.15, timeout=0.1, disconnect=0.05, rate_limit=0.05, retry_after=0)
+    box.inject_faults(plan)
     if run_async:
         report = asyncio.run(import_leads_async(toolkit, leads, batch_size=20, concurrency=2))
     else:
         report = import_leads(toolkit, leads, batch_size=20, concurrency=1)
     assert box.faults is not None and box.faults.counts()["server_error/after"] > 0
     assert box.faults.counts()["timeout/after"] + box.faults.counts()["disconnect/after"] > 0
+    assert box.faults.counts()["rate_limit"] > 0
     # every lead accounted for, and no duplicate despite lost replies
     assert sorted(lead["index"] for lead in report["leads"]) == list(range(120))
     assert report["created"] + report["matched"] + report["ambiguous"] + report["failed"] == 120

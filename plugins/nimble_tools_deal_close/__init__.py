@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from nimble_tools_actionkit import Steps, arun, run
+from nimble_tools_actionkit import Steps, handlers
 
-from nimble_tools import CallContext, Operation, hookimpl
+from nimble_tools import Operation, hookimpl
 
 from ._deal import close_deal
 from ._lead import close_lead
@@ -25,16 +25,6 @@ __all__ = ["CloseWonParams", "register_operations"]
 
 def _steps(params: CloseWonParams) -> Steps[dict[str, Any]]:
     return close_deal(params) if params.deal_id else close_lead(params)
-
-
-def close_won(context: CallContext, params: CloseWonParams) -> dict[str, Any]:
-    """Sync handler of ``nimble_close_won_with_file``."""
-    return run(context, _steps(params))
-
-
-async def aclose_won(context: CallContext, params: CloseWonParams) -> dict[str, Any]:
-    """Async handler of ``nimble_close_won_with_file``."""
-    return await arun(context, _steps(params))
 
 
 CLOSE_WON = Operation(
@@ -49,8 +39,7 @@ CLOSE_WON = Operation(
     resource="deals",
     method="POST",
     idempotent=True,
-    handler=close_won,
-    async_handler=aclose_won,
+    **handlers(_steps),
     tags=("composite", "deals", "leads"),
 )
 

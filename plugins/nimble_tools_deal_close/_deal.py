@@ -8,7 +8,7 @@ from typing import Any
 
 from nimble_tools_actionkit import Steps
 
-from nimble_tools import NimbleAPIError, ServerError, TransportError
+from nimble_tools import NimbleAPIError, NimbleToolsError, ServerError, TransportError
 
 from ._params import CloseWonParams
 
@@ -105,7 +105,7 @@ def _undo(deal_id: str, file: dict[str, Any], error: NimbleAPIError) -> Steps[di
         )
     try:
         yield DETACH, {"deal_id": deal_id, "id": file["file_id"]}
-    except NimbleAPIError as undo_error:
+    except NimbleToolsError as undo_error:  # a refusal (e.g. a confirmation policy) leaves it too
         return _result(
             "failed",
             f"Moving the deal to won failed, and removing the file attached for it failed too: the {what} remains.",

@@ -13,7 +13,7 @@ from typing import Any
 
 from nimble_tools_actionkit import Steps, plain_text
 
-from nimble_tools import NimbleAPIError, ServerError, TransportError
+from nimble_tools import NimbleAPIError, NimbleToolsError, ServerError, TransportError
 
 from ._params import CloseWonParams
 
@@ -127,7 +127,7 @@ def _undo(lead_id: str, file: dict[str, Any], error: NimbleAPIError) -> Steps[di
         )
     try:
         yield DELETE_NOTE, {"id": file["note_id"]}
-    except NimbleAPIError as undo_error:
+    except NimbleToolsError as undo_error:  # a refusal (e.g. a confirmation policy) leaves it too
         return _result(
             "failed",
             f"Exiting the lead failed, and deleting the note made for it failed too: the {what} remains.",

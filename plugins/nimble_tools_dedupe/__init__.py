@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from nimble_tools_actionkit import arun, run
+from nimble_tools_actionkit import Steps, handlers
 from pydantic import Field
 
-from nimble_tools import CallContext, Operation, hookimpl
+from nimble_tools import Operation, hookimpl
 
 from ._bulk import ImportLeadsParams, ImportProgress, ahandle_import, handle_import, import_leads, import_leads_async
 from ._lead import Lead
@@ -44,20 +44,10 @@ class FindOrCreateParams(Lead):
     )
 
 
-def _find_or_create(params: FindOrCreateParams) -> Any:
+def find_or_create(params: FindOrCreateParams) -> Steps[dict[str, Any]]:
+    """Look the person up; match, report ambiguity, or create (filling a match's empty fields if asked)."""
     pool = yield from search_candidates([params])
-    return (yield from settle(params, pool, fill_empty=params.fill_empty))
-
-
-def find_or_create(context: CallContext, params: FindOrCreateParams) -> dict[str, Any]:
-    """Sync handler of ``nimble_find_or_create_contact``."""
-    decision: Decision = run(context, _find_or_create(params))
-    return decision.to_dict()
-
-
-async def afind_or_create(context: CallContext, params: FindOrCreateParams) -> dict[str, Any]:
-    """Async handler of ``nimble_find_or_create_contact``."""
-    decision: Decision = await arun(context, _find_or_create(params))
+    decision = yield from settle(params, pool, fill_empty=params.fill_empty)
     return decision.to_dict()
 
 
@@ -74,8 +64,7 @@ FIND_OR_CREATE = Operation(
     resource="contacts",
     method="POST",
     idempotent=True,
-    handler=find_or_create,
-    async_handler=afind_or_create,
+    **handlers(find_or_create),
     tags=("composite", "dedupe"),
 )
 

@@ -15,10 +15,10 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
-from nimble_tools_actionkit import Steps, arun, field_values, jobs, normalise_email, resolve_contact, run
+from nimble_tools_actionkit import Steps, field_values, handlers, jobs, normalise_email, resolve_contact
 from pydantic import Field, PrivateAttr, model_validator
 
-from nimble_tools import CallContext, NimbleId, Operation, Params, ServerError, TransportError, hookimpl
+from nimble_tools import NimbleId, Operation, Params, ServerError, TransportError, hookimpl
 
 __all__ = ["PLACEHOLDERS", "DraftParams", "fill_placeholders", "register_operations"]
 
@@ -62,6 +62,11 @@ class DraftParams(Params):
             raise ValueError(f"unknown placeholders {unknown}: use {', '.join(PLACEHOLDERS)}")
         self.cc = [normalise_email(address) for address in self.cc]
         return self
+
+    @property
+    def normal_email(self) -> str | None:
+        """The email, trimmed and lower-cased."""
+        return self._email
 
 
 def _values(record: Mapping[str, Any], address: str) -> dict[str, str]:
@@ -126,7 +131,7 @@ def _existing(address: str, subject: str, body: str) -> Steps[str | None]:
 
 def draft_steps(params: DraftParams) -> Steps[dict[str, Any]]:
     """Resolve the contact and its address, fill the template, save the draft once."""
-    found = yield from resolve_contact(contact_id=params.contact_id, email=params._email)
+    found = yield from resolve_contact(contact_id=params.contact_id, email=params.normal_email)
     if found.status == "ambiguous":
         return _record(
             "ambiguous",
@@ -136,7 +141,7 @@ def draft_steps(params: DraftParams) -> Steps[dict[str, Any]]:
     if found.record is None:
         return _record("no_contact", "No contact has this email; nothing was drafted.")
     record, contact_id = found.record, found.contact_id
-    address = params._email or choose_address(record, params.email_kind)
+    address = params.normal_email or choose_address(record, params.email_kind)
     if address is None:
         kind = f" {params.email_kind}" if params.email_kind else ""
         return _record(
@@ -190,16 +195,6 @@ def draft_steps(params: DraftParams) -> Steps[dict[str, Any]]:
     )
 
 
-def draft_email(context: CallContext, params: DraftParams) -> dict[str, Any]:
-    """Sync handler of ``nimble_draft_email_to_contact``."""
-    return run(context, draft_steps(params))
-
-
-async def adraft_email(context: CallContext, params: DraftParams) -> dict[str, Any]:
-    """Async handler of ``nimble_draft_email_to_contact``."""
-    return await arun(context, draft_steps(params))
-
-
 DRAFT_EMAIL = Operation(
     name="nimble_draft_email_to_contact",
     description=(
@@ -212,8 +207,7 @@ DRAFT_EMAIL = Operation(
     resource="messages",
     method="POST",
     idempotent=True,
-    handler=draft_email,
-    async_handler=adraft_email,
+    **handlers(draft_steps),
     tags=("composite", "messages"),
 )
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from nimble_tools_actionkit import Steps, arun, fold, run
+from nimble_tools_actionkit import Steps, fold, handlers
 
-from nimble_tools import CallContext, NimbleAPIError, Operation, ServerError, TransportError, hookimpl
+from nimble_tools import NimbleAPIError, Operation, ServerError, TransportError, hookimpl
 
 from ._backends import Backend, backend_for
 from ._layout import Layout
@@ -147,16 +147,6 @@ def _result(
     return record
 
 
-def provision(context: CallContext, params: ProvisionParams) -> dict[str, Any]:
-    """Sync handler of ``nimble_provision_custom_fields``."""
-    return run(context, provision_steps(params))
-
-
-async def aprovision(context: CallContext, params: ProvisionParams) -> dict[str, Any]:
-    """Async handler of ``nimble_provision_custom_fields``."""
-    return await arun(context, provision_steps(params))
-
-
 PROVISION = Operation(
     name="nimble_provision_custom_fields",
     description=(
@@ -171,8 +161,7 @@ PROVISION = Operation(
     resource="fields",
     method="POST",
     idempotent=True,
-    handler=provision,
-    async_handler=aprovision,
+    **handlers(provision_steps),
     tags=("composite", "fields"),
 )
 
