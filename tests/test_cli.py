@@ -532,3 +532,18 @@ def test_auth_login_status_logout_in_json(
     assert run_json("auth", "status", "--store", store)["accounts"] == []
     missing = run("auth", "login", "--store", store, "--json", env={"NIMBLE_CLIENT_ID": "", "NIMBLE_CLIENT_SECRET": ""})
     assert missing.exit_code == 2 and "NIMBLE_CLIENT_ID" in missing.output
+
+
+# -- schemas of a third party's target -----------------------------------------------------------
+
+
+def test_a_third_party_target_prints_when_it_emits_json() -> None:
+    from nimble_tools import UsageError
+    from nimble_tools._target_schemas import schemas_of
+
+    assert schemas_of("yaml-ish", [{"name": "a", "parameters": {"type": "object"}}]) == [
+        {"name": "a", "parameters": {"type": "object"}}
+    ]
+    assert schemas_of("one", {"name": "a"}) == [{"name": "a"}]
+    with pytest.raises(UsageError, match="emits object objects, which cannot be printed as JSON"):
+        schemas_of("opaque", [object()])
