@@ -25,10 +25,12 @@ def schemas_of(target: str, emitted: Any) -> list[Any]:
     reader = _READERS.get(target)
     if reader is not None:
         return reader(emitted)
-    if _is_json(emitted):
-        return list(emitted) if isinstance(emitted, list | tuple) else [emitted]
+    items = list(emitted) if isinstance(emitted, list | tuple) else [emitted]
+    if _is_json(items):
+        return items
+    odd = next(item for item in items if not _is_json(item))
     raise UsageError(
-        f"Target {target!r} emits {type(emitted).__name__} objects, which cannot be printed as JSON schemas; "
+        f"Target {target!r} emits {type(odd).__name__} objects, which cannot be printed as JSON schemas; "
         "use its adapter from Python instead."
     )
 
