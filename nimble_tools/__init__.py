@@ -13,6 +13,7 @@ Importing this package loads no plugin and no agent framework.
 
 from ._auth import ApiKeyAuth, AuthProvider, Secret
 from ._client import NimbleClient, RateLimiter, RetryPolicy
+from ._collect import collect
 from ._envelope import (
     LimitPaging,
     NextPageArgsPaging,
@@ -101,6 +102,7 @@ __all__ = [
     "UsageError",
     "ValidationFailedError",
     "__version__",
+    "collect",
     "decode_cursor",
     "encode_cursor",
     "hookimpl",

@@ -6,6 +6,7 @@ apart, because they are handled by different people::
     NimbleToolsError
     ├── UsageError                  a programmer's mistake: fix the code or configuration
     │   ├── ConfigurationError      missing API key, bad base URL, ...
+    │   │   └── TokenStoreError     the configured token store failed (nimble_tools.auth)
     │   ├── OperationConflictError  two plugins registered one operation name
     │   ├── UnknownTargetError      emit() for a target no adapter handles
     │   └── PluginError             a plugin failed to load or broke the contract
@@ -17,6 +18,9 @@ apart, because they are handled by different people::
     └── NimbleAPIError              Nimble (or the transport to it) failed
         ├── QuotaExceededError      402
         ├── AuthenticationError     403 "Can't authenticate request"
+        │   └── OAuthError          an authorization or token request was refused (nimble_tools.auth)
+        │       ├── OAuthStateError               the callback's state matches no pending authorization
+        │       └── ReauthorizationRequiredError  no usable tokens: the user must connect the account again
         ├── PermissionDeniedError   403, any other reason
         ├── NotFoundError           404 {object_type, object_id}
         ├── NotAcceptableError      406 preflight failures or rule violations

@@ -12,6 +12,7 @@ import functools
 import importlib
 import importlib.metadata
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from types import ModuleType
@@ -26,7 +27,7 @@ from ._operation import Operation
 __all__ = ["DEFAULT_PLUGINS", "OperationRegistry", "PluginHost"]
 
 # Built-in plugins inside the core package: the catalog of Nimble's own endpoints.
-DEFAULT_PLUGINS: tuple[str, ...] = ("nimble_tools.catalog",)
+DEFAULT_PLUGINS: tuple[str, ...] = ("nimble_tools.catalog", "nimble_tools.tool_search")
 ENTRY_POINT_GROUP = hookspecs.PROJECT_NAME
 AUTOLOAD_ENV = "NIMBLE_TOOLS_DISABLE_PLUGIN_AUTOLOAD"
 
@@ -58,20 +59,26 @@ class PluginHost:
         self.manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         self.manager.add_hookspecs(hookspecs)
         self._autoload = autoload_enabled() if autoload is None else autoload
-        self._loaded = False
+        self._loaded = False  # loading has started (a plugin's import may re-enter on this thread)
+        self._ready = False  # loading has finished
+        self._lock = threading.RLock()  # threads making their first call at once wait for one load
 
     def ensure_loaded(self) -> None:
         """Register the default plugins and, unless disabled, the entry-point plugins (once)."""
-        if self._loaded:
+        if self._ready:
             return
-        self._loaded = True
-        for module_name in DEFAULT_PLUGINS:
-            self._register(import_module(module_name), module_name)
-        if self._autoload:
-            for name, plugin in _entry_point_plugins():
-                if self.manager.get_plugin(name) is None and not self.manager.is_registered(plugin):
-                    self._register(plugin, name)
-        self._check_pending()
+        with self._lock:
+            if self._loaded:
+                return
+            self._loaded = True
+            for module_name in DEFAULT_PLUGINS:
+                self._register(import_module(module_name), module_name)
+            if self._autoload:
+                for name, plugin in _entry_point_plugins():
+                    if self.manager.get_plugin(name) is None and not self.manager.is_registered(plugin):
+                        self._register(plugin, name)
+            self._check_pending()
+            self._ready = True
 
     def register(self, plugin: object, name: str | None = None) -> str:
         """Register a plugin object or module; returns its name."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
+import threading
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -120,6 +121,7 @@ class NimbleToolkit:
         self._host = PluginHost(autoload=autoload_plugins)
         self._pending_plugins = list(plugins)
         self._registry: OperationRegistry | None = None
+        self._registry_lock = threading.Lock()
         self.emulator: Sandbox | None = None
         """The embedded sandbox behind this toolkit, when made by :meth:`sandbox`."""
 
@@ -169,11 +171,15 @@ class NimbleToolkit:
     @property
     def operations(self) -> OperationRegistry:
         """Every operation, addressable by name (built on first use)."""
-        if self._registry is None:
-            while self._pending_plugins:
-                self._host.register(self._pending_plugins.pop(0))
-            self._registry = self._host.build_registry()
-        return self._registry
+        registry = self._registry
+        if registry is None:
+            with self._registry_lock:  # threads making their first call at once build it once
+                if self._registry is None:
+                    while self._pending_plugins:
+                        self._host.register(self._pending_plugins.pop(0))
+                    self._registry = self._host.build_registry()
+                registry = self._registry
+        return registry
 
     def targets(self) -> dict[str, str]:
         """The targets the loaded adapters can emit, with a description of each."""

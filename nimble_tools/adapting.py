@@ -10,14 +10,17 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, ValidationError, create_model
 
 from ._envelope import Result
 from ._errors import InvalidArgumentsError, UnknownOperationError, UsageError
+from ._lean import lean_schema
 from ._limits import check_argument_values
 from ._operation import Operation, _describe
+from .toolsets import META_TAG, Toolset, ToolsetLike, ToolView, ViewEntry, everything, resolve
 
 if TYPE_CHECKING:
     from ._toolkit import NimbleToolkit
@@ -30,9 +33,11 @@ __all__ = [
     "content_of",
     "hidden_by",
     "invalid_arguments",
+    "lean_schema",
     "model_params",
     "operation_metadata",
     "select_operations",
+    "select_tools",
     "split_options",
     "structured_of",
 ]
@@ -52,6 +57,10 @@ ENVELOPE_JSON_SCHEMA: dict[str, Any] = {
         "next_cursor": {
             "type": ["string", "null"],
             "description": "Pass it back as next_cursor for the next page; null at the end.",
+        },
+        "truncated": {
+            "type": "boolean",
+            "description": "Present and true when an item budget stopped paging early; next_cursor continues.",
         },
     },
     "required": ["result", "next_cursor"],
@@ -95,12 +104,7 @@ def select_operations(toolkit: NimbleToolkit, names: Iterable[str] | None = None
             operation = registry[name]
         except UnknownOperationError as exc:
             raise UsageError(f"Cannot emit unknown operation {name!r}. {exc.message}") from None
-        hiders = hidden_by(toolkit, operation)
-        if hiders:
-            raise UsageError(
-                f"Cannot emit {name!r}: plugin {', '.join(map(repr, hiders))} hides it from models (the "
-                "read-only policy hides every write). Leave it out of names, or unregister that plugin."
-            )
+        _refuse_hidden(toolkit, name, operation)
         chosen.append(operation)
     return chosen
 
@@ -109,6 +113,59 @@ def hidden_by(toolkit: NimbleToolkit, operation: Operation) -> list[str]:
     """The names of the plugins that hide ``operation`` from models (empty: it is offered)."""
     hook = toolkit.plugins.hook.offer_operation
     return [impl.plugin_name for impl in hook.get_hookimpls() if impl.function(operation=operation) is False]
+
+
+def _refuse_hidden(toolkit: NimbleToolkit, name: str, operation: Operation) -> None:
+    hiders = hidden_by(toolkit, operation)
+    if hiders:
+        raise UsageError(
+            f"Cannot emit {name!r}: plugin {', '.join(map(repr, hiders))} hides it from models (the "
+            "read-only policy hides every write). Leave it out of the tools, or unregister that plugin."
+        )
+
+
+def select_tools(
+    toolkit: NimbleToolkit, tools: ToolsetLike | ToolView = None, names: Iterable[str] | None = None
+) -> ToolView:
+    """The tools an adapter emits: a view of ``toolkit`` (see :mod:`nimble_tools.toolsets`).
+
+    Adapters list ``view.values()`` (operations with the names the model sees) and run every call
+    with ``view.call``/``view.acall``, which route to the registered operation through
+    ``toolkit.call``. ``names=[...]`` is the older spelling of ``tools=[...]``.
+
+    An operation a plugin hides (see :func:`hidden_by`) is left out, or refused when named.
+
+    Raises:
+        UsageError: for both options at once, a plain string, an unknown operation name, or a
+            named operation a plugin hides.
+    """
+    if names is not None:
+        if tools is not None:
+            raise UsageError("Pass tools=... or names=..., not both (names=[...] is the same as tools=[...]).")
+        if isinstance(names, str):
+            raise UsageError(f"names must be a list of operation names, not the string {names!r}.")
+        tools = list(names)
+    view = resolve(toolkit, tools)
+    if not toolkit.plugins.hook.offer_operation.get_hookimpls():
+        return view
+    # A policy plugin may hide operations (the read-only policy hides every write): a recipe drops
+    # them, a list that names one is refused. The tool-search pair stays, searching and calling
+    # within the offered tools only.
+    named = tools is not None and not isinstance(tools, Toolset | ToolView)
+    offered: dict[str, ViewEntry] = {}
+    for name in view:
+        entry = view.entry(name)
+        if META_TAG in entry.operation.tags:
+            scope = (entry.scope or everything()).filtered(lambda op: not hidden_by(toolkit, op), "offered")
+            offered[name] = replace(entry, scope=scope)
+            continue
+        operation = toolkit.operations[entry.origin]
+        if named:
+            _refuse_hidden(toolkit, name, operation)
+        elif hidden_by(toolkit, operation):
+            continue
+        offered[name] = entry
+    return ToolView(toolkit, offered)
 
 
 def model_params(operation: Operation, *, confirm_token: bool = True) -> type[BaseModel]:
@@ -140,7 +197,7 @@ def split_options(operation: Operation, arguments: Mapping[str, Any]) -> tuple[d
     """Separate a model's arguments into the operation's own and the call options (``confirm_token``).
 
     Raises:
-        InvalidArgumentsError: when ``confirm_token`` is not a string.
+        InvalidArgumentsError: when ``confirm_token`` is not a plain string of at most 256 characters.
     """
     remaining = dict(arguments)
     if not operation.destructive or CONFIRM_TOKEN in operation.params.model_fields:

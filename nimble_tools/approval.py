@@ -17,19 +17,19 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ._errors import PolicyViolationError, UsageError
 from .policies import ConfirmationRequiredError
 
 if TYPE_CHECKING:
     from ._envelope import Result
-    from ._toolkit import NimbleToolkit
 
 __all__ = [
     "ApprovalDeclinedError",
     "ApprovalRequest",
     "Approver",
+    "Caller",
     "acall_with_approval",
     "call_with_approval",
     "is_approval",
@@ -73,6 +73,18 @@ Approver = Callable[[ApprovalRequest], "bool | Awaitable[bool]"]
 """Asks a person; returns (or resolves to) True to approve, False to decline."""
 
 
+class Caller(Protocol):
+    """What calls go through: a :class:`~nimble_tools.NimbleToolkit` or a toolset's ``ToolView``."""
+
+    def call(self, name: str, arguments: Mapping[str, Any] | None = None, **options: Any) -> Result:
+        """Run a call."""
+        ...
+
+    async def acall(self, name: str, arguments: Mapping[str, Any] | None = None, **options: Any) -> Result:
+        """Run a call (async)."""
+        ...
+
+
 class ApprovalDeclinedError(PolicyViolationError):
     """The person declined a call that needed their approval; nothing was sent."""
 
@@ -95,7 +107,7 @@ def is_approval(answer: Any) -> bool:
 
 
 def call_with_approval(
-    toolkit: NimbleToolkit,
+    toolkit: Caller,
     name: str,
     arguments: Mapping[str, Any],
     approve: Approver,
@@ -104,6 +116,8 @@ def call_with_approval(
     **options: Any,
 ) -> Result:
     """``toolkit.call``, asking ``approve`` when a policy holds the call for confirmation.
+
+    ``toolkit`` may be a toolkit or a toolset view: anything with ``call``/``acall``.
 
     Raises:
         ApprovalDeclinedError: the approver declined.
@@ -127,7 +141,7 @@ def call_with_approval(
 
 
 async def acall_with_approval(
-    toolkit: NimbleToolkit,
+    toolkit: Caller,
     name: str,
     arguments: Mapping[str, Any],
     approve: Approver,

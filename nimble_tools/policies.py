@@ -23,6 +23,7 @@ from ._errors import NimbleToolsError, PolicyViolationError
 from ._operation import Operation
 from ._toolkit import CallContext
 from .hookspecs import hookimpl
+from .toolsets import META_TAG
 
 __all__ = [
     "MASS_DELETE_PREVIEWS",
@@ -71,7 +72,8 @@ class ReadOnlyPolicy:
     def before_call(self, context: CallContext) -> None:
         """Refuse writes."""
         operation = context.operation
-        if not operation.read_only:
+        # Meta-tools (call_nimble_tool) run other operations, and each of those is checked here itself.
+        if not operation.read_only and META_TAG not in operation.tags:
             raise PolicyViolationError(
                 f"{operation.name} changes data, and this toolkit is read-only.",
                 tool=operation.name,

@@ -44,6 +44,8 @@ def recording_toolkit() -> tuple[NimbleToolkit, RecordingAuth]:
 
 
 def contact_name(contact: dict[str, object]) -> str:
+    if "fields" not in contact:  # the compact form lists show a model
+        return str(contact["name"])
     fields = contact["fields"]
     assert isinstance(fields, dict)
     return " ".join(v[0]["value"] for k in ("first name", "last name") if (v := fields.get(k)))

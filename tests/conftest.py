@@ -53,3 +53,11 @@ def toolkit() -> NimbleToolkit:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture
+def default_tools(toolkit: NimbleToolkit) -> list[str]:
+    """What adapters emit by default: every operation but the tool-search meta-tools, in order."""
+    from nimble_tools.toolsets import resolve
+
+    return list(resolve(toolkit, None))

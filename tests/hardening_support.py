@@ -23,6 +23,7 @@ from mcp import Client
 from spec_support import spec, template_for
 
 from nimble_tools import NimbleToolkit, Operation
+from nimble_tools.adapting import hidden_by
 from nimble_tools.sandbox import SANDBOX_BASE_URL, Sandbox
 
 ADAPTERS = ("langchain", "openai", "callables", "mcp")
@@ -263,12 +264,14 @@ class Adapters:
 
     def __init__(self, toolkit: NimbleToolkit, stack: ExitStack) -> None:
         self.toolkit = toolkit
-        self.langchain = {tool.name: tool for tool in toolkit.emit("langchain")}
-        self.openai = toolkit.emit("openai")
-        self.callables = {f.__name__: f for f in toolkit.emit("callables", on_error="return")}
+        # every registered operation, the tool-search pair included (a default emit leaves it out)
+        tools = [name for name, operation in toolkit.operations.items() if not hidden_by(toolkit, operation)]
+        self.langchain = {tool.name: tool for tool in toolkit.emit("langchain", tools=tools)}
+        self.openai = toolkit.emit("openai", tools=tools)
+        self.callables = {f.__name__: f for f in toolkit.emit("callables", tools=tools, on_error="return")}
         portal = stack.enter_context(anyio.from_thread.start_blocking_portal())
         self._portal = portal
-        self._mcp = stack.enter_context(portal.wrap_async_context_manager(Client(toolkit.emit("mcp"))))
+        self._mcp = stack.enter_context(portal.wrap_async_context_manager(Client(toolkit.emit("mcp", tools=tools))))
 
     def call(self, target: str, name: str, arguments: Any) -> Outcome:
         runner: Callable[[str, Any], Outcome] = getattr(self, f"_via_{target}")

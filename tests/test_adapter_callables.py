@@ -23,6 +23,7 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from nimble_tools import InvalidArgumentsError, NimbleAPIError, NimbleToolkit, UsageError
 from nimble_tools.adapting import model_params
+from nimble_tools.toolsets import resolve
 
 MISSING_ID = "5f" * 12
 
@@ -40,9 +41,11 @@ def documented_args(doc: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
-def test_every_function_has_a_real_signature_hints_and_docstring(toolkit: NimbleToolkit, asynchronous: bool) -> None:
+def test_every_function_has_a_real_signature_hints_and_docstring(
+    toolkit: NimbleToolkit, asynchronous: bool, default_tools: list[str]
+) -> None:
     functions = toolkit.emit("callables", asynchronous=asynchronous)
-    assert [f.__name__ for f in functions] == list(toolkit.operations)
+    assert [f.__name__ for f in functions] == default_tools
     for function in functions:
         operation = toolkit.operations[function.__name__]
         assert function.__name__.isidentifier() and not keyword.iskeyword(function.__name__)
@@ -141,7 +144,7 @@ def test_openai_agents_sdk_takes_every_function_as_a_strict_tool(toolkit: Nimble
         tool = function_tool(function)
         assert tool.name == function.__name__ and tool.strict_json_schema is True
         assert ensure_strict_json_schema(tool.params_json_schema) == tool.params_json_schema
-        assert tool.description == toolkit.operations[function.__name__].description
+        assert tool.description == resolve(toolkit, None)[function.__name__].description
 
 
 def test_openai_agents_sdk_invokes_a_function_with_model_json(toolkit: NimbleToolkit) -> None:
@@ -202,5 +205,5 @@ def test_pydantic_ai_agent_runs_the_functions(toolkit: NimbleToolkit) -> None:
     # run() inside asyncio.run, not run_sync(), which leaves its event loop open.
     result = asyncio.run(Agent(FunctionModel(model), tools=tools).run("Find Grace Hopper"))
     assert result.output == "Grace Hopper found."
-    assert set(seen["tools"]) == set(toolkit.operations)
+    assert set(seen["tools"]) == set(resolve(toolkit, None))
     assert [contact_name(c) for c in seen["result"]["result"]] == ["Grace Hopper"]

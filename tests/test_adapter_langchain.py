@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from nimble_tools import NimbleToolkit, UsageError
 from nimble_tools.adapting import model_params
+from nimble_tools.toolsets import resolve
 
 MISSING_ID = "5f" * 12
 
@@ -34,10 +35,11 @@ def tool_call(name: str, args: dict[str, Any], call_id: str) -> dict[str, Any]:
 
 def test_one_tool_per_operation_with_its_pydantic_schema_and_flags(toolkit: NimbleToolkit) -> None:
     tools = toolkit.emit("langchain")
-    assert [t.name for t in tools] == list(toolkit.operations)
+    view = resolve(toolkit, None)
+    assert [t.name for t in tools] == list(view)
     for tool in tools:
-        operation = toolkit.operations[tool.name]
-        assert isinstance(tool, NimbleTool) and tool.operation is operation
+        operation = view[tool.name]  # as emitted: list tools say their items are compact
+        assert isinstance(tool, NimbleTool) and tool.operation == operation
         assert isinstance(tool.args_schema, type) and issubclass(tool.args_schema, BaseModel)
         assert tool.args_schema is model_params(operation) and tool.description == operation.description
         assert tool.metadata is not None and tool.metadata["read_only"] is operation.read_only
@@ -238,7 +240,7 @@ def test_agent_searches_creates_and_annotates_a_contact_recovering_from_a_bad_ca
         "call_note",
     ]
     assert out["messages"][-1].content == "Rosalind Franklin is in Nimble, starred, with a note."
-    assert {t["function"]["name"] for t in model.bound_tools} == set(toolkit.operations)
+    assert {t["function"]["name"] for t in model.bound_tools} == set(resolve(toolkit, None))
     assert set(auth.accounts) == {"acme"}  # every request, parallel ones included, for the run's account
 
     stored = the_contact(toolkit.call("get_single_nimble_contact_by_id", {"id": seen["id"]}).result)

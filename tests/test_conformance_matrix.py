@@ -26,8 +26,9 @@ from nimble_tools_openai import AZURE_LIMITS, OpenAIToolset, check_strict_schema
 from pydantic import BaseModel
 from pydantic_ai import Tool
 
-from nimble_tools import NimbleToolkit
+from nimble_tools import NimbleToolkit, Operation, toolsets
 from nimble_tools.adapting import model_params
+from nimble_tools.toolsets import ToolView, resolve
 
 SAFE_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,63}$")
 MCP_NAME = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
@@ -38,28 +39,42 @@ def toolkit() -> NimbleToolkit:
     return NimbleToolkit.sandbox(seed=False)
 
 
+# Every operation, plus the two tool-search meta-tools (which the default emission leaves out).
+EVERYTHING = toolsets.everything() | toolsets.tool_search()
+
+
+@cache
+def view() -> ToolView:
+    return resolve(toolkit(), EVERYTHING)
+
+
+def exposed(name: str) -> Operation:
+    """The operation as emitted (the meta-tools' flags follow their scope)."""
+    return view()[name]
+
+
 @cache
 def emitted(target: str) -> dict[str, Any]:
     kit = toolkit()
     if target in ("openai-chat", "openai-responses"):
-        toolset: OpenAIToolset = kit.emit("openai", api=target.removeprefix("openai-"))
+        toolset: OpenAIToolset = kit.emit("openai", api=target.removeprefix("openai-"), tools=view())
         assert len(toolset) <= 128, "OpenAI: at most 128 tools per request"
         names = [t.get("function", t)["name"] for t in toolset]
         assert len(set(names)) == len(names), "OpenAI: tool names are unique"
         return {"toolset": toolset, **{n: t for n, t in zip(names, toolset, strict=True)}}
     if target == "langchain":
-        return {t.name: t for t in kit.emit("langchain")}
+        return {t.name: t for t in kit.emit("langchain", tools=view())}
     if target in ("callables", "callables-async"):
-        return {f.__name__: f for f in kit.emit("callables", asynchronous=target == "callables-async")}
+        return {f.__name__: f for f in kit.emit("callables", asynchronous=target == "callables-async", tools=view())}
     if target == "mcp":
-        return {t.name: t for t in kit.emit("mcp").tools}
+        return {t.name: t for t in kit.emit("mcp", tools=view()).tools}
     raise AssertionError(target)
 
 
 def check_openai(name: str, target: str) -> None:
     found = emitted(target)
     tool, toolset = found[name], found["toolset"]
-    operation = toolkit().operations[name]
+    operation = exposed(name)
     function = tool["function"] if target == "openai-chat" else tool
     if target == "openai-chat":
         assert set(tool) == {"type", "function"}, f"{name}: rule chat shape {{type, function}}"
@@ -100,7 +115,7 @@ def check_langchain(name: str, target: str) -> None:
 
 def check_callable(name: str, target: str) -> None:
     function: Callable[..., Any] = emitted(target)[name]
-    operation = toolkit().operations[name]
+    operation = exposed(name)
     assert function.__name__ == name and name.isidentifier() and not keyword.iskeyword(name), f"{name}: identifier"
     assert inspect.iscoroutinefunction(function) is (target == "callables-async"), f"{name}: sync/async variant"
     signature = inspect.signature(function)
@@ -118,7 +133,7 @@ def check_callable(name: str, target: str) -> None:
 
 def check_mcp(name: str, target: str) -> None:
     tool: types.Tool = emitted(target)[name]
-    operation = toolkit().operations[name]
+    operation = exposed(name)
     assert MCP_NAME.match(tool.name), f"{name}: rule SDK tool-name pattern"
     assert tool.input_schema.get("type") == "object", f"{name}: rule inputSchema root is an object"
     jsonschema.Draft202012Validator.check_schema(tool.input_schema)
@@ -139,7 +154,7 @@ CHECKS: dict[str, Callable[[str, str], None]] = {
     "callables-async": check_callable,
     "mcp": check_mcp,
 }
-CASES = [pytest.param(name, target, id=f"{name}-{target}") for name in toolkit().operations for target in CHECKS]
+CASES = [pytest.param(name, target, id=f"{name}-{target}") for name in view() for target in CHECKS]
 
 
 @pytest.mark.parametrize(("name", "target"), CASES)
@@ -148,6 +163,7 @@ def test_operation_conforms_to_target(name: str, target: str) -> None:
 
 
 def test_every_target_covers_every_operation() -> None:
-    names = set(toolkit().operations)
+    names = set(view())
+    assert names == set(toolkit().operations)
     for target in CHECKS:
         assert set(emitted(target)) - {"toolset"} == names, target

@@ -30,6 +30,7 @@ from nimble_tools import NimbleToolkit, PolicyViolationError, UsageError
 from nimble_tools.adapting import CONFIRM_TOKEN
 from nimble_tools.approval import ApprovalDeclinedError, ApprovalRequest, call_with_approval, is_approval
 from nimble_tools.policies import ConfirmDestructivePolicy, ReadOnlyPolicy
+from nimble_tools.toolsets import tool_search
 
 DELETE = "delete_a_nimble_contact_by_id"
 BULK = "nimble_contacts_bulk"
@@ -76,7 +77,7 @@ def test_read_only_emits_read_operations_only(wired: tuple[NimbleToolkit, Wire],
     toolkit, _ = wired
     everything = emitted_names(toolkit, target)
     toolkit.register_plugin(ReadOnlyPolicy(), name="read-only")
-    reads = {name for name, operation in toolkit.operations.items() if operation.read_only}
+    reads = {name for name in everything if toolkit.operations[name].read_only}
     assert emitted_names(toolkit, target) == reads
     assert reads < everything and "list_all_nimble_contacts" in reads
     with pytest.raises(UsageError, match=r"Cannot emit 'create_a_nimble_contact': plugin 'read-only' hides it"):
@@ -97,6 +98,19 @@ def test_read_only_refuses_writes_through_tools_emitted_before_it(
         assert f"{DELETE} changes data, and this toolkit is read-only" in outcome.text
         assert adapters.call(target, "list_all_nimble_me", {}).ok
     assert exists(toolkit, victim)
+
+
+def test_read_only_tool_search_finds_and_runs_reads_only(wired: tuple[NimbleToolkit, Wire]) -> None:
+    toolkit, wire = wired
+    toolkit.register_plugin(ReadOnlyPolicy(), name="read-only")
+    functions = {f.__name__: f for f in toolkit.emit("callables", tools=tool_search(), on_error="return")}
+    assert set(functions) == {"search_nimble_tools", "call_nimble_tool"}
+    found = functions["search_nimble_tools"](query="delete a contact")["result"]
+    assert found and all(toolkit.operations[card["name"]].read_only for card in found)
+    wire.clear()
+    refused = functions["call_nimble_tool"](name=DELETE, arguments={"id": "5e" * 12})
+    assert "no tool named" in refused["error"] and not wire.sent
+    assert "error" not in functions["call_nimble_tool"](name="list_all_nimble_me", arguments={})
 
 
 def test_read_only_unknown_tool_answers(wired: tuple[NimbleToolkit, Wire]) -> None:

@@ -69,6 +69,8 @@ HINTS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "nimble_sync_contact_tags": st.fixed_dictionaries({"add": st.just(["vip"])}),
     "nimble_log_call": st.fixed_dictionaries({"email": st.just("caller@acme.example")}),
     "update_a_nimble_deal_pipeline_field_by_id": st.fixed_dictionaries({"name": st.just("Renamed")}),
+    # OpenAI strict mode drops format: uri, so the strict schema alone cannot make a URL
+    "nimble_close_won_with_file": st.fixed_dictionaries({"file_url": st.just("https://files.example/signed.pdf")}),
 }
 
 
@@ -157,8 +159,8 @@ def test_valid_arguments_send_requests_the_spec_accepts(rig: Rig, name: str, tar
         if not accepted_by_the_operation(target, operation, arguments):
             reject()  # the model's own rules (a person needs a name, ...) refuse it: not a valid call
         outcome, sent = rig.call(target, name, arguments)
-        assert sent, f"{name} via {target}: a valid call sent nothing; the model read: {outcome.text}"
-        if not operation.is_composite:
+        if not operation.is_composite:  # a composite may answer from what it knows (tool search does)
+            assert sent, f"{name} via {target}: a valid call sent nothing; the model read: {outcome.text}"
             assert len(sent) == 1, f"{name} via {target}: one call, {len(sent)} requests"
         for request in sent:
             problems = request_problems(request, None if operation.is_composite else operation)

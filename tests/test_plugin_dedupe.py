@@ -89,6 +89,7 @@ def test_matches_name_and_company_accent_and_case_blind(toolkit: NimbleToolkit) 
 def test_creates_once_and_a_retry_matches_what_it_created(toolkit: NimbleToolkit) -> None:
     lead = {"first_name": "Nia", "last_name": "Okoro", "email": "Nia@Okoro.example", "phone": "020 7946 0958"}
     lead |= {"country": "GB", "company": "Okoro Ltd", "title": "CEO", "tags": ["webinar", "a,b"]}
+    lead["other_fields"] = [{"name": "LinkedIn", "value": "https://linkedin.example/nia"}]
     first = toolkit.call(FIND, lead).result
     assert first["decision"] == "created"
     record = toolkit.call("get_single_nimble_contact_by_id", {"id": first["contact_id"]}).result["resources"][0]
@@ -96,6 +97,7 @@ def test_creates_once_and_a_retry_matches_what_it_created(toolkit: NimbleToolkit
     assert record["fields"]["phone"][0]["value"] == "+442079460958"
     assert "Okoro Ltd" in record["fields"]["contact employment"][0]["value"]
     assert record["tags"] == ["webinar", "a,b"]
+    assert record["fields"]["linkedin"][0]["value"] == "https://linkedin.example/nia"
     again = toolkit.call(FIND, lead).result
     assert (again["decision"], again["contact_id"]) == ("matched", first["contact_id"])
     assert again["matched_on"] == ["email", "phone", "name_company"]
@@ -156,8 +158,13 @@ def test_company_records_are_not_people(toolkit: NimbleToolkit) -> None:
         ({"first_name": "A", "phone": "12", "country": "DE"}, "arguments", "not a valid number in DE"),
         ({"first_name": "A", "email": "a@b.example", "country": "USA"}, "country", "should match pattern"),
         ({"first_name": "A", "email": "a@b.example", "nickname": "x"}, "nickname", "unknown field"),
+        (
+            {"first_name": "A", "email": "a@b.example", "other_fields": [{"name": "Email", "value": "b@c.example"}]},
+            "arguments",
+            "through the lead's own fields",
+        ),
     ],
-    ids=["no-name", "no-key", "email", "phone-no-country", "phone-invalid", "country", "unknown"],
+    ids=["no-name", "no-key", "email", "phone-no-country", "phone-invalid", "country", "unknown", "typed-field"],
 )
 def test_bad_leads_are_refused_before_any_request(
     toolkit: NimbleToolkit, arguments: dict[str, Any], field: str, fix: str
@@ -294,13 +301,15 @@ def test_bulk_import_under_server_errors_and_timeouts(run_async: bool) -> None:
     box = seeded(200)
     toolkit = make_toolkit(box)
     leads = mixed_leads(40, 80)
-    box.inject_faults(FaultPlan(seed=2024, server_error=0.15, timeout=0.1, disconnect=0.05, lost_reply=0.5))
+    plan = FaultPlan(seed=2024, server_error=0.15, timeout=0.1, disconnect=0.05, rate_limit=0.05, retry_after=0)
+    box.inject_faults(plan)
     if run_async:
         report = asyncio.run(import_leads_async(toolkit, leads, batch_size=20, concurrency=2))
     else:
         report = import_leads(toolkit, leads, batch_size=20, concurrency=1)
     assert box.faults is not None and box.faults.counts()["server_error/after"] > 0
     assert box.faults.counts()["timeout/after"] + box.faults.counts()["disconnect/after"] > 0
+    assert box.faults.counts()["rate_limit"] > 0
     # every lead accounted for, and no duplicate despite lost replies
     assert sorted(lead["index"] for lead in report["leads"]) == list(range(120))
     assert report["created"] + report["matched"] + report["ambiguous"] + report["failed"] == 120

@@ -36,5 +36,5 @@ def emit(toolkit: NimbleToolkit, target: str, options: dict[str, Any]) -> list[C
     """Build the functions when the target is ``callables``."""
     if target != TARGET:
         return None
-    check_options(TARGET, options, ("names", "account", "asynchronous", "on_error", "approve"))
+    check_options(TARGET, options, ("tools", "names", "account", "asynchronous", "on_error", "approve"))
     return callables(toolkit, **options)

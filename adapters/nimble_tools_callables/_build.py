@@ -30,8 +30,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, cr
 from pydantic.fields import FieldInfo
 
 from nimble_tools import Location, NimbleToolkit, NimbleToolsError, Operation
-from nimble_tools.adapting import invalid_arguments, model_params, select_operations, split_options, structured_of
+from nimble_tools.adapting import invalid_arguments, model_params, select_tools, split_options, structured_of
 from nimble_tools.approval import Approver, acall_with_approval, call_with_approval
+from nimble_tools.toolsets import ToolsetLike, ToolView, resolve
 
 __all__ = ["Entry", "OnError", "callables", "make_callable"]
 
@@ -54,6 +55,7 @@ def make_callable(
     account: str | None = None,
     asynchronous: bool = False,
     on_error: OnError = "raise",
+    view: ToolView | None = None,
     approve: Approver | None = None,
 ) -> Callable[..., Any]:
     """A plain function (or coroutine function) that runs ``operation``.
@@ -62,12 +64,13 @@ def make_callable(
         toolkit: the toolkit every call goes through.
         operation: the operation to run.
         account: the connected account calls are made for.
+        view: the toolset view that exposes ``operation`` (calls route through it); by default
+            ``operation`` is a registered operation, called by its own name.
         asynchronous: make an ``async def`` function (it uses ``toolkit.acall``).
         on_error: ``"raise"`` a :class:`~nimble_tools.NimbleToolsError`, or ``"return"`` it as
             ``{"error": "<message for the model>"}``.
-        approve: asks a person about calls a confirmation policy holds (an async function for an
-            async callable may be async too); without one, the caller repeats a held call with
-            ``confirm_token``.
+        approve: asks a person about calls a confirmation policy holds (for an async function it may
+            be async too); without one, the caller repeats a held call with ``confirm_token``.
     """
     parameters, annotations = _parameters(operation, confirm_token=approve is None)
     definitions: dict[str, Any] = {
@@ -79,6 +82,7 @@ def make_callable(
         **definitions,
     )
     name = operation.name
+    route = view if view is not None else resolve(toolkit, [name])
 
     def prepare(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         try:
@@ -99,8 +103,8 @@ def make_callable(
             try:
                 arguments, options = prepare(kwargs)
                 if approve is None:
-                    return structured_of(await toolkit.acall(name, arguments, account=account, **options))
-                held = await acall_with_approval(toolkit, name, arguments, approve, account=account, **options)
+                    return structured_of(await route.acall(name, arguments, account=account, **options))
+                held = await acall_with_approval(route, name, arguments, approve, account=account, **options)
                 return structured_of(held)
             except NimbleToolsError as error:
                 return failed(error)
@@ -111,8 +115,8 @@ def make_callable(
             try:
                 arguments, options = prepare(kwargs)
                 if approve is None:
-                    return structured_of(toolkit.call(name, arguments, account=account, **options))
-                return structured_of(call_with_approval(toolkit, name, arguments, approve, account=account, **options))
+                    return structured_of(route.call(name, arguments, account=account, **options))
+                return structured_of(call_with_approval(route, name, arguments, approve, account=account, **options))
             except NimbleToolsError as error:
                 return failed(error)
 
@@ -127,6 +131,7 @@ def make_callable(
 def callables(
     toolkit: NimbleToolkit,
     *,
+    tools: ToolsetLike | ToolView = None,
     names: Iterable[str] | None = None,
     account: str | None = None,
     asynchronous: bool = False,
@@ -137,7 +142,9 @@ def callables(
 
     Args:
         toolkit: the toolkit whose operations become functions.
-        names: only these operations (default: all, in registry order).
+        tools: a toolset view or a list of names (default: every operation, in registry order);
+            ``toolsets.tool_search()`` gives the two search-and-call meta-tools instead.
+        names: only these operations (the older spelling of ``tools=[...]``).
         account: the connected account calls are made for.
         asynchronous: make ``async def`` functions.
         on_error: ``"raise"`` errors, or ``"return"`` them as ``{"error": ...}`` for a model to read.
@@ -150,10 +157,17 @@ def callables(
         raise UsageError(f"emit('callables'): on_error must be 'raise' or 'return', got {on_error!r}.")
     if approve is not None and not callable(approve):
         raise UsageError(f"emit('callables'): approve must be a function or None, got {approve!r}.")
+    view = select_tools(toolkit, tools, names)
     make = functools.partial(
-        make_callable, toolkit, account=account, asynchronous=asynchronous, on_error=on_error, approve=approve
+        make_callable,
+        toolkit,
+        account=account,
+        asynchronous=asynchronous,
+        on_error=on_error,
+        view=view,
+        approve=approve,
     )
-    return [make(operation) for operation in select_operations(toolkit, names)]
+    return [make(operation) for operation in view.values()]
 
 
 # -- signature ---------------------------------------------------------------------------------

@@ -54,6 +54,6 @@ def emit(toolkit: NimbleToolkit, target: str, options: dict[str, Any]) -> list[N
     """Build the LangChain tools when the target is ``langchain``."""
     if target != TARGET:
         return None
-    check_options(TARGET, options, ("names", "account", "approve"))
+    check_options(TARGET, options, ("tools", "names", "account", "approve"))
     tools: list[NimbleTool] = _implementation().langchain_tools(toolkit, **options)
     return tools

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, ToolException
-from pydantic import PrivateAttr, ValidationError
+from pydantic import BaseModel, PrivateAttr, ValidationError
 
 from nimble_tools import NimbleToolkit, NimbleToolsError, Operation, UsageError
 from nimble_tools.adapting import (
@@ -26,7 +26,7 @@ from nimble_tools.adapting import (
     invalid_arguments,
     model_params,
     operation_metadata,
-    select_operations,
+    select_tools,
     split_options,
 )
 from nimble_tools.approval import (
@@ -36,6 +36,7 @@ from nimble_tools.approval import (
     call_with_approval,
     is_approval,
 )
+from nimble_tools.toolsets import ToolsetLike, ToolView, resolve
 
 __all__ = ["ACCOUNT_KEY", "INTERRUPT", "Approval", "NimbleTool", "langchain_tools"]
 
@@ -64,6 +65,7 @@ class NimbleTool(BaseTool):
     # Private attributes: pydantic neither validates nor serialises them (the toolkit holds clients).
     _toolkit: NimbleToolkit = PrivateAttr()
     _operation: Operation = PrivateAttr()
+    _view: ToolView = PrivateAttr()
 
     @property
     def toolkit(self) -> NimbleToolkit:
@@ -77,9 +79,20 @@ class NimbleTool(BaseTool):
 
     @classmethod
     def from_operation(
-        cls, toolkit: NimbleToolkit, operation: Operation, *, account: str | None = None, approve: Approval = None
+        cls,
+        toolkit: NimbleToolkit,
+        operation: Operation,
+        *,
+        account: str | None = None,
+        view: ToolView | None = None,
+        approve: Approval = None,
     ) -> NimbleTool:
-        """The tool for ``operation`` (name, description, schema and flags taken from it)."""
+        """The tool for ``operation`` (name, description, schema and flags taken from it).
+
+        ``view`` is the toolset view that exposes ``operation`` (its calls route through it); by
+        default ``operation`` is a registered operation, called by its own name. ``approve``: see
+        :func:`langchain_tools`.
+        """
         metadata = operation_metadata(operation)
         tags = ["nimble", f"resource:{operation.resource}", "read_only" if operation.read_only else "write"]
         if operation.destructive:
@@ -99,6 +112,7 @@ class NimbleTool(BaseTool):
         )
         tool._toolkit = toolkit
         tool._operation = operation
+        tool._view = view if view is not None else resolve(toolkit, [operation.name])
         return tool
 
     def _to_args_and_kwargs(self, tool_input: str | dict[str, Any], tool_call_id: str | None) -> tuple[Any, Any]:
@@ -114,7 +128,8 @@ class NimbleTool(BaseTool):
             return parsed
         # langchain-core also fills in every default; the operation must see only what the model sent,
         # since its rules tell "left out" from "given" (a null currency on a text field is refused).
-        fields = model_params(self.operation).model_fields
+        schema = self.args_schema
+        fields = schema.model_fields if isinstance(schema, type) and issubclass(schema, BaseModel) else {}
         return {
             key: value
             for key, value in parsed.items()
@@ -137,9 +152,9 @@ class NimbleTool(BaseTool):
             arguments, options = split_options(self.operation, arguments)
             approver = self._approver()
             if approver is None:
-                result = self.toolkit.call(self.name, arguments, account=account, **options)
+                result = self._view.call(self.name, arguments, account=account, **options)
             else:
-                result = call_with_approval(self.toolkit, self.name, arguments, approver, account=account, **options)
+                result = call_with_approval(self._view, self.name, arguments, approver, account=account, **options)
         except NimbleToolsError as error:
             raise ToolException(error.for_model()) from error
         return content_of(result), artifact_of(result)
@@ -155,10 +170,10 @@ class NimbleTool(BaseTool):
             arguments, options = split_options(self.operation, arguments)
             approver = self._approver()
             if approver is None:
-                result = await self.toolkit.acall(self.name, arguments, account=account, **options)
+                result = await self._view.acall(self.name, arguments, account=account, **options)
             else:
                 result = await acall_with_approval(
-                    self.toolkit, self.name, arguments, approver, account=account, **options
+                    self._view, self.name, arguments, approver, account=account, **options
                 )
         except NimbleToolsError as error:
             raise ToolException(error.for_model()) from error
@@ -192,6 +207,7 @@ def _validation_message(tool: str, error: ValidationError) -> str:
 def langchain_tools(
     toolkit: NimbleToolkit,
     *,
+    tools: ToolsetLike | ToolView = None,
     names: Iterable[str] | None = None,
     account: str | None = None,
     approve: Approval = None,
@@ -200,7 +216,9 @@ def langchain_tools(
 
     Args:
         toolkit: the toolkit whose operations become tools.
-        names: only these operations (default: all offered ones, in registry order).
+        tools: a toolset view or a list of names (default: every offered operation, in registry
+            order); ``toolsets.tool_search()`` gives the two search-and-call meta-tools instead.
+        names: only these operations (the older spelling of ``tools=[...]``).
         account: the connected account to use when a run's config names none.
         approve: who approves the calls a confirmation policy holds: None (the model repeats them
             with ``confirm_token`` once the user agreed), ``"interrupt"`` (LangGraph human-in-the-loop:
@@ -209,11 +227,9 @@ def langchain_tools(
             sees a token.
 
     Raises:
-        UsageError: for an unknown ``approve`` value (or any ``names`` problem).
+        UsageError: for an unknown ``approve`` value (or any ``tools``/``names`` problem).
     """
     if approve is not None and approve != INTERRUPT and not callable(approve):
         raise UsageError(f"emit('langchain'): approve must be 'interrupt', a function or None, got {approve!r}.")
-    return [
-        NimbleTool.from_operation(toolkit, op, account=account, approve=approve)
-        for op in select_operations(toolkit, names)
-    ]
+    view = select_tools(toolkit, tools, names)
+    return [NimbleTool.from_operation(toolkit, op, account=account, view=view, approve=approve) for op in view.values()]

@@ -56,6 +56,6 @@ def emit(toolkit: NimbleToolkit, target: str, options: dict[str, Any]) -> Nimble
     """Build the MCP server when the target is ``mcp``."""
     if target != TARGET:
         return None
-    check_options(TARGET, options, ("names", "account", "name", "approve"))
+    check_options(TARGET, options, ("tools", "names", "account", "name", "approve"))
     server: NimbleMCPServer = _implementation().mcp_server(toolkit, **options)
     return server

@@ -28,11 +28,12 @@ from nimble_tools.adapting import (
     ENVELOPE_JSON_SCHEMA,
     content_of,
     model_params,
-    select_operations,
+    select_tools,
     split_options,
     structured_of,
 )
 from nimble_tools.approval import ApprovalDeclinedError, ApprovalRequest, acall_with_approval
+from nimble_tools.toolsets import ToolsetLike, ToolView, resolve
 
 __all__ = ["APPROVAL_SCHEMA", "INSTRUCTIONS", "NimbleMCPServer", "mcp_server", "tool_definition"]
 
@@ -76,7 +77,8 @@ class NimbleMCPServer(Server[Any]):
 
     Args:
         toolkit: the toolkit every call goes through.
-        operations: the operations to offer, in the order clients list them.
+        operations: the operations to offer, in the order clients list them: registered operations,
+            or a toolset view (:mod:`nimble_tools.toolsets`) whose calls route through it.
         account: the connected account every call of this server is made for.
         name: the server name clients see.
         approve: ``"elicit"`` to ask the user through MCP elicitation before a held call runs (when
@@ -86,7 +88,7 @@ class NimbleMCPServer(Server[Any]):
     def __init__(
         self,
         toolkit: NimbleToolkit,
-        operations: Iterable[Operation],
+        operations: Iterable[Operation] | ToolView,
         *,
         account: str | None = None,
         name: str = "nimble",
@@ -107,7 +109,8 @@ class NimbleMCPServer(Server[Any]):
         self.toolkit = toolkit
         self.account = account
         self.approve: Approval = approve
-        self.operations = {op.name: op for op in operations}
+        self.view = operations if isinstance(operations, ToolView) else resolve(toolkit, [op.name for op in operations])
+        self.operations = dict(self.view)
         self.tools = [tool_definition(op) for op in self.operations.values()]
 
     def __repr__(self) -> str:
@@ -136,7 +139,7 @@ class NimbleMCPServer(Server[Any]):
                     return asked
                 result = asked
             else:
-                result = await self.toolkit.acall(params.name, arguments, account=self.account, **options)
+                result = await self.view.acall(params.name, arguments, account=self.account, **options)
         except NimbleToolsError as error:
             return types.CallToolResult(content=[types.TextContent(type="text", text=error.for_model())], is_error=True)
         return types.CallToolResult(
@@ -161,7 +164,7 @@ class NimbleMCPServer(Server[Any]):
         answered = (params.input_responses or {}).get(_APPROVAL_KEY)
         if isinstance(answered, types.ElicitResult):
             return await acall_with_approval(
-                self.toolkit, params.name, arguments, lambda _: _approved(answered), account=self.account, **options
+                self.view, params.name, arguments, lambda _: _approved(answered), account=self.account, **options
             )
         question: list[ApprovalRequest] = []
 
@@ -173,7 +176,7 @@ class NimbleMCPServer(Server[Any]):
             return _approved(answer)
 
         try:
-            return await acall_with_approval(self.toolkit, params.name, arguments, ask, account=self.account, **options)
+            return await acall_with_approval(self.view, params.name, arguments, ask, account=self.account, **options)
         except ApprovalDeclinedError:
             if not question:
                 raise
@@ -231,6 +234,7 @@ def _can_elicit(ctx: ServerRequestContext[Any]) -> bool:
 def mcp_server(
     toolkit: NimbleToolkit,
     *,
+    tools: ToolsetLike | ToolView = None,
     names: Iterable[str] | None = None,
     account: str | None = None,
     name: str = "nimble",
@@ -240,9 +244,11 @@ def mcp_server(
 
     Args:
         toolkit: the toolkit whose operations become tools.
-        names: only these operations (default: all offered ones, in registry order).
+        tools: a toolset view or a list of names (default: every offered operation, in registry
+            order); ``toolsets.tool_search()`` gives the two search-and-call meta-tools instead.
+        names: only these operations (the older spelling of ``tools=[...]``).
         account: the connected account every call of this server is made for.
         name: the server name clients see.
         approve: ``"elicit"`` to ask the user through MCP elicitation before a held call runs.
     """
-    return NimbleMCPServer(toolkit, select_operations(toolkit, names), account=account, name=name, approve=approve)
+    return NimbleMCPServer(toolkit, select_tools(toolkit, tools, names), account=account, name=name, approve=approve)

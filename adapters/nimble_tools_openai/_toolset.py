@@ -19,8 +19,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from nimble_tools import InvalidArgumentsError, NimbleToolsError, Operation, UnknownOperationError, UsageError
-from nimble_tools.adapting import check_options, content_of, model_params, select_operations, split_options
+from nimble_tools.adapting import (
+    check_options,
+    content_of,
+    lean_schema,
+    model_params,
+    select_tools,
+    split_options,
+)
 from nimble_tools.approval import ApprovalRequest, Approver, acall_with_approval, call_with_approval
+from nimble_tools.toolsets import ToolsetLike, ToolView, resolve
 
 from ._strict import DecodeError, FreeForm, decode, public_schema, strictify
 from ._validate import AZURE_LIMITS, OPENAI_LIMITS, StrictLimits, check_strict_schema
@@ -37,7 +45,7 @@ NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 MAX_DESCRIPTION = 1024
 MAX_TOOLS = 128
 PROFILES: dict[str, StrictLimits] = {"openai": OPENAI_LIMITS, "azure": AZURE_LIMITS}
-OPTIONS = ("api", "strict", "names", "account", "free_form", "profile", "approve")
+OPTIONS = ("api", "strict", "tools", "names", "account", "free_form", "profile", "approve")
 
 Approval = Approver | bool | None
 """Who approves held calls: a function ``(ApprovalRequest) -> bool`` (sync, or async for ``adispatch``),
@@ -66,6 +74,7 @@ def openai_tools(
     *,
     api: Api = "chat",
     strict: bool = True,
+    tools: ToolsetLike | ToolView = None,
     names: Iterable[str] | None = None,
     account: str | None = None,
     free_form: FreeForm = "json_string",
@@ -79,7 +88,9 @@ def openai_tools(
         api: ``"chat"`` (Chat Completions) or ``"responses"`` (Responses API) tool shape.
         strict: emit strict-mode schemas; a tool whose schema cannot be made strict is emitted
             non-strict and listed in ``toolset.non_strict`` with the reason.
-        names: emit only these operations (default: all, at most 128).
+        tools: a toolset view or a list of names (default: every operation; at most 128);
+            ``toolsets.tool_search()`` gives the two search-and-call meta-tools instead.
+        names: emit only these operations (the older spelling of ``tools=[...]``).
         account: the connected account calls are made for, unless ``dispatch`` is given one.
         free_form: how values of any shape are offered in strict mode: ``"json_string"`` (a
             JSON-encoded string) or ``"non_strict"`` (that tool is emitted non-strict).
@@ -98,14 +109,15 @@ def openai_tools(
     if profile not in PROFILES:
         raise UsageError(f"emit('openai'): profile must be one of {sorted(PROFILES)}, got {profile!r}.")
     _check_approval(approve)
-    operations = select_operations(toolkit, names)
+    view = select_tools(toolkit, tools, names)
+    operations = list(view.values())
     if len(operations) > MAX_TOOLS:
         raise UsageError(
             f"emit('openai'): {len(operations)} tools exceed OpenAI's limit of {MAX_TOOLS} per request; "
-            "pass names=[...] to choose the tools for this conversation."
+            "pass tools=... (a toolset, a list of names, or toolsets.tool_search()) to choose fewer."
         )
     specs: dict[str, _ToolSpec] = {}
-    tools: list[dict[str, Any]] = []
+    tool_list: list[dict[str, Any]] = []
     non_strict: dict[str, str] = {}
     for operation in operations:
         spec, reason = _spec_for(operation, strict, free_form, PROFILES[profile], confirm_token=approve is None)
@@ -113,9 +125,16 @@ def openai_tools(
             non_strict[operation.name] = reason
             logger.warning("OpenAI tool %s is emitted non-strict: %s", operation.name, reason)
         specs[operation.name] = spec
-        tools.append(_tool_dict(spec, api))
+        tool_list.append(_tool_dict(spec, api))
     return OpenAIToolset(
-        tools, toolkit=toolkit, specs=specs, api=api, account=account, non_strict=non_strict, approve=approve
+        tool_list,
+        toolkit=toolkit,
+        specs=specs,
+        api=api,
+        account=account,
+        non_strict=non_strict,
+        view=view,
+        approve=approve,
     )
 
 
@@ -147,7 +166,7 @@ def _spec_for(
     if not strict:
         return _ToolSpec(operation, False, loose_schema(source), decoder), None
     rewritten = strictify(source, free_form=free_form)
-    public = public_schema(rewritten.schema)
+    public = lean_schema(public_schema(rewritten.schema))
     problems = rewritten.blockers or [str(v) for v in check_strict_schema(public, limits)]
     if problems:
         return _ToolSpec(operation, False, loose_schema(source), decoder), "; ".join(problems)
@@ -156,7 +175,7 @@ def _spec_for(
 
 def loose_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
     """A non-strict parameters schema: pydantic's, without titles and the root description."""
-    cleaned: dict[str, Any] = _drop_titles(dict(schema))
+    cleaned: dict[str, Any] = lean_schema(_drop_titles(dict(schema)))
     cleaned.pop("description", None)
     cleaned.setdefault("type", "object")
     cleaned.setdefault("properties", {})
@@ -206,10 +225,13 @@ class OpenAIToolset(list[dict[str, Any]]):
         api: Api,
         account: str | None,
         non_strict: Mapping[str, str],
+        view: ToolView | None = None,
         approve: Approval = None,
     ) -> None:
         super().__init__(tools)
         self.toolkit = toolkit
+        # The view the tools came from: calls go through it to the registered operations.
+        self.view = view if view is not None else resolve(toolkit, list(specs))
         self.api: Api = api
         self.account = account
         self.non_strict = dict(non_strict)
@@ -300,8 +322,8 @@ class OpenAIToolset(list[dict[str, Any]]):
         try:
             name, arguments, options = self._prepare(call)
             if approver is None:
-                return content_of(self.toolkit.call(name, arguments, account=account, **options))
-            return content_of(call_with_approval(self.toolkit, name, arguments, approver, account=account, **options))
+                return content_of(self.view.call(name, arguments, account=account, **options))
+            return content_of(call_with_approval(self.view, name, arguments, approver, account=account, **options))
         except NimbleToolsError as error:
             return _error_text(error)
 
@@ -309,8 +331,8 @@ class OpenAIToolset(list[dict[str, Any]]):
         try:
             name, arguments, options = self._prepare(call)
             if approver is None:
-                return content_of(await self.toolkit.acall(name, arguments, account=account, **options))
-            result = await acall_with_approval(self.toolkit, name, arguments, approver, account=account, **options)
+                return content_of(await self.view.acall(name, arguments, account=account, **options))
+            result = await acall_with_approval(self.view, name, arguments, approver, account=account, **options)
             return content_of(result)
         except NimbleToolsError as error:
             return _error_text(error)

@@ -90,7 +90,7 @@ class CreateContactParams(Params):
         default=None, description=f"Up to {MAX_TAGS_ON_CREATE} tags."
     )
     owner_id: NimbleId | None = Field(default=None, description="Owner's user id (list_all_nimble_me gives yours).")
-    avatar_url: str | None = None
+    avatar_url: str | None = Field(default=None, description="Image URL for the avatar.")
     privacy: Privacy | None = Field(default=None, description="Who may read/edit; omit for the account default.")
     file_ids: list[str] | None = Field(default=None, description="Ids of uploaded files to attach.")
 
@@ -145,7 +145,7 @@ class UpdateContactParams(Params):
         description="true: the given fields' values replace all their current values; default false merges: only "
         "the given field+modifier pairs change.",
     )
-    avatar_url: str | None = None
+    avatar_url: str | None = Field(default=None, description="New avatar image URL.")
     is_important: bool | None = Field(default=None, description="Star or unstar the contact.")
 
     @model_validator(mode="after")

@@ -35,11 +35,11 @@ class ListDraftsParams(PagedParams):
 
 
 class CreateDraftParams(Params):
-    subject: str | None = None
+    subject: str | None = Field(default=None, description="Subject line.")
     body: str | None = Field(default=None, description="Message body; HTML allowed.")
     recipients: list[Recipient] | None = Field(default=None, description="To: addresses.")
-    cc: list[Recipient] | None = None
-    bcc: list[Recipient] | None = None
+    cc: list[Recipient] | None = Field(default=None, description="Cc: addresses.")
+    bcc: list[Recipient] | None = Field(default=None, description="Bcc: addresses.")
     sender: Recipient | None = Field(default=None, description="Sending account; default: your mailbox.")
     track_opens: bool | None = Field(default=None, description="Track when the message is opened.")
     track_clicks: bool | None = Field(default=None, description="Track link clicks.")

@@ -28,8 +28,8 @@ class CreateTaskParams(Params):
     notes: str | None = Field(default=None, description="Details.")
     assigned_to: NimbleId | None = Field(default=None, description="User id; default you (see list_all_nimble_me).")
     related: TaskRelated | None = Field(default=None, description="Contacts and deals to link.")
-    tags: list[str] | None = None
-    is_important: bool | None = None
+    tags: list[str] | None = Field(default=None, description="Tags for the task.")
+    is_important: bool | None = Field(default=None, description="Flag the task as important.")
     completed_time: DateTimeText | None = Field(default=None, description="Set to log an already done task.")
 
     @field_validator("due_date", "completed_time")

@@ -8,10 +8,19 @@ from ._app import DEFAULT_SANDBOX_API_KEY, SANDBOX_BASE_URL, Sandbox
 from ._deal_files import upload_file
 from ._faults import Fault, FaultInjector, FaultPlan
 from ._http import ApiError, Router, SandboxRequest, SandboxResponse
+from ._oauth import (
+    DEFAULT_OAUTH_CLIENT_ID,
+    DEFAULT_OAUTH_CLIENT_SECRET,
+    approve,
+    register_oauth_client,
+    revoke_grants,
+)
 from ._population import seed_contacts, synthetic_person
 from ._state import SandboxState
 
 __all__ = [
+    "DEFAULT_OAUTH_CLIENT_ID",
+    "DEFAULT_OAUTH_CLIENT_SECRET",
     "DEFAULT_SANDBOX_API_KEY",
     "SANDBOX_BASE_URL",
     "ApiError",
@@ -23,6 +32,9 @@ __all__ = [
     "SandboxRequest",
     "SandboxResponse",
     "SandboxState",
+    "approve",
+    "register_oauth_client",
+    "revoke_grants",
     "seed_contacts",
     "synthetic_person",
     "upload_file",

@@ -117,8 +117,9 @@ class Sandbox:
 
 
 def _parse_json(request: SandboxRequest) -> Any:
-    if not request.body:
-        return None
+    content_type = request.headers.get("content-type") or request.headers.get("Content-Type") or ""
+    if not request.body or content_type.startswith("application/x-www-form-urlencoded"):
+        return None  # form bodies (the OAuth token endpoint) are read by their handler
     try:
         return json.loads(request.body)
     except (ValueError, UnicodeDecodeError):

@@ -40,8 +40,10 @@ class Table(dict[str, Record]):
 
     @overload  # type: ignore[override]
     def get(self, key: str, default: None = None) -> Record | None: ...
+
     @overload
     def get(self, key: str, default: Record) -> Record: ...
+
     def get(self, key: str, default: Record | None = None) -> Record | None:
         self.touched.add(key)
         return super().get(key, default)
@@ -100,6 +102,8 @@ class SandboxState:
         self.api_keys: set[str] = {api_key}
         self.tokens: dict[str, dict[str, Any]] = {}
         """OAuth access tokens: token -> {"user_id", "expires_at", "scope"}."""
+        self.oauth: dict[str, dict[str, Record]] = {}
+        """The OAuth server's other records by kind: clients, codes, refresh tokens, grants (see ``_oauth``)."""
         self.tables: dict[str, Table] = {}
         self.blobs: dict[str, bytes] = {}
         """File bytes by file id (deal files)."""

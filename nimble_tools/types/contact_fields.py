@@ -83,11 +83,11 @@ class Url(_Value):
 class Address(_Value):
     """A postal address; Nimble stores it as a JSON-encoded string, done for you."""
 
-    street: str | None = None
-    city: str | None = None
-    state: str | None = None
-    zip: str | None = None
-    country: str | None = None
+    street: str | None = Field(default=None, description="Street and number.")
+    city: str | None = Field(default=None, description="City.")
+    state: str | None = Field(default=None, description="State or region.")
+    zip: str | None = Field(default=None, description="Postal code.")
+    country: str | None = Field(default=None, description="Country.")
     modifier: Literal["work", "home", "other"] | None = Field(default=None, description="Default work.")
 
     @model_validator(mode="after")
@@ -105,8 +105,8 @@ class Address(_Value):
 class Employment(_Value):
     """A job (Nimble's ``contact employment``); links a person to a company by its name."""
 
-    company_name: str | None = None
-    title: str | None = None
+    company_name: str | None = Field(default=None, description="Employer's name (links to that company).")
+    title: str | None = Field(default=None, description="Job title.")
     start_date: str | None = Field(default=None, description="MM/YYYY.")
     end_date: str | None = Field(default=None, description="MM/YYYY; leave empty for a current job.")
     is_present: bool | None = Field(default=None, description="True for a current job (not with end_date).")
@@ -151,7 +151,7 @@ class FieldEntry(BaseModel):
     name: str = Field(min_length=1, description="Nimble field name, e.g. 'linkedin', 'lead status', a custom field.")
     value: str | None = Field(description="The value (choice fields: the option id); null clears it on update.")
     modifier: str | None = Field(default=None, description="Modifier if the field has them, e.g. 'work'.")
-    is_primary: bool | None = None
+    is_primary: bool | None = Field(default=None, description="Mark as the field's primary value.")
 
     @field_validator("name")
     @classmethod
@@ -207,13 +207,13 @@ class ContactFields(BaseModel):
 
     first_name: str | None = Field(default=None, description="Person's first name.")
     last_name: str | None = Field(default=None, description="Person's last name.")
-    middle_name: str | None = None
+    middle_name: str | None = Field(default=None, description="Person's middle name.")
     company_name: str | None = Field(default=None, description="Company record's name (not a person's employer).")
-    emails: list[Email] | None = None
-    phones: list[Phone] | None = None
-    addresses: list[Address] | None = None
+    emails: list[Email] | None = Field(default=None, description="Email addresses.")
+    phones: list[Phone] | None = Field(default=None, description="Phone numbers.")
+    addresses: list[Address] | None = Field(default=None, description="Postal addresses.")
     employment: list[Employment] | None = Field(default=None, description="Jobs of a person: company and title.")
-    urls: list[Url] | None = None
+    urls: list[Url] | None = Field(default=None, description="Web addresses.")
     birthday: str | None = Field(default=None, description="MM/DD/YYYY or MM/DD.")
     domain: str | None = Field(default=None, description="Company website domain, e.g. acme.com (companies only).")
     other_fields: list[FieldEntry] | None = Field(

@@ -8,9 +8,9 @@ one contact an action is about (:mod:`._resolve`), and bulk runs with reports an
 
 from ._bulk import BulkReport, Progress, ProgressCallback, progress_option, run_batches, run_batches_async
 from ._keys import fold, normalise_email, normalise_phone, phone_search_forms, try_normalise_phone
-from ._records import contact_summary, employers, field_values, full_name, tag_names
+from ._records import contact_summary, employers, field_values, full_name, jobs, plain_text, tag_names
 from ._resolve import Resolution, resolve_contact
-from ._steps import Call, CallCounter, Steps, arun, run
+from ._steps import Call, CallCounter, Steps, arun, handlers, run
 
 __all__ = [
     "BulkReport",
@@ -26,9 +26,12 @@ __all__ = [
     "field_values",
     "fold",
     "full_name",
+    "handlers",
+    "jobs",
     "normalise_email",
     "normalise_phone",
     "phone_search_forms",
+    "plain_text",
     "progress_option",
     "resolve_contact",
     "run",

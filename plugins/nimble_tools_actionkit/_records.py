@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["contact_summary", "employers", "field_values", "full_name", "tag_names"]
+__all__ = ["contact_summary", "employers", "field_values", "full_name", "jobs", "plain_text", "tag_names"]
 
 Record = Mapping[str, Any]
 
@@ -27,17 +29,22 @@ def full_name(record: Record) -> str:
     return " ".join(field_values(record, "first name")[:1] + field_values(record, "last name")[:1])
 
 
-def employers(record: Record) -> list[str]:
-    """Company names from the person's ``contact employment`` values (JSON-encoded objects)."""
-    names = []
+def jobs(record: Record) -> list[Mapping[str, Any]]:
+    """The person's ``contact employment`` values, decoded (``{company_name, title, ...}``)."""
+    found = []
     for raw in field_values(record, "contact employment"):
         try:
             value = json.loads(raw)
         except ValueError:
             continue
-        if isinstance(value, Mapping) and value.get("company_name"):
-            names.append(str(value["company_name"]))
-    return names
+        if isinstance(value, Mapping):
+            found.append(value)
+    return found
+
+
+def employers(record: Record) -> list[str]:
+    """Company names from the person's ``contact employment`` values."""
+    return [str(job["company_name"]) for job in jobs(record) if job.get("company_name")]
 
 
 def tag_names(record: Record) -> list[str]:
@@ -57,3 +64,8 @@ def contact_summary(record: Record) -> dict[str, Any]:
         "phones": field_values(record, "phone"),
         "company": companies[0] if companies else None,
     }
+
+
+def plain_text(note_html: str) -> str:
+    """An HTML note as plain text: tags become spaces, entities are decoded, spaces collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", note_html)).split())

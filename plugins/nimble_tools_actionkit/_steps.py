@@ -10,14 +10,15 @@ one call path (validation, policies, retries, the envelope), and the logic is no
 from __future__ import annotations
 
 import threading
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import Any, TypeVar
 
 from nimble_tools import CallContext, NimbleToolsError, Result
 
-__all__ = ["Call", "CallCounter", "Steps", "arun", "run"]
+__all__ = ["Call", "CallCounter", "Steps", "arun", "handlers", "run"]
 
 T = TypeVar("T")
+P = TypeVar("P")
 Call = tuple[str, Mapping[str, Any]]
 Steps = Generator[Call, Result, T]
 
@@ -69,3 +70,19 @@ async def arun(context: CallContext, steps: Steps[T], counter: CallCounter | Non
     except StopIteration as stop:
         value: T = stop.value
         return value
+
+
+def handlers(steps: Callable[[P], Steps[T]]) -> dict[str, Any]:
+    """``handler`` and ``async_handler`` for an operation whose logic is ``steps(params)``.
+
+    Use as ``Operation(..., **handlers(my_steps))``.
+    """
+
+    def handler(context: CallContext, params: P) -> T:
+        return run(context, steps(params))
+
+    async def async_handler(context: CallContext, params: P) -> T:
+        return await arun(context, steps(params))
+
+    handler.__doc__ = async_handler.__doc__ = steps.__doc__
+    return {"handler": handler, "async_handler": async_handler}

@@ -12,12 +12,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from nimble_tools_actionkit import Steps, arun, normalise_email, normalise_phone, resolve_contact, run
+from nimble_tools_actionkit import Steps, handlers, normalise_email, normalise_phone, resolve_contact
 from nimble_tools_dedupe import Lead
 from nimble_tools_dedupe._steps import search_candidates, settle
 from pydantic import Field, PrivateAttr, model_validator
 
-from nimble_tools import CallContext, NimbleAPIError, NimbleId, Operation, Params, ServerError, TransportError, hookimpl
+from nimble_tools import NimbleAPIError, NimbleId, Operation, Params, ServerError, TransportError, hookimpl
 
 from ._note import has_marker, note_body, note_preview
 
@@ -81,6 +81,16 @@ class CallLogParams(Params):
             raise ValueError("create_contact_if_missing needs caller_first_name or caller_last_name")
         return self
 
+    @property
+    def normal_email(self) -> str | None:
+        """The caller's email, trimmed and lower-cased."""
+        return self._email
+
+    @property
+    def normal_phone(self) -> str | None:
+        """The caller's phone in E.164."""
+        return self._phone
+
     def lead(self) -> Lead:
         """The caller as a lead, for creating the contact."""
         return Lead(
@@ -125,7 +135,7 @@ def log_call_steps(params: CallLogParams) -> Steps[dict[str, Any]]:
     """Find (or create) the contact, then add the note unless this call is already logged."""
     contact: dict[str, Any] | None = None
     found = yield from resolve_contact(
-        contact_id=params.contact_id, email=params._email, phone=params._phone, country=params.country
+        contact_id=params.contact_id, email=params.normal_email, phone=params.normal_phone, country=params.country
     )
     if found.status == "ambiguous":
         return _record(
@@ -213,32 +223,20 @@ def log_call_steps(params: CallLogParams) -> Steps[dict[str, Any]]:
     )
 
 
-def log_call(context: CallContext, params: CallLogParams) -> dict[str, Any]:
-    """Sync handler of ``nimble_log_call``."""
-    return run(context, log_call_steps(params))
-
-
-async def alog_call(context: CallContext, params: CallLogParams) -> dict[str, Any]:
-    """Async handler of ``nimble_log_call``."""
-    return await arun(context, log_call_steps(params))
-
-
 LOG_CALL = Operation(
     name="nimble_log_call",
     description=(
-        "Record a phone call in Nimble as one note on the caller's contact: headline (direction, time, "
-        "duration), outcome, sentiment, summary and transcript. The contact is given by contact_id, or found "
-        "by phone (any format) or email; with create_contact_if_missing=true and the caller's name it is "
-        "created when absent. Logging the same call_id twice adds one note only, so retries are safe. "
-        "Returns decision logged, already_logged, ambiguous (several contacts match: pass contact_id), "
-        "no_contact or failed, with contact_id and note_id."
+        "Record a phone call as one note on the caller's record, found by contact_id, phone (any format) or "
+        "email, and created when absent if create_contact_if_missing=true with the caller's name. The note has "
+        "direction, time, duration, outcome, sentiment, summary and transcript. The same call_id logged twice "
+        "adds one note, so retries are safe. Returns decision logged, already_logged, ambiguous (pass "
+        "contact_id), no_contact or failed, with contact_id and note_id."
     ),
     params=CallLogParams,
     resource="contact_notes",
     method="POST",
     idempotent=True,
-    handler=log_call,
-    async_handler=alog_call,
+    **handlers(log_call_steps),
     tags=("composite", "notes", "calls"),
 )
 

@@ -8,7 +8,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["MAX_TRANSCRIPT", "has_marker", "marker", "note_body", "note_preview", "plain_text"]
+from nimble_tools_actionkit import plain_text
+
+__all__ = ["MAX_TRANSCRIPT", "has_marker", "marker", "note_body", "note_preview"]
 
 MAX_TRANSCRIPT = 50_000
 """Characters of transcript kept in the note; the rest is cut with a line saying how much."""
@@ -18,11 +20,6 @@ PREVIEW_LENGTH = 200
 def marker(call_id: str) -> str:
     """The line that ties a note to its call: found again, it means "already logged"."""
     return f"Call ID: {call_id}"
-
-
-def plain_text(note_html: str) -> str:
-    """An HTML note as plain text: tags become spaces, entities are decoded."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", note_html)).split())
 
 
 def has_marker(note: Mapping[str, Any], call_id: str) -> bool:

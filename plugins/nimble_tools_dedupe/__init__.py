@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from nimble_tools_actionkit import arun, run
+from nimble_tools_actionkit import Steps, handlers
 from pydantic import Field
 
-from nimble_tools import CallContext, Operation, hookimpl
+from nimble_tools import Operation, hookimpl
 
 from ._bulk import ImportLeadsParams, ImportProgress, ahandle_import, handle_import, import_leads, import_leads_async
 from ._lead import Lead
@@ -44,51 +44,37 @@ class FindOrCreateParams(Lead):
     )
 
 
-def _find_or_create(params: FindOrCreateParams) -> Any:
+def find_or_create(params: FindOrCreateParams) -> Steps[dict[str, Any]]:
+    """Look the person up; match, report ambiguity, or create (filling a match's empty fields if asked)."""
     pool = yield from search_candidates([params])
-    return (yield from settle(params, pool, fill_empty=params.fill_empty))
-
-
-def find_or_create(context: CallContext, params: FindOrCreateParams) -> dict[str, Any]:
-    """Sync handler of ``nimble_find_or_create_contact``."""
-    decision: Decision = run(context, _find_or_create(params))
-    return decision.to_dict()
-
-
-async def afind_or_create(context: CallContext, params: FindOrCreateParams) -> dict[str, Any]:
-    """Async handler of ``nimble_find_or_create_contact``."""
-    decision: Decision = await arun(context, _find_or_create(params))
+    decision = yield from settle(params, pool, fill_empty=params.fill_empty)
     return decision.to_dict()
 
 
 FIND_OR_CREATE = Operation(
     name="nimble_find_or_create_contact",
     description=(
-        "Find a person in Nimble before creating them, so no duplicate is made. Matches on email "
-        "(case-insensitive), then phone (any format, compared in E.164), then first+last name with company. "
-        "Returns a decision record: decision 'matched' (contact_id of the existing contact, matched_on), "
-        "'created' (new contact_id) or 'ambiguous' (several contacts match: nothing is created; choose one "
-        "from candidates). Needs a name and at least one of email, phone, company. fill_empty=true fills "
-        "empty fields of the match. Safe to retry."
+        "Dedupe-then-create one person: look for an existing record with the same email (case-insensitive), "
+        "phone (any format, compared as E.164) or first+last name at the same company, and create it only when "
+        "none matches. Returns decision matched (contact_id, matched_on), created, or ambiguous (several match: "
+        "nothing is created; pick one of the candidates). Needs a name plus email, phone or company. "
+        "fill_empty=true fills the match's empty fields. Safe to retry."
     ),
     params=FindOrCreateParams,
     resource="contacts",
     method="POST",
     idempotent=True,
-    handler=find_or_create,
-    async_handler=afind_or_create,
+    **handlers(find_or_create),
     tags=("composite", "dedupe"),
 )
 
 IMPORT_LEADS = Operation(
     name="nimble_import_leads",
     description=(
-        "Import a list of leads (people) without creating duplicates: each is matched like "
-        "nimble_find_or_create_contact (email, then phone, then name+company), with one search per batch "
-        "of leads, and created only when nothing matches. Returns counts (created, matched, ambiguous, "
-        "failed) and one decision record per lead, by index. Leads repeated in the list are created once. "
-        "Failed leads created nothing for certain or say so; re-running the same import is safe and "
-        "creates no duplicate."
+        "Bulk import of leads, deduplicated: each is matched on email, then phone, then name+company, with "
+        "one search per batch, and created only when nothing matches. Returns counts "
+        "(created, matched, ambiguous, failed) and a decision per lead by index. Repeats within the list are "
+        "created once; re-running the same import is safe."
     ),
     params=ImportLeadsParams,
     resource="contacts",

@@ -28,7 +28,7 @@ from nimble_tools_actionkit import (
 )
 from pydantic import Field, model_validator
 
-from nimble_tools import CallContext, NimbleAPIError, Params
+from nimble_tools import CallContext, NimbleAPIError, NimbleToolkit, Params
 
 from ._lead import Lead
 from ._match import Decision
@@ -184,7 +184,11 @@ async def ahandle_import(context: CallContext, params: ImportLeadsParams) -> dic
 
 
 def import_leads(
-    toolkit: Any, leads: Sequence[Lead | dict[str, Any]], *, on_progress: ProgressCallback | None = None, **options: Any
+    toolkit: NimbleToolkit,
+    leads: Sequence[Lead | dict[str, Any]],
+    *,
+    on_progress: ProgressCallback | None = None,
+    **options: Any,
 ) -> dict[str, Any]:
     """Import ``leads`` through ``toolkit`` (a :class:`~nimble_tools.NimbleToolkit`); return the report.
 
@@ -197,7 +201,11 @@ def import_leads(
 
 
 async def import_leads_async(
-    toolkit: Any, leads: Sequence[Lead | dict[str, Any]], *, on_progress: ProgressCallback | None = None, **options: Any
+    toolkit: NimbleToolkit,
+    leads: Sequence[Lead | dict[str, Any]],
+    *,
+    on_progress: ProgressCallback | None = None,
+    **options: Any,
 ) -> dict[str, Any]:
     """Async twin of :func:`import_leads`."""
     arguments = {"leads": list(leads), **options}

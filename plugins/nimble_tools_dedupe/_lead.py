@@ -9,12 +9,13 @@ from nimble_tools_actionkit import fold, normalise_email, normalise_phone
 from pydantic import Field, PrivateAttr, model_validator
 
 from nimble_tools import Params
-from nimble_tools.catalog._shared import FieldValue
+from nimble_tools.types.contact_fields import FieldEntry
 
 __all__ = ["MATCH_KEYS", "Lead"]
 
 MATCH_KEYS = ("email", "phone", "name_company")
 """What a lead is matched on, strongest first."""
+_TYPED_FIELDS = frozenset({"first name", "last name", "email", "phone", "contact employment"})
 
 
 class Lead(Params):
@@ -40,9 +41,10 @@ class Lead(Params):
     )
     title: str | None = Field(default=None, max_length=200, description="Job title, stored with the employer.")
     tags: list[str] = Field(default_factory=list, max_length=5, description="Tags for a created contact (at most 5).")
-    fields: dict[str, list[FieldValue]] = Field(
-        default_factory=dict,
-        description='Other Nimble fields for a created contact, e.g. {"lead source":[{"value":"webinar"}]}.',
+    other_fields: list[FieldEntry] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Other Nimble fields for a created contact, e.g. [{name: 'lead source', value: 'webinar'}].",
     )
 
     _email: str | None = PrivateAttr(default=None)
@@ -61,6 +63,9 @@ class Lead(Params):
                 "a lead needs an email, a phone or a company: without one there is nothing to match "
                 "existing contacts on, so a retry could create a duplicate"
             )
+        typed = sorted({e.name for e in self.other_fields} & _TYPED_FIELDS)
+        if typed:
+            raise ValueError(f"set {typed} through the lead's own fields (first_name, email, ...), not other_fields")
         self._email = normalise_email(self.email) if self.email else None
         self._phone = normalise_phone(self.phone, self.country) if self.phone else None
         return self
@@ -101,6 +106,6 @@ class Lead(Params):
         employment = {k: v for k, v in (("company_name", self.company), ("title", self.title)) if v}
         if employment:
             fields["contact employment"] = [{"value": json.dumps(employment), "modifier": ""}]
-        for name, values in self.fields.items():
-            fields.setdefault(name.strip().lower(), [v.model_dump(exclude_none=True) for v in values])
+        for entry in self.other_fields:
+            fields.setdefault(entry.name, []).append(entry.wire())
         return fields

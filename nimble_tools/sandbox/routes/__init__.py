@@ -27,6 +27,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "deal_notes",
     "deals",
     "leads",
+    "oauth",
 )
 
 

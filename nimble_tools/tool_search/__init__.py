@@ -1,0 +1,250 @@
+"""Tool search: two meta-tools that stand in for the whole catalog in a model's context.
+
+Instead of ninety tool definitions, an agent gets two::
+
+    search_nimble_tools(query="log a call with Jane")   -> the best few tools, with argument schemas
+    call_nimble_tool(name="create_a_nimble_contact_note", arguments={...})  -> that tool's result
+
+They are ordinary operations registered by this built-in plugin, so every adapter emits them like
+any other (``toolkit.emit("openai", tools=toolsets.tool_search())``), and ``call_nimble_tool`` runs
+the chosen tool through the same call path: validation, policies, retries, envelope. Both act
+within a scope, the view they were emitted with (default: every operation but themselves), so a
+read-only scope gives a read-only agent.
+
+Ranking is lexical (BM25 over names, descriptions, parameters and a synonym table) and runs offline
+in well under a millisecond. With the ``semantic`` extra installed, a small embedding model joins
+in (see :mod:`nimble_tools.tool_search._semantic`); without it the lexical ranker works alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from pydantic import Field, field_validator
+from typing_extensions import override
+
+from .._envelope import Result
+from .._errors import InvalidArgumentsError, UsageError
+from .._operation import Operation, Params
+from ..hookspecs import hookimpl
+from ..toolsets import META_TAG, SCOPE_OPTION, Toolset, ToolView, ViewEntry, everything
+from ._evaluate import Accuracy, LabelledRequest, evaluate
+from ._lexical import LexicalRanker, embedding_texts
+from ._semantic import available as semantic_available
+from ._semantic import fuse, semantic_ranker
+
+if TYPE_CHECKING:
+    from .._registry import OperationRegistry
+    from .._toolkit import CallContext
+
+__all__ = [
+    "CALL_TOOL",
+    "SEARCH_TOOL",
+    "Accuracy",
+    "Hit",
+    "LabelledRequest",
+    "ToolSearchToolset",
+    "evaluate",
+    "register_operations",
+    "search",
+    "tool_card",
+    "tool_search_toolset",
+]
+
+SEARCH_TOOL = "search_nimble_tools"
+CALL_TOOL = "call_nimble_tool"
+DEFAULT_LIMIT = 5
+
+
+class SearchToolsParams(Params):
+    """Arguments of ``search_nimble_tools``."""
+
+    query: str = Field(
+        min_length=1,
+        max_length=500,
+        description="The task in plain words, e.g. 'log a call with Jane' or 'move the Acme deal to won'.",
+    )
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=10, description="How many tools to return (1-10).")
+
+
+class CallToolParams(Params):
+    """Arguments of ``call_nimble_tool``."""
+
+    name: str = Field(min_length=1, max_length=64, description="Exact tool name from search_nimble_tools.")
+    arguments: dict[str, Any] = Field(
+        default_factory=dict, description="The tool's arguments: an object matching its parameters schema."
+    )
+
+    @field_validator("arguments", mode="before")
+    @classmethod
+    def _json_text(cls, value: Any) -> Any:
+        # Some models send the arguments object as JSON text; accept it rather than fail the call.
+        if isinstance(value, str):
+            try:
+                return json.loads(value) if value.strip() else {}
+            except ValueError:
+                return value
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One search result: the tool's exposed name, its score and the operation."""
+
+    name: str
+    score: float
+    operation: Operation
+
+
+Ranker = Callable[[str], Sequence[float]]
+
+
+@functools.lru_cache(maxsize=16)
+def _ranker(operations: tuple[Operation, ...], semantic: bool) -> Ranker:
+    # Built once per distinct set of exposed tools (a view), not once per query.
+    lexical = LexicalRanker(operations)
+    model = semantic_ranker([embedding_texts(op) for op in operations]) if semantic else None
+    if model is None:
+        return lexical.scores
+    return lambda query: fuse(lexical.scores(query), model(query))
+
+
+def search(view: ToolView, query: str, limit: int = DEFAULT_LIMIT) -> list[Hit]:
+    """The ``limit`` tools of ``view`` that best match ``query``, best first (meta-tools excluded)."""
+    names = [n for n, op in view.items() if META_TAG not in op.tags]
+    operations = tuple(view[n] for n in names)
+    if not operations:
+        return []
+    scores = _ranker(operations, semantic_available())(query)
+    order = sorted(range(len(names)), key=lambda i: -scores[i])
+    return [Hit(names[i], scores[i], operations[i]) for i in order[:limit] if scores[i] > 0]
+
+
+def tool_card(operation: Operation) -> dict[str, Any]:
+    """What the model reads about a found tool: name, description and argument schema."""
+    return {
+        "name": operation.name,
+        "description": operation.description,
+        "parameters": _without_titles(operation.parameters_json_schema()),
+    }
+
+
+def _without_titles(schema: Any) -> Any:
+    # Titles repeat the field names; they cost tokens and say nothing.
+    if isinstance(schema, dict):
+        return {k: _without_titles(v) for k, v in schema.items() if not (k == "title" and isinstance(v, str))}
+    if isinstance(schema, list):
+        return [_without_titles(v) for v in schema]
+    return schema
+
+
+def _scope(context: CallContext) -> ToolView:
+    scope = context.options.get(SCOPE_OPTION)
+    return scope if isinstance(scope, ToolView) else everything().bind(context.toolkit)
+
+
+def _search(context: CallContext, params: SearchToolsParams) -> Result:
+    hits = search(_scope(context), params.query, params.limit)
+    return Result([tool_card(hit.operation) for hit in hits], None)
+
+
+def _target(context: CallContext, params: CallToolParams) -> tuple[ToolView, dict[str, Any]]:
+    scope = _scope(context)
+    if params.name not in scope or META_TAG in scope[params.name].tags:
+        hits = search(scope, params.name.replace("_", " "), 3)
+        hint = f" Close matches: {', '.join(h.name for h in hits)}." if hits else ""
+        raise InvalidArgumentsError(
+            CALL_TOOL,
+            [("name", f"no tool named {params.name!r} is available here.{hint} Find tools with {SEARCH_TOOL}")],
+        )
+    options = {k: v for k, v in context.options.items() if k != SCOPE_OPTION}
+    return scope, options
+
+
+def _call(context: CallContext, params: CallToolParams) -> Result:
+    scope, options = _target(context, params)
+    return scope.call(params.name, params.arguments, account=context.account, **options)
+
+
+async def _acall(context: CallContext, params: CallToolParams) -> Result:
+    scope, options = _target(context, params)
+    return await scope.acall(params.name, params.arguments, account=context.account, **options)
+
+
+SEARCH_OPERATION = Operation(
+    name=SEARCH_TOOL,
+    description=(
+        "Find the Nimble CRM tools (contacts, notes, deals, pipelines, fields, drafts...) for a task in plain "
+        f"words. Returns the best matches with their parameter schemas; run one with {CALL_TOOL}."
+    ),
+    params=SearchToolsParams,
+    resource="tools",
+    read_only=True,
+    idempotent=True,
+    handler=_search,
+    tags=(META_TAG,),
+)
+CALL_OPERATION = Operation(
+    name=CALL_TOOL,
+    description=(
+        f"Run a Nimble CRM tool found with {SEARCH_TOOL}: its exact name and its arguments as an object "
+        "matching its parameters schema. Returns that tool's result."
+    ),
+    params=CallToolParams,
+    resource="tools",
+    handler=_call,
+    async_handler=_acall,
+    tags=(META_TAG,),
+)
+
+
+@hookimpl
+def register_operations(register: Callable[[Operation], None]) -> None:
+    """Register ``search_nimble_tools`` and ``call_nimble_tool``."""
+    register(SEARCH_OPERATION)
+    register(CALL_OPERATION)
+
+
+@dataclass(frozen=True)
+class ToolSearchToolset(Toolset):
+    """The two meta-tools, searching and calling within ``scope``.
+
+    ``call_nimble_tool`` is marked read-only when every tool in scope is, and destructive when any is,
+    so hosts that gate on those hints (MCP annotations, approval policies) see the truth.
+    """
+
+    scope: Toolset
+
+    @override
+    def entries(self, registry: OperationRegistry) -> dict[str, ViewEntry]:
+        missing = [n for n in (SEARCH_TOOL, CALL_TOOL) if n not in registry]
+        if missing:
+            raise UsageError(
+                f"The tool-search operations {missing} are not registered; was the plugin "
+                "'nimble_tools.tool_search' unregistered?"
+            )
+        scoped = [e.operation for e in self.scope.entries(registry).values()]
+        call = replace(
+            registry[CALL_TOOL],
+            read_only=bool(scoped) and all(op.read_only for op in scoped),
+            destructive=any(op.destructive for op in scoped),
+            idempotent=bool(scoped) and all(op.idempotent for op in scoped),
+        )
+        return {
+            SEARCH_TOOL: ViewEntry(registry[SEARCH_TOOL], SEARCH_TOOL, self.scope),
+            CALL_TOOL: ViewEntry(call, CALL_TOOL, self.scope),
+        }
+
+    @property
+    @override
+    def label(self) -> str:
+        return f"tool_search({self.scope.label})"
+
+
+def tool_search_toolset(scope: Toolset | None = None) -> ToolSearchToolset:
+    """The meta-tool pair over ``scope`` (default: every operation); see :func:`toolsets.tool_search`."""
+    return ToolSearchToolset(scope if scope is not None else everything())

