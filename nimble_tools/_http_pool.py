@@ -7,11 +7,14 @@ network. Clients passed in by the caller are used as they are and never closed h
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import weakref
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:
+    import asyncio
+
+    import httpx
 
 __all__ = ["HttpClients"]
 
@@ -45,6 +48,8 @@ class HttpClients:
             return self._given_sync
         with self._lock:
             if self._sync is None:
+                import httpx
+
                 self._sync = httpx.Client(transport=self._transport, timeout=self._timeout)
             return self._sync
 
@@ -52,6 +57,10 @@ class HttpClients:
         """The async client of the running event loop."""
         if self._given_async is not None:
             return self._given_async
+        import asyncio
+
+        import httpx
+
         loop = asyncio.get_running_loop()
         with self._lock:
             client = self._async.get(loop)
@@ -69,6 +78,8 @@ class HttpClients:
 
     async def aclose(self) -> None:
         """Close the sync client and the running loop's async client it made."""
+        import asyncio
+
         self.close()
         loop = asyncio.get_running_loop()
         with self._lock:

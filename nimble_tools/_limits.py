@@ -27,8 +27,8 @@ MAX_STRING_LENGTH = 100_000
 """Longest string accepted in any argument (a long note is a few thousand characters)."""
 MAX_DEPTH = 64
 """Deepest nesting of objects and lists accepted in one call's arguments (a search nested 20 deep uses 42)."""
-MAX_VALUES = 10_000
-"""Most values (strings, numbers, objects, list items...) accepted in one call's arguments."""
+MAX_VALUES = 1_000_000
+"""Most values (strings, numbers, objects, list items...) in one call (a 10,000-lead import holds about 60,000)."""
 _MAX_PROBLEMS = 5
 
 # C0 controls but tab, LF and CR; DEL; C1 controls. Unpaired surrogates are found by encoding.

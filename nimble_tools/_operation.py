@@ -72,7 +72,7 @@ NimbleId = Annotated[
 class Params(BaseModel):
     """Base class for operation parameter models: unknown fields are refused, not ignored."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
 
 @dataclass(frozen=True, slots=True)

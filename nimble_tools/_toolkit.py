@@ -14,7 +14,6 @@ A call goes one way::
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import os
 import threading
@@ -22,7 +21,6 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import httpx
 from pydantic import BaseModel
 
 from ._auth import ApiKeyAuth, AuthProvider, Secret
@@ -33,6 +31,7 @@ from ._operation import HttpMethod, Operation, RequestSpec, query_value
 from ._registry import OperationRegistry, PluginHost
 
 if TYPE_CHECKING:
+    import httpx
     import pluggy
 
     from .sandbox import Sandbox
@@ -278,6 +277,8 @@ class NimbleToolkit:
                 return self._finish(context, None, await operation.async_handler(context, context.params))
             if operation.handler is not None:
                 handler = operation.handler
+                import asyncio
+
                 value = await asyncio.to_thread(handler, context, context.params)
                 return self._finish(context, None, value)
             spec = self._request_for(context)
@@ -411,4 +412,6 @@ def _run_coroutine(coroutine: Any) -> Any:
     """Run an async handler from sync code (outside any running loop)."""
     if not inspect.iscoroutine(coroutine):
         return coroutine
+    import asyncio
+
     return asyncio.run(coroutine)

@@ -258,6 +258,8 @@ def wrong_type_values(accepted: set[str]) -> st.SearchStrategy[Any] | None:
     blocked = set(accepted)
     if "number" in blocked:
         blocked.add("integer")  # a number field takes integers (an integer field takes 3.0, not 3.5)
+    if blocked & {"integer", "number"}:
+        blocked.add("boolean")  # pydantic's lax mode reads true as 1 (documented; not a refusal)
     wrong = [strategy for kind, strategy in _WRONG.items() if kind not in blocked]
     return st.one_of(wrong) if wrong else None
 

@@ -11,6 +11,7 @@ model can act on, so they never break an agent loop.
 from __future__ import annotations
 
 import functools
+import typing
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -123,17 +124,19 @@ class NimbleTool(BaseTool):
         return super()._to_args_and_kwargs(tool_input, tool_call_id)
 
     def _parse_input(self, tool_input: str | dict[str, Any], tool_call_id: str | None) -> str | dict[str, Any]:
-        parsed = super()._parse_input(tool_input, tool_call_id)
-        if not isinstance(tool_input, dict) or not isinstance(parsed, dict):
-            return parsed
-        # langchain-core also fills in every default; the operation must see only what the model sent,
-        # since its rules tell "left out" from "given" (a null currency on a text field is refused).
         schema = self.args_schema
-        fields = schema.model_fields if isinstance(schema, type) and issubclass(schema, BaseModel) else {}
+        if not isinstance(tool_input, dict) or not (isinstance(schema, type) and issubclass(schema, BaseModel)):
+            return super()._parse_input(tool_input, tool_call_id)
+        # The schema is the operation's own model: no injected arguments (tool call id, runtime) to
+        # look for. And langchain-core would fill in every default, while the operation must see only
+        # what the model sent, since its rules tell "left out" from "given" (a null currency on a text
+        # field is refused): validate, then pass on the given fields only.
+        validated = schema.model_validate(tool_input)
+        fields = schema.model_fields
         return {
-            key: value
-            for key, value in parsed.items()
-            if key in tool_input or (key in fields and fields[key].alias in tool_input)
+            name: getattr(validated, name)
+            for name, info in fields.items()
+            if name in tool_input or (info.alias is not None and info.alias in tool_input)
         }
 
     def _account(self, config: RunnableConfig | None) -> str | None:
@@ -184,6 +187,12 @@ class NimbleTool(BaseTool):
             approver: Approver | None = self.approve
             return approver
         return _ask_through_interrupt
+
+
+# langchain-core reads the type hints of _run/_arun on every call (to find the config parameter);
+# string annotations (from __future__) would be compiled each time: store them evaluated.
+for _method in (NimbleTool._run, NimbleTool._arun):
+    _method.__annotations__ = typing.get_type_hints(_method)
 
 
 def _ask_through_interrupt(request: ApprovalRequest) -> bool:

@@ -9,7 +9,6 @@ are read through ``model_dump()`` or as the dicts they serialise to.
 
 from __future__ import annotations
 
-import asyncio
 import difflib
 import json
 import logging
@@ -301,6 +300,8 @@ class OpenAIToolset(list[dict[str, Any]]):
         echo, calls = self._read(response)
         who = account if account is not None else self.account
         approver = self._approver(approve)
+        import asyncio  # imported on first use: it costs 30 ms at import time
+
         limit = asyncio.Semaphore(max_concurrency) if max_concurrency else None
 
         async def run(call: _Call) -> dict[str, Any]:
