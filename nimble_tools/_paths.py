@@ -9,6 +9,7 @@ them.
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ _NIMBLE_ID = re.compile(NIMBLE_ID_PATTERN)
 _MAX_FREE_VALUE = 200
 
 
+@functools.lru_cache(maxsize=1024)  # a handful of templates, parsed on every call otherwise
 def path_fields(template: str) -> tuple[str, ...]:
     """The placeholder names in a path template, in order."""
     return tuple(name for _, name, _, _ in string.Formatter().parse(template) if name)

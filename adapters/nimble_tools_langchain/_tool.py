@@ -18,6 +18,7 @@ from typing import Any, Literal
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, ToolException
+from langchain_core.tools.base import FILTERED_ARGS
 from pydantic import BaseModel, PrivateAttr, ValidationError
 
 from nimble_tools import NimbleToolkit, NimbleToolsError, Operation, UsageError
@@ -138,6 +139,11 @@ class NimbleTool(BaseTool):
             for name, info in fields.items()
             if name in tool_input or (info.alias is not None and info.alias in tool_input)
         }
+
+    def _filter_injected_args(self, tool_input: dict[str, Any]) -> dict[str, Any]:
+        # What callbacks see as the input. The schema is the operation's own model, with no injected
+        # arguments to look for (langchain-core would inspect its annotations on every call).
+        return {key: value for key, value in tool_input.items() if key not in FILTERED_ARGS}
 
     def _account(self, config: RunnableConfig | None) -> str | None:
         configurable = (config or {}).get("configurable") or {}
