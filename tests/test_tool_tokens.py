@@ -55,12 +55,21 @@ def undocumented(schema: Any, path: str = "") -> Iterator[str]:
             {"anyOf": [{"type": "string", "enum": ["a", "b"]}, {"type": "null"}]},
             {"type": ["string", "null"], "enum": ["a", "b", None]},
         ),
-        ({"anyOf": [{"type": "integer"}, {"type": "number"}]}, {"type": ["integer", "number"]}),
+        ({"anyOf": [{"type": "integer"}, {"type": "number"}]}, {"type": "number"}),
+        ({"type": ["integer", "number", "null"]}, {"type": ["number", "null"]}),
+        (
+            {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null", "description": "x"}]},
+            {"anyOf": [{"type": ["string", "integer"]}, {"type": "null", "description": "x"}]},
+        ),
+        (
+            {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}, {"type": "null"}]},
+            {"anyOf": [{"type": ["string", "null"]}, {"type": "array", "items": {"type": "string"}}]},
+        ),
     ],
 )
 def test_lean_schema_rewrites_nullable_unions(schema: dict[str, Any], lean: dict[str, Any]) -> None:
     assert lean_schema(schema) == lean
-    for value in (None, "a", "c", 0, 2, 1.5, True, [], {}):
+    for value in (None, "a", "c", 0, 2, 1.5, True, [], ["a"], [1], {}):
         assert jsonschema.Draft202012Validator(schema).is_valid(value) == jsonschema.Draft202012Validator(
             lean
         ).is_valid(value), value
@@ -71,8 +80,8 @@ def test_lean_schema_rewrites_nullable_unions(schema: dict[str, Any], lean: dict
     [
         {"anyOf": [{"$ref": "#/$defs/X"}, {"type": "null"}]},  # a $ref takes no siblings
         {"anyOf": [{"type": "string", "description": "inner"}, {"type": "null"}], "description": "outer"},
-        {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null", "description": "x"}]},
         {"anyOf": [{"const": "a", "type": "string"}, {"type": "null"}]},
+        {"anyOf": [{"type": "string"}, {"type": "integer"}], "type": "string"},  # a type beside anyOf stays
         {"properties": {"anyOf": {"type": "string"}}},  # a property named anyOf is not a keyword
     ],
 )

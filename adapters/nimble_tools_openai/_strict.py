@@ -219,6 +219,11 @@ class _Strictifier:
                 if item not in branches:
                     branches.append(item)
         description = schema.get("description")
+        if description is not None:
+            branches = [_outer_wins(b) for b in branches]
+            hints = [b["description"] for b in branches if "$ref" not in b and "description" in b]
+            branches = [{k: v for k, v in b.items() if k != "description"} if "$ref" not in b else b for b in branches]
+            description = " ".join([description, *hints])
         if len(branches) == 1:
             only = branches[0]
             if description is None:
@@ -318,6 +323,22 @@ class _Strictifier:
         return {"type": "string", "description": _with_hint(description, hint, sep=" "), JSON_STRING: True}
 
 
+def _is_hint(text: Any) -> bool:
+    return isinstance(text, str) and text.startswith("(") and text.endswith(")")
+
+
+def _outer_wins(branch: dict[str, Any]) -> dict[str, Any]:
+    """A union's own description replaces its branches' (as a field's replaces its type's).
+
+    ``owner_id: NimbleId | None = Field(description="Owner's user id.")`` publishes the type's
+    description inside the string branch and the field's beside ``anyOf``; the model needs one.
+    A branch's constraint hint ("(max 50 chars)") is kept, and moves next to the union's description.
+    """
+    if "description" not in branch or "$ref" in branch or _is_hint(branch["description"]):
+        return branch
+    return {k: v for k, v in branch.items() if k != "description"}
+
+
 def _def_name(ref: str) -> str | None:
     for prefix in ("#/$defs/", "#/definitions/"):
         if ref.startswith(prefix):
@@ -349,12 +370,14 @@ def _constraint_hints(schema: Mapping[str, Any]) -> list[str]:
     """Dropped constraints a model should still respect, said in words."""
     hints = []
     low, high = schema.get("minLength"), schema.get("maxLength")
+    if low == 1:
+        low = None  # "not empty" goes without saying for a value the model is asked for
     if low is not None and high is not None:
-        hints.append(f"{low} to {high} characters")
+        hints.append(f"{low}-{high} chars")
     elif high is not None:
-        hints.append(f"at most {high} character{'' if high == 1 else 's'}")
+        hints.append(f"max {high} char{'' if high == 1 else 's'}")
     elif low:
-        hints.append(f"at least {low} character{'' if low == 1 else 's'}")
+        hints.append(f"min {low} chars")
     if schema.get("uniqueItems"):
         hints.append("no duplicates")
     return hints
