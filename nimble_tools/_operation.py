@@ -61,7 +61,6 @@ BODY = Location.BODY
 CONTROL = Location.CONTROL
 
 
-
 def _no_pattern(schema: dict[str, Any]) -> None:
     schema.pop("pattern", None)
 

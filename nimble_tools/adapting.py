@@ -41,10 +41,7 @@ __all__ = [
 
 CONFIRM_TOKEN = "confirm_token"
 """The argument through which a model confirms a destructive call (see ``nimble_tools.policies``)."""
-CONFIRM_TOKEN_HELP = (
-    "Leave empty. Only when this tool answered that it needs confirmation and the user agreed, "
-    "repeat the same call with the confirm_token that answer gave."
-)
+CONFIRM_TOKEN_HELP = "Only to repeat a call that asked for confirmation, once the user agreed: the token it gave."
 
 ENVELOPE_JSON_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -20,21 +20,18 @@ __all__ = [
     "encode_filters",
 ]
 
-QUERY_HELP = (
-    "Search query: one condition {field, operator, value|values|quantity+unit|start+end} or a group "
-    '{join: and|or|not, conditions: [...]}. E.g. {"field":"email","operator":"is","value":"ann@acme.com"}.'
-)
+QUERY_HELP = "A condition, or a group of them."
 
 Context = Literal["last_contacted_data", "employers_data", "leads_data", "sequences_data", "contact_files"]
 Contexts = Annotated[
     list[Context] | None,
-    Field(default=None, description="Extra blocks to embed: last_contacted_data, employers_data, leads_data, ..."),
+    Field(default=None, description="Extra data blocks to embed."),
 ]
 
 FieldNames = Annotated[
     list[Annotated[str, Field(min_length=1)]] | None,
     PlainSerializer(lambda names: escape_list(names) if names is not None else None),
-    Field(default=None, description="Only return these fields, e.g. ['first name', 'email']; all when omitted."),
+    Field(default=None, description="Only these fields, e.g. ['first name', 'email']."),
 ]
 """Field names to return; sent comma-joined with literal commas escaped, as Nimble wants."""
 
@@ -43,7 +40,7 @@ Sort = Annotated[
     Field(
         default=None,
         pattern=r"^[^:]+:(asc|desc)$",
-        description="'<field>:asc' or '<field>:desc', e.g. 'created:desc', 'last name:asc'.",
+        description="E.g. 'created:desc', 'last name:asc'.",
     ),
 ]
 
@@ -52,12 +49,10 @@ class ContactFilters(BaseModel):
     """keyword / query / record_type, with Nimble's rule that keyword and query exclude each other."""
 
     keyword: str | None = Field(
-        default=None, description="Free text matched in names, emails, phones, addresses, employers. Not with query."
+        default=None, description="Free text in names, emails, phones, addresses, employers; not with query."
     )
-    query: SearchQuery | None = Field(default=None, description=QUERY_HELP + " Not with keyword.")
-    record_type: Literal["person", "company", "all"] | None = Field(
-        default=None, description="person, company or all (default)."
-    )
+    query: SearchQuery | None = Field(default=None, description="Conditions; not with keyword.")
+    record_type: Literal["person", "company", "all"] | None = Field(default=None, description="Default all.")
 
     @field_validator("keyword")
     @classmethod

@@ -367,16 +367,15 @@ def parse_nse(query: Any, path: str = "query", depth: int = 1) -> dict[str, Any]
     if operator in ("in", "not_in"):
         condition["value"] = [str(v) for v in operand] if isinstance(operand, list) else operand
     elif isinstance(operand, Mapping):
+        # An incomplete operand leaves value out: the condition's own check then says what is missing.
         if "quantity" in operand or "unit" in operand:
-            if not isinstance(operand.get("quantity"), int) or not isinstance(operand.get("unit"), str):
-                raise ValueError(f"{path}.{key}.{operator}: needs {{unit, quantity}}, e.g. {{unit: 'day', quantity: 30}}")
-            condition["value"] = [operand["quantity"], operand["unit"]]
+            if operand.get("quantity") is not None and operand.get("unit") is not None:
+                condition["value"] = [operand["quantity"], operand["unit"]]
         else:
             start = _first(operand, "start", "start_date", "start_datetime")
             end = _first(operand, "end", "end_date", "end_datetime")
-            if start is None or end is None:
-                raise ValueError(f"{path}.{key}.{operator}: needs both start and end")
-            condition["value"] = [start, end]
+            if start is not None and end is not None:
+                condition["value"] = [start, end]
     else:
         condition["value"] = operand
     return condition
