@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -134,8 +135,9 @@ class _Strictifier:
             self.blockers.append("the parameters root is a union (anyOf), which strict mode refuses")
         defs = {name: self.node(value, f"$defs.{name}") for name, value in self.defs.items()}
         used = _referenced_defs(out, defs)
-        if used:
-            out["$defs"] = {name: defs[name] for name in defs if name in used}
+        out, kept = _inline_single_use(out, {name: defs[name] for name in defs if name in used})
+        if kept:
+            out["$defs"] = kept
         return Strictified(out, self.notes, self.blockers)
 
     def _resolve_root(self, root: dict[str, Any]) -> dict[str, Any]:
@@ -387,6 +389,48 @@ def _with_hint(description: str, hint: str, *, sep: str = "") -> str:
     if not description:
         return hint if sep else f"({hint})"
     return f"{description}{sep}{hint}" if sep else f"{description} ({hint})"
+
+
+def _refs(node: Any) -> list[str]:
+    """The definition names that ``node`` references, once per reference."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        name = _def_name(ref) if isinstance(ref, str) else None
+        return ([name] if name else []) + [n for k, v in node.items() if k != "$ref" for n in _refs(v)]
+    if isinstance(node, list):
+        return [n for item in node for n in _refs(item)]
+    return []
+
+
+def _put(node: Any, name: str, body: Mapping[str, Any]) -> Any:
+    """``node`` with every ``{"$ref": "#/$defs/<name>"}`` replaced by a copy of ``body``."""
+    if isinstance(node, dict):
+        if node == {"$ref": f"#/$defs/{name}"}:
+            return copy.deepcopy(dict(body))
+        return {k: _put(v, name, body) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_put(item, name, body) for item in node]
+    return node
+
+
+def _inline_single_use(root: dict[str, Any], defs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Write in place the definitions used once and not recursive; return the root and the rest.
+
+    A definition used once saves nothing, and its ``$defs`` key and ``$ref`` cost tokens on every
+    request. Recursive ones (the search grammar) must stay definitions.
+    """
+    defs = dict(defs)
+    while True:
+        counts = Counter(_refs(root) + [n for body in defs.values() for n in _refs(body)])
+        single = next(
+            (n for n in defs if counts[n] == 1 and n not in _referenced_defs(defs[n], defs)),
+            None,
+        )
+        if single is None:
+            return root, defs
+        body = defs.pop(single)
+        root = _put(root, single, body)
+        defs = {n: _put(d, single, body) for n, d in defs.items()}
 
 
 def _referenced_defs(root: Any, defs: Mapping[str, Any]) -> set[str]:

@@ -130,14 +130,12 @@ FIELD_HELP = (
     "(employer), address, address.city|state|country|street|zip, tag, record type, _id, created, updated, birthday, "
     "rating, company last contacted, user last contacted, saved_search, reminder, or a custom field."
 )
-OPERATOR_HELP = (
-    "Text: is, is_not, contain (whole words), not_contain, starts_with, in, not_in. Numbers and dates: gt, gte, "
-    "lt, lte, range, not_in_range. Dates: in_the_last, not_in_the_last, day_month_range. Any: is_empty."
-)
+OPERATOR_HELP = "How to compare; it sets the form of value."
 VALUE_HELP = (
-    "Text or number; gt..lte a number or YYYY-MM-DD; in, not_in a list; range, not_in_range [start, end] "
-    "(numbers, YYYY-MM-DD or RFC 3339); day_month_range ['DD/MM', 'DD/MM']; in_the_last, not_in_the_last "
-    "'<n> <unit>' (second, day, week, month, year), e.g. '30 day'; is_empty true (default) or false."
+    "is, is_not, contain (whole words), not_contain, starts_with: text or a number; gt, gte, lt, lte: a number or "
+    "YYYY-MM-DD; in, not_in: a list; range, not_in_range: [start, end], numbers, YYYY-MM-DD or RFC 3339 times; "
+    "day_month_range: ['DD/MM', 'DD/MM']; in_the_last, not_in_the_last: '<n> <unit>' "
+    "(second|day|week|month|year), e.g. '30 day'; is_empty: true (default) or false."
 )
 _LEGACY_SLOTS = ("values", "quantity", "unit", "start", "end")
 _PERIOD = re.compile(r"^\s*(\d+)\s*(second|day|week|month|year)s?\s*$", re.IGNORECASE)
