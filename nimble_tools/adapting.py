@@ -41,7 +41,7 @@ __all__ = [
 
 CONFIRM_TOKEN = "confirm_token"
 """The argument through which a model confirms a destructive call (see ``nimble_tools.policies``)."""
-CONFIRM_TOKEN_HELP = "Only to repeat a call that asked for confirmation, once the user agreed: the token it gave."
+CONFIRM_TOKEN_HELP = "Token from a needs-confirmation answer, once the user agreed; else null."
 
 ENVELOPE_JSON_SCHEMA: dict[str, Any] = {
     "type": "object",

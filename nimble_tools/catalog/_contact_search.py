@@ -16,6 +16,7 @@ __all__ = [
     "ContactFilters",
     "Contexts",
     "FieldNames",
+    "KeywordFilter",
     "Sort",
     "encode_filters",
 ]
@@ -45,13 +46,10 @@ Sort = Annotated[
 ]
 
 
-class ContactFilters(BaseModel):
-    """keyword / query / record_type, with Nimble's rule that keyword and query exclude each other."""
+class KeywordFilter(BaseModel):
+    """keyword / record_type: what the plain contact listing filters by."""
 
-    keyword: str | None = Field(
-        default=None, description="Free text in names, emails, phones, addresses, employers; not with query."
-    )
-    query: SearchQuery | None = Field(default=None, description="Conditions; not with keyword.")
+    keyword: str | None = Field(default=None, description="Free text in names, emails, phones, addresses, employers.")
     record_type: Literal["person", "company", "all"] | None = Field(default=None, description="Default all.")
 
     @field_validator("keyword")
@@ -60,6 +58,15 @@ class ContactFilters(BaseModel):
         if value is not None and not value.strip():
             raise ValueError("keyword is empty: pass some text, or leave it out")
         return value
+
+
+class ContactFilters(KeywordFilter):
+    """keyword / query / record_type, with Nimble's rule that keyword and query exclude each other."""
+
+    keyword: str | None = Field(
+        default=None, description="Free text in names, emails, phones, addresses, employers; not with query."
+    )
+    query: SearchQuery | None = Field(default=None, description="Conditions; not with keyword.")
 
     @model_validator(mode="after")
     def _keyword_or_query(self) -> ContactFilters:

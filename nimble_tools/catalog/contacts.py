@@ -12,7 +12,7 @@ from .._operation import NimbleId, Operation, Params, RequestSpec, default_encod
 from ..types.contact_fields import ContactFields, escape_list
 from ..types.privacy import Privacy
 from ..types.search import SearchQuery
-from ._contact_search import QUERY_HELP, ContactFilters, Contexts, FieldNames, Sort, encode_filters
+from ._contact_search import QUERY_HELP, ContactFilters, Contexts, FieldNames, KeywordFilter, Sort, encode_filters
 from ._shared import PagedParams, RecordType
 
 CONTACTS_PAGING = PagePaging(items_key="resources")
@@ -20,7 +20,9 @@ MAX_STANDARD_IDS = 30
 MAX_TAGS_ON_CREATE = 5
 
 
-class ListContactsParams(PagedParams, ContactFilters):
+# No query here: conditions are list_all_nimble_contacts_search's job (the same listing); one search
+# grammar in the tool list instead of two saves a model about 450 tokens on every request.
+class ListContactsParams(PagedParams, KeywordFilter):
     sort: Sort
     fields: FieldNames
     contexts: Contexts
@@ -176,9 +178,8 @@ OPERATIONS = (
     Operation(
         name="list_all_nimble_contacts",
         description=(
-            "List contacts (people and companies), newest first, filtered by keyword or query, and record_type. "
-            "To find specific people prefer list_all_nimble_contacts_search; for ids only, "
-            "nimble_contacts_contact_ids."
+            "List contacts (people and companies), newest first, optionally by keyword and record_type. For "
+            "conditions on fields use list_all_nimble_contacts_search; for ids only, nimble_contacts_contact_ids."
         ),
         params=ListContactsParams,
         resource="contacts",
@@ -187,7 +188,6 @@ OPERATIONS = (
         read_only=True,
         idempotent=True,
         paging=CONTACTS_PAGING,
-        encode=encode_filters,
     ),
     Operation(
         name="list_all_nimble_contacts_search",

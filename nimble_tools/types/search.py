@@ -132,10 +132,10 @@ FIELD_HELP = (
 )
 OPERATOR_HELP = "How to compare; it sets the form of value."
 VALUE_HELP = (
-    "is, is_not, contain (whole words), not_contain, starts_with: text or a number; gt, gte, lt, lte: a number or "
-    "YYYY-MM-DD; in, not_in: a list; range, not_in_range: [start, end], numbers, YYYY-MM-DD or RFC 3339 times; "
-    "day_month_range: ['DD/MM', 'DD/MM']; in_the_last, not_in_the_last: '<n> <unit>' "
-    "(second|day|week|month|year), e.g. '30 day'; is_empty: true (default) or false."
+    "Text or number; in, not_in: a list; range, not_in_range: [start, end] (numbers, YYYY-MM-DD or RFC 3339), "
+    "day_month_range: ['DD/MM', 'DD/MM']; in_the_last, not_in_the_last: '<n> <unit>' (second|day|week|month|year), "
+    "e.g. '30 day'; is_empty: true (default) or false. gt..lte take numbers or YYYY-MM-DD; contain matches whole "
+    "words."
 )
 _LEGACY_SLOTS = ("values", "quantity", "unit", "start", "end")
 _PERIOD = re.compile(r"^\s*(\d+)\s*(second|day|week|month|year)s?\s*$", re.IGNORECASE)
@@ -148,7 +148,7 @@ class SearchCondition(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra=model_facing('E.g. {"field": "email", "operator": "is", "value": "ann@acme.com"}.'),
+        json_schema_extra=model_facing(None),  # the search tool's description has an example
     )
 
     field: str = Field(min_length=1, description=FIELD_HELP)
