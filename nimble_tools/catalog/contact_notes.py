@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from .._envelope import PagePaging
 from .._operation import NimbleId, Operation, Params
+from ..projections import COMPACT_TAG
 from ._shared import PagedParams
 
 MAX_NOTE_CONTACTS = 10
@@ -82,6 +83,7 @@ OPERATIONS = (
         read_only=True,
         idempotent=True,
         paging=PagePaging(items_key="resources", default_limit=5),
+        tags=(COMPACT_TAG,),
     ),
     Operation(
         name="create_a_nimble_contact_note",

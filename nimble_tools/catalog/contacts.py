@@ -9,6 +9,7 @@ from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, field_v
 
 from .._envelope import PagePaging
 from .._operation import NimbleId, Operation, Params, RequestSpec, default_encode
+from ..projections import COMPACT_TAG
 from ..types.contact_fields import ContactFields, escape_list
 from ..types.privacy import Privacy
 from ..types.search import SearchQuery
@@ -188,6 +189,7 @@ OPERATIONS = (
         read_only=True,
         idempotent=True,
         paging=CONTACTS_PAGING,
+        tags=(COMPACT_TAG,),
     ),
     Operation(
         name="list_all_nimble_contacts_search",
@@ -204,6 +206,7 @@ OPERATIONS = (
         read_only=True,
         idempotent=True,
         paging=CONTACTS_PAGING,
+        tags=(COMPACT_TAG,),
     ),
     Operation(
         name="nimble_contacts_contact_ids",

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from .._envelope import LimitPaging
 from .._operation import CONTROL, QUERY, NimbleId, Operation, Params, RequestSpec
 from .._url_paging import NextPageUrlPaging
+from ..projections import COMPACT_TAG
 from ..types.deal_search import DealSearchQuery
 from ._deal_shared import Color, Currency, FieldSpec, Sort, invalid, no_body
 
@@ -315,6 +316,7 @@ OPERATIONS = (
         read_only=True,
         idempotent=True,
         paging=NextPageUrlPaging(groups_key="stages"),
+        tags=(COMPACT_TAG,),
     ),
     Operation(
         name="list_all_nimble_pipeline_deals_by_owner",
@@ -329,5 +331,6 @@ OPERATIONS = (
         read_only=True,
         idempotent=True,
         paging=NextPageUrlPaging(groups_key="groups"),
+        tags=(COMPACT_TAG,),
     ),
 )

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from .._envelope import LimitPaging
 from .._operation import CONTROL, QUERY, NimbleId, Operation, Params, RequestSpec, default_encode
+from ..projections import COMPACT_TAG
 from ..types.privacy import Privacy
 from ._deal_shared import (
     STANDARD_DEAL_FIELDS,
@@ -155,6 +156,7 @@ OPERATIONS = (
         read_only=True,
         idempotent=True,
         paging=LimitPaging(items_key="resources"),
+        tags=(COMPACT_TAG,),
     ),
     Operation(
         name="create_a_nimble_deal",
