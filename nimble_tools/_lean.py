@@ -8,13 +8,17 @@ makes only such rewrites, which accept exactly the same values; anything it cann
 changing the meaning (a ``$ref`` branch, a key present on both sides) stays as it is. Branches that
 are a bare type merge into one type list even beside other branches, and ``"integer"`` is left out
 of a type list that has ``"number"``, which already admits every integer.
+
+:func:`published_schema` is what adapters publish for a pydantic model: the lean form without the
+annotations that only repeat what is there (titles that restate property names, ``"default": null``
+on properties that are optional anyway, the model's docstring that the tool description replaces).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["lean_schema"]
+__all__ = ["lean_schema", "published_schema"]
 
 _NULL = {"type": "null"}
 
@@ -65,3 +69,28 @@ def _types(kinds: list[Any]) -> list[Any]:
     """Distinct type names in order, without ``integer`` when ``number`` (a superset) is there."""
     unique = list(dict.fromkeys(kinds))
     return [k for k in unique if not (k == "integer" and "number" in unique)]
+
+
+def published_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A pydantic JSON schema as a tool publishes it: lean, without titles, null defaults or root description.
+
+    Validation is unchanged: titles and defaults are annotations, and the root description repeats
+    the tool's own. A non-null default stays, since it tells the model what an omitted value means.
+    """
+    cleaned: dict[str, Any] = lean_schema(_without_noise(schema))
+    cleaned.pop("description", None)
+    return cleaned
+
+
+def _without_noise(node: Any, *, names: bool = False) -> Any:
+    if isinstance(node, list):
+        return [_without_noise(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if names:  # the keys of "properties" and "$defs" are names (a field may be called "title")
+        return {key: _without_noise(value) for key, value in node.items()}
+    return {
+        key: _without_noise(value, names=key in ("properties", "$defs"))
+        for key, value in node.items()
+        if not (key == "title" and isinstance(value, str)) and not (key == "default" and value is None)
+    }

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, ValidationError, create_model
 
 from ._envelope import Result
 from ._errors import InvalidArgumentsError, UnknownOperationError, UsageError
-from ._lean import lean_schema
+from ._lean import lean_schema, published_schema
 from ._operation import Operation, _describe
 from .toolsets import ToolsetLike, ToolView, resolve
 
@@ -33,6 +33,7 @@ __all__ = [
     "lean_schema",
     "model_params",
     "operation_metadata",
+    "published_schema",
     "select_operations",
     "select_tools",
     "split_options",

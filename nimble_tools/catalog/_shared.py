@@ -30,6 +30,4 @@ class PagedParams(Params):
     """``limit`` and ``next_cursor``: the same paging arguments for every list operation."""
 
     limit: Annotated[int | None, CONTROL] = Field(default=None, ge=1, le=100, description="Page size.")
-    next_cursor: Annotated[str | None, CONTROL] = Field(
-        default=None, description="From the previous page; null for the first."
-    )
+    next_cursor: Annotated[str | None, CONTROL] = Field(default=None, description="From the previous page.")

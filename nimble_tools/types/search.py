@@ -132,10 +132,10 @@ FIELD_HELP = (
 )
 OPERATOR_HELP = "How to compare; it sets the form of value."
 VALUE_HELP = (
-    "Text or number; in, not_in: a list; range, not_in_range: [start, end] (numbers, YYYY-MM-DD or RFC 3339), "
-    "day_month_range: ['DD/MM', 'DD/MM']; in_the_last, not_in_the_last: '<n> <unit>' (second|day|week|month|year), "
-    "e.g. '30 day'; is_empty: true (default) or false. gt..lte take numbers or YYYY-MM-DD; contain matches whole "
-    "words."
+    "Text or number (gt..lte: number or YYYY-MM-DD; contain: whole words); in/not_in: a list; "
+    "range/not_in_range: [start, end] (numbers, YYYY-MM-DD or RFC 3339); day_month_range: ['DD/MM','DD/MM']; "
+    "in_the_last/not_in_the_last: '<n> <second|day|week|month|year>', e.g. '30 day'; is_empty: true (default) "
+    "or false."
 )
 _LEGACY_SLOTS = ("values", "quantity", "unit", "start", "end")
 _PERIOD = re.compile(r"^\s*(\d+)\s*(second|day|week|month|year)s?\s*$", re.IGNORECASE)
