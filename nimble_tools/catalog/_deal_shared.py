@@ -161,7 +161,7 @@ class PresentationChange(_Model):
     fraction_digits: int | None = Field(
         default=None, ge=1, le=10, description="decimal and percentage (required): digits after the point."
     )
-    currency: Currency | None = Field(default=None, description="financial: ISO-4217 code, e.g. USD.")
+    currency: Currency | None = Field(default=None, description="financial (required): ISO-4217 code, e.g. USD.")
     date_format: str | None = Field(
         default=None, max_length=64, description="Date fields: strftime format, e.g. '%Y-%m-%d'; null: per user."
     )

@@ -18,7 +18,7 @@ from ._deal_shared import invalid, no_body
 
 class LeadParams(Params):
     lead_id: NimbleId = Field(description="Contact id.")
-    pipeline_id: NimbleId = Field(description="Contact pipeline id (not a deal pipeline).")
+    pipeline_id: NimbleId = Field(description="Contact pipeline id (list_all_nimble_contact_pipelines).")
 
 
 class MoveParams(LeadParams):
