@@ -35,6 +35,7 @@ from ._errors import (
     TransportError,
     ValidationFailedError,
 )
+from ._http_pool import HttpClients
 from ._operation import RequestSpec
 
 __all__ = ["NimbleClient", "RateLimiter", "RetryPolicy"]
@@ -51,8 +52,8 @@ class RetryPolicy:
     """When and how long to wait before another attempt.
 
     Only idempotent methods are retried after an answer or a timeout; a POST is retried only after
-    a connect error, when the request provably never reached the server (a retried POST that did
-    reach it would create a duplicate record).
+    a connect error or a 429, when the request provably was not processed (a retried POST that was
+    would create a duplicate record).
     """
 
     max_attempts: int = 4
@@ -66,8 +67,8 @@ class RetryPolicy:
         """Seconds to wait before attempt ``attempt + 1``, or None to give up."""
         if attempt >= self.max_attempts:
             return None
-        if isinstance(error, ConnectError):
-            pass  # never reached the server: safe for every method
+        if isinstance(error, ConnectError) or error.status_code == 429:
+            pass  # never reached the server, or refused unprocessed: safe for every method
         elif method not in IDEMPOTENT_METHODS:
             return None
         elif isinstance(error, TransportError):
@@ -137,44 +138,26 @@ class NimbleClient:
         self._limiter = RateLimiter(rate_limit) if rate_limit else None
         self._sleep = sleep
         self._async_sleep = async_sleep
-        self._timeout = timeout
-        self._transport = transport
-        self._async_transport = async_transport
-        self._http = http_client
-        self._ahttp = async_http_client
-        self._owns_http = http_client is None
-        self._owns_ahttp = async_http_client is None
-        self._lock = threading.Lock()
+        self._clients = HttpClients(
+            timeout=timeout,
+            transport=transport,
+            async_transport=async_transport,
+            http_client=http_client,
+            async_http_client=async_http_client,
+        )
 
     def __repr__(self) -> str:
         return f"NimbleClient(base_url={self.base_url!r})"
 
     # -- connection objects, made on first use -----------------------------------------------
 
-    def _sync_client(self) -> httpx.Client:
-        with self._lock:
-            if self._http is None:
-                self._http = httpx.Client(transport=self._transport, timeout=self._timeout)
-            return self._http
-
-    def _async_client(self) -> httpx.AsyncClient:
-        with self._lock:
-            if self._ahttp is None:
-                self._ahttp = httpx.AsyncClient(transport=self._async_transport, timeout=self._timeout)
-            return self._ahttp
-
     def close(self) -> None:
         """Close the sync connection pool it created."""
-        if self._http is not None and self._owns_http:
-            self._http.close()
-            self._http = None
+        self._clients.close()
 
     async def aclose(self) -> None:
-        """Close both connection pools it created."""
-        self.close()
-        if self._ahttp is not None and self._owns_ahttp:
-            await self._ahttp.aclose()
-            self._ahttp = None
+        """Close the connection pools it created (the async one of the running event loop)."""
+        await self._clients.aclose()
 
     # -- the request path --------------------------------------------------------------------
 
@@ -199,7 +182,7 @@ class NimbleClient:
                 self._limiter.wait()
             headers = self.auth.headers(account) if self.auth else {}
             try:
-                response = self._sync_client().request(**self._prepare(spec, headers))
+                response = self._clients.sync().request(**self._prepare(spec, headers))
                 return decode_response(spec, response)
             except httpx.HTTPError as exc:
                 error: NimbleAPIError = translate_transport_error(spec, exc)
@@ -226,7 +209,7 @@ class NimbleClient:
                 await self._limiter.await_turn()
             headers = await self.auth.aheaders(account) if self.auth else {}
             try:
-                response = await self._async_client().request(**self._prepare(spec, headers))
+                response = await self._clients.for_running_loop().request(**self._prepare(spec, headers))
                 return decode_response(spec, response)
             except httpx.HTTPError as exc:
                 error: NimbleAPIError = translate_transport_error(spec, exc)

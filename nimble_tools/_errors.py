@@ -6,6 +6,7 @@ apart, because they are handled by different people::
     NimbleToolsError
     ├── UsageError                  a programmer's mistake: fix the code or configuration
     │   ├── ConfigurationError      missing API key, bad base URL, ...
+    │   │   └── TokenStoreError     the configured token store failed (nimble_tools.auth)
     │   ├── OperationConflictError  two plugins registered one operation name
     │   ├── UnknownTargetError      emit() for a target no adapter handles
     │   └── PluginError             a plugin failed to load or broke the contract
@@ -28,8 +29,6 @@ apart, because they are handled by different people::
         ├── ServerError             5xx
         └── TransportError          no usable answer: connect error, timeout, bad JSON
             └── ConnectError        the request provably never reached the server
-
-    TokenStoreError (nimble_tools.auth, directly under NimbleToolsError): the token store failed.
 
 Each error carries ``explanation``: one or two sentences a language model can act on. Adapters
 return :meth:`NimbleToolsError.for_model` to the model as a tool result instead of crashing the

@@ -274,3 +274,21 @@ def test_secrets_stay_out_of_reprs_errors_and_logs(caplog: pytest.LogCaptureFixt
     ]
     assert all(KEY not in text for text in texts)
     assert recorder.requests[0].headers["authorization"] == f"Bearer {KEY}"
+
+
+def test_each_event_loop_gets_its_own_async_client() -> None:
+    """An AsyncClient's connections belong to the loop that opened them: never share one across loops."""
+    import asyncio
+
+    client = client_for(Recorder(ok({"n": 1})))
+    seen: list[httpx.AsyncClient] = []
+
+    async def once() -> object:
+        first = client._clients.for_running_loop()
+        assert client._clients.for_running_loop() is first  # stable within a loop
+        seen.append(first)
+        return await client.asend(GET)
+
+    assert asyncio.run(once()) == {"n": 1}
+    assert asyncio.run(once()) == {"n": 1}
+    assert seen[0] is not seen[1]

@@ -7,9 +7,12 @@ import time
 import webbrowser
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
+from .._cli_support import CommandFailed, json_option
+from .._console import dumps
 from .._errors import NimbleToolsError
 from ._config import DEFAULT_BASE_URL, NIMBLE_SCOPES, OAuthApp
 from ._login import CallbackReceiver
@@ -58,6 +61,7 @@ def auth() -> None:
 @_store_option
 @click.option("--no-browser", is_flag=True, help="Only print the URL to open.")
 @click.option("--timeout", default=300.0, show_default=True, help="Seconds to wait for the redirect.")
+@json_option
 def login(
     account: str,
     client_id: str | None,
@@ -68,8 +72,12 @@ def login(
     store_path: Path | None,
     no_browser: bool,
     timeout: float,
+    as_json: bool,
 ) -> None:
-    """Connect a Nimble account: open the authorize URL and catch the redirect on a loopback port."""
+    """Connect a Nimble account: open the authorize URL and catch the redirect on a loopback port.
+
+    With --json, the instructions go to stderr and stdout gets the connection as JSON.
+    """
     if not client_id or not client_secret:
         raise click.UsageError(
             "Set NIMBLE_CLIENT_ID and NIMBLE_CLIENT_SECRET (Nimble issues them on request to "
@@ -84,10 +92,11 @@ def login(
             ) as provider,
         ):
             request = provider.begin_authorization(account)
-            click.echo(f"Open this URL to connect the Nimble account {account!r}:\n\n  {request.url}\n")
+            # With --json the person still needs the URL; stdout is kept for the one JSON answer.
+            click.echo(f"Open this URL to connect the Nimble account {account!r}:\n\n  {request.url}\n", err=as_json)
             if not no_browser and not webbrowser.open(request.url):
-                click.echo("(No browser could be opened: open the URL yourself.)")
-            click.echo(f"Waiting for the redirect to {receiver.redirect_uri} ...")
+                click.echo("(No browser could be opened: open the URL yourself.)", err=as_json)
+            click.echo(f"Waiting for the redirect to {receiver.redirect_uri} ...", err=as_json)
             sys.stdout.flush()
             callback = receiver.wait(timeout)
             try:
@@ -96,45 +105,66 @@ def login(
                 receiver.reply(False, f"The Nimble login failed: {exc.message}")
                 raise
             receiver.reply(True, "Your Nimble account is connected. You can close this tab.")
-    except (NimbleToolsError, TimeoutError) as exc:
-        message = exc.for_model() if isinstance(exc, NimbleToolsError) else str(exc)
-        click.echo(f"error: {message}", err=True)
-        sys.exit(1)
+    except NimbleToolsError as exc:
+        raise CommandFailed.from_error(exc) from None
+    except TimeoutError as exc:
+        raise CommandFailed(str(exc), kind="TimeoutError") from None
+    if as_json:
+        click.echo(dumps({**_as_dict(connection), "store": str(store.path)}))
+        return
     click.echo(f"Connected {_describe(connection)}.\nTokens are stored in {store.path}.")
 
 
 @auth.command("status")
 @_store_option
-def status(store_path: Path | None) -> None:
+@json_option
+def status(store_path: Path | None, as_json: bool) -> None:
     """List the connected accounts (never their tokens)."""
     store = SQLiteTokenStore(store_path)
     try:
         names = store.accounts()
         tokens = [(name, store.load(name)) for name in names]
     except NimbleToolsError as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        sys.exit(1)
-    if not tokens:
-        click.echo(f"No account is connected (store: {store.path}).")
+        raise CommandFailed(exc.message, kind=type(exc).__name__) from None
+    connections = [
+        Connection(name, found.scope, found.expires_at, found.refresh_token is not None)
+        for name, found in tokens
+        if found is not None
+    ]
+    if as_json:
+        click.echo(dumps({"store": str(store.path), "accounts": [_as_dict(c) for c in connections]}))
         return
-    for name, found in tokens:
-        if found is not None:
-            click.echo(_describe(Connection(name, found.scope, found.expires_at, found.refresh_token is not None)))
+    if not connections:
+        click.echo(f"No account is connected (store: {store.path}).")
+    for connection in connections:
+        click.echo(_describe(connection))
 
 
 @auth.command("logout")
 @click.option("--account", default=DEFAULT_ACCOUNT, show_default=True, help="The connection to forget.")
 @_store_option
-def logout(account: str, store_path: Path | None) -> None:
+@json_option
+def logout(account: str, store_path: Path | None, as_json: bool) -> None:
     """Forget an account's tokens (revoke the app in Nimble to end the grant itself)."""
     store = SQLiteTokenStore(store_path)
     try:
         known = store.load(account) is not None
         store.delete(account)
     except NimbleToolsError as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        sys.exit(1)
+        raise CommandFailed(exc.message, kind=type(exc).__name__) from None
+    if as_json:
+        click.echo(dumps({"account": account, "forgotten": known}))
+        return
     click.echo(f"Forgot account {account!r}." if known else f"Account {account!r} was not connected.")
+
+
+def _as_dict(connection: Connection) -> dict[str, Any]:
+    return {
+        "account": connection.account,
+        "scope": list(connection.scope),
+        "expires_at": connection.expires_at,
+        "refreshable": connection.refreshable,
+    }
 
 
 def _describe(connection: Connection) -> str:

@@ -8,7 +8,6 @@ may already have replaced the refresh token, so sending it again would be refuse
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +17,7 @@ import httpx
 from .._auth import Secret
 from .._client import USER_AGENT, _retry_after, translate_transport_error
 from .._errors import NimbleAPIError, RateLimitedError, ServerError, TransportError
+from .._http_pool import HttpClients
 from .._operation import RequestSpec
 from ._config import TOKEN_PATH, OAuthApp
 from ._errors import OAuthError
@@ -51,14 +51,13 @@ class TokenEndpoint:
     ) -> None:
         self.app = app
         self._clock = clock
-        self._timeout = timeout
-        self._transport = transport
-        self._async_transport = async_transport
-        self._http = http_client
-        self._ahttp = async_http_client
-        self._owns_http = http_client is None
-        self._owns_ahttp = async_http_client is None
-        self._lock = threading.Lock()
+        self._clients = HttpClients(
+            timeout=timeout,
+            transport=transport,
+            async_transport=async_transport,
+            http_client=http_client,
+            async_http_client=async_http_client,
+        )
 
     def __repr__(self) -> str:
         return f"TokenEndpoint(url={self.app.token_url!r}, client_id={self.app.client_id!r})"
@@ -100,7 +99,7 @@ class TokenEndpoint:
     def _post(self, grant: str, form: dict[str, str]) -> TokenSet:
         logger.debug("token request: grant_type=%s", grant)
         try:
-            response = self._sync_client().post(self.app.token_url, data=form, headers=_FORM_HEADERS)
+            response = self._clients.sync().post(self.app.token_url, data=form, headers=_FORM_HEADERS)
         except httpx.HTTPError as exc:
             raise translate_transport_error(_SPEC, exc) from None
         return self._read(grant, response)
@@ -108,7 +107,7 @@ class TokenEndpoint:
     async def _apost(self, grant: str, form: dict[str, str]) -> TokenSet:
         logger.debug("token request: grant_type=%s", grant)
         try:
-            response = await self._async_client().post(self.app.token_url, data=form, headers=_FORM_HEADERS)
+            response = await self._clients.for_running_loop().post(self.app.token_url, data=form, headers=_FORM_HEADERS)
         except httpx.HTTPError as exc:
             raise translate_transport_error(_SPEC, exc) from None
         return self._read(grant, response)
@@ -138,30 +137,13 @@ class TokenEndpoint:
 
     # -- connection objects ------------------------------------------------------------------
 
-    def _sync_client(self) -> httpx.Client:
-        with self._lock:
-            if self._http is None:
-                self._http = httpx.Client(transport=self._transport, timeout=self._timeout)
-            return self._http
-
-    def _async_client(self) -> httpx.AsyncClient:
-        with self._lock:
-            if self._ahttp is None:
-                self._ahttp = httpx.AsyncClient(transport=self._async_transport, timeout=self._timeout)
-            return self._ahttp
-
     def close(self) -> None:
         """Close the sync connection pool it created."""
-        if self._http is not None and self._owns_http:
-            self._http.close()
-            self._http = None
+        self._clients.close()
 
     async def aclose(self) -> None:
-        """Close both connection pools it created."""
-        self.close()
-        if self._ahttp is not None and self._owns_ahttp:
-            await self._ahttp.aclose()
-            self._ahttp = None
+        """Close the connection pools it created (the async one of the running event loop)."""
+        await self._clients.aclose()
 
 
 def _refusal(grant: str, response: httpx.Response) -> OAuthError:

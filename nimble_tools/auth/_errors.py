@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._errors import AuthenticationError, NimbleToolsError
+from .._errors import AuthenticationError, ConfigurationError
 
 __all__ = ["OAuthError", "OAuthStateError", "ReauthorizationRequiredError", "TokenStoreError"]
 
@@ -65,7 +65,7 @@ class ReauthorizationRequiredError(OAuthError):
         return f"{self.message} {self.explanation}"
 
 
-class TokenStoreError(NimbleToolsError):
+class TokenStoreError(ConfigurationError):
     """The token store could not be read, written or locked; no request was sent to Nimble."""
 
     explanation = "The app's credential storage failed; this is not a problem with the request. Try again later."

@@ -6,6 +6,7 @@ Use it in-process through :meth:`NimbleToolkit.sandbox`, or as a server
 
 from ._app import DEFAULT_SANDBOX_API_KEY, SANDBOX_BASE_URL, Sandbox
 from ._deal_files import upload_file
+from ._faults import Fault, FaultInjector, FaultPlan
 from ._http import ApiError, Router, SandboxRequest, SandboxResponse
 from ._oauth import (
     DEFAULT_OAUTH_CLIENT_ID,
@@ -14,6 +15,7 @@ from ._oauth import (
     register_oauth_client,
     revoke_grants,
 )
+from ._population import seed_contacts, synthetic_person
 from ._state import SandboxState
 
 __all__ = [
@@ -22,6 +24,9 @@ __all__ = [
     "DEFAULT_SANDBOX_API_KEY",
     "SANDBOX_BASE_URL",
     "ApiError",
+    "Fault",
+    "FaultInjector",
+    "FaultPlan",
     "Router",
     "Sandbox",
     "SandboxRequest",
@@ -30,5 +35,7 @@ __all__ = [
     "approve",
     "register_oauth_client",
     "revoke_grants",
+    "seed_contacts",
+    "synthetic_person",
     "upload_file",
 ]

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ._faults import FaultInjector, FaultPlan
 from ._http import ApiError, Router, SandboxRequest, SandboxResponse
 from ._state import SandboxState
 from ._transport import SandboxTransport
@@ -26,6 +27,8 @@ class Sandbox:
         api_key: the one API key it accepts (as ``Authorization: Bearer <key>``).
         seed: fill it with demo people, companies, notes and tags.
         clock: a ``time.time``-like function, for tests that move time.
+        faults: a :class:`FaultPlan` to inject server errors, 429s, timeouts and dropped
+            connections into a fraction of requests (see :meth:`inject_faults`).
     """
 
     def __init__(
@@ -34,11 +37,16 @@ class Sandbox:
         api_key: str = DEFAULT_SANDBOX_API_KEY,
         seed: bool = True,
         clock: Callable[[], float] = time.time,
+        faults: FaultPlan | None = None,
     ) -> None:
         self.api_key = api_key
         self.state = SandboxState(api_key=api_key, clock=clock)
         self.router: Router = build_router()
         self.request_count = 0
+        self.faults: FaultInjector | None = None
+        """The active fault injector (its ``log`` lists every injected fault), or None."""
+        if faults is not None:
+            self.inject_faults(faults)
         from ._seed import seed_account, seed_demo
 
         seed_account(self.state)
@@ -58,9 +66,24 @@ class Sandbox:
 
         return SandboxServer(self, host, port)
 
+    def inject_faults(self, plan: FaultPlan | None) -> FaultInjector | None:
+        """Start injecting the faults of ``plan`` from the next request on (None stops it)."""
+        self.faults = FaultInjector(plan) if plan is not None else None
+        return self.faults
+
     def handle(self, request: SandboxRequest) -> SandboxResponse:
-        """Answer one request: authenticate, route, run the handler under the state lock."""
-        self.request_count += 1
+        """Answer one request, with any injected fault before or after the handler runs."""
+        with self.state.lock:
+            self.request_count += 1
+        injector = self.faults
+        fault = injector.draw(request.method, request.path) if injector is not None else None
+        if fault is None or injector is None:
+            return self._answer(request)
+        # A fault "after" lets the handler change the state first: the caller loses only the reply.
+        return fault.response(injector.plan, self._answer(request) if fault.after else None)
+
+    def _answer(self, request: SandboxRequest) -> SandboxResponse:
+        """Authenticate, route, run the handler under the state lock."""
         try:
             try:
                 route, params = self.router.match(request.method, request.path)

@@ -195,7 +195,9 @@ def _special(state: SandboxState, definition: FieldDef, value: str, contact_id: 
     if definition.name == "domain":
         if not _DOMAIN.match(value):
             return "Domain must be a bare domain such as nimble.com (no protocol or path)"
-        for other in state.table("contacts").values():
+        from ._index import contacts_with  # imported here: the index reads records through _search
+
+        for other in contacts_with(state, "domain", value):
             values = other["fields"].get("domain") or []
             if other["id"] != contact_id and any(v["value"].lower() == value.lower() for v in values):
                 return f"Domain {value} already belongs to another company"
@@ -324,8 +326,12 @@ def require_name(record: Mapping[str, Any]) -> None:
         )
 
 
-def _companies_by_name(state: SandboxState) -> dict[str, Record]:
-    return {contact_name(r).lower(): r for r in state.table("contacts").values() if r["record_type"] == "company"}
+def _company_named(state: SandboxState, name: str) -> Record | None:
+    from ._index import contacts_with  # imported here: the index reads records through _search
+
+    wanted = name.lower()
+    found = [r for r in contacts_with(state, "company name", name) if r["record_type"] == "company"]
+    return next((r for r in found if contact_name(r).lower() == wanted), None)
 
 
 def render_contact(
@@ -341,20 +347,21 @@ def render_contact(
         out["fields"] = {k: v for k, v in out["fields"].items() if k.lower() in only_fields}
     if not tags:
         out["tags"] = []
-    companies = _companies_by_name(state)
     out["employers_info"] = []
     out["children"] = []
     out["contexts"] = []
     if record["record_type"] == "person":
         for job in employment_values(record):
-            company = companies.get(str(job.get("company_name", "")).lower())
+            company = _company_named(state, str(job.get("company_name", "")))
             if company is not None:
                 out["employers_info"].append({"company_name": contact_name(company), "contact_id": company["id"]})
     else:
         name = contact_name(record).lower()
+        from ._index import contacts_with  # imported here: the index reads records through _search
+
         out["children"] = [
             person["id"]
-            for person in state.table("contacts").values()
+            for person in contacts_with(state, "company_name", contact_name(record))
             if person["record_type"] == "person"
             and any(str(j.get("company_name", "")).lower() == name for j in employment_values(person))
         ]

@@ -70,6 +70,10 @@ class SandboxResponse:
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes | None = None
     """Bytes sent as they are (file downloads, injected malformed JSON)."""
+    fault: str | None = None
+    """``"timeout"`` or ``"disconnect"``: the transport sends no answer at all (fault injection)."""
+    delay: float = 0.0
+    """Seconds the transport waits before answering (fault injection: slow answers, hangs)."""
 
 
 Reply = SandboxResponse | tuple[int, Any] | Any

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
@@ -75,6 +76,12 @@ def _handler_for(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
                     body=body,
                 )
             )
+            if reply.delay:
+                time.sleep(reply.delay)
+            if reply.fault is not None:
+                # timeout (after hanging) or drop: close the socket without a byte of answer
+                self.close_connection = True
+                return
             if reply.raw is not None:
                 payload = reply.raw
                 content_type = reply.headers.get("content-type", "application/octet-stream")

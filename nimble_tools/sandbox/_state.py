@@ -9,13 +9,88 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, ItemsView, ValuesView
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
-__all__ = ["SandboxState"]
+__all__ = ["SandboxState", "Table"]
 
 Record = dict[str, Any]
+
+
+class Table(dict[str, Record]):
+    """The records of one resource by id, noting which may have changed since last asked.
+
+    Search indexes (``_index``) re-read only the records that were reached through ``get``,
+    ``[]``, assignment or ``pop`` since they last looked: a handler must reach a record that way
+    before it can change it. Walking ``values()``/``items()`` marks the whole table, so nothing is
+    ever missed; readers that only read use :meth:`quiet_values`.
+    """
+
+    __slots__ = ("all_touched", "touched")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.touched: set[str] = set()
+        self.all_touched = True
+
+    def __getitem__(self, key: str) -> Record:
+        self.touched.add(key)
+        return super().__getitem__(key)
+
+    @overload  # type: ignore[override]
+    def get(self, key: str, default: None = None) -> Record | None: ...
+
+    @overload
+    def get(self, key: str, default: Record) -> Record: ...
+
+    def get(self, key: str, default: Record | None = None) -> Record | None:
+        self.touched.add(key)
+        return super().get(key, default)
+
+    def __setitem__(self, key: str, value: Record) -> None:
+        self.touched.add(key)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self.touched.add(key)
+        super().__delitem__(key)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        self.touched.add(key)
+        return super().pop(key, *default)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self.touched.add(key)
+        return super().setdefault(key, default)
+
+    def values(self) -> ValuesView[Record]:  # type: ignore[override]
+        self.all_touched = True
+        return super().values()
+
+    def items(self) -> ItemsView[str, Record]:  # type: ignore[override]
+        self.all_touched = True
+        return super().items()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.all_touched = True
+        super().update(*args, **kwargs)
+
+    def clear(self) -> None:
+        self.all_touched = True
+        super().clear()
+
+    def popitem(self) -> tuple[str, Record]:
+        self.all_touched = True
+        return super().popitem()
+
+    def quiet_values(self) -> ValuesView[Record]:
+        """The records, for a reader that promises not to change them (marks nothing)."""
+        return super().values()
+
+    def quiet_get(self, key: str) -> Record | None:
+        """One record, for a reader that promises not to change it (marks nothing)."""
+        return super().get(key)
 
 
 class SandboxState:
@@ -29,17 +104,22 @@ class SandboxState:
         """OAuth access tokens: token -> {"user_id", "expires_at", "scope"}."""
         self.oauth: dict[str, dict[str, Record]] = {}
         """The OAuth server's other records by kind: clients, codes, refresh tokens, grants (see ``_oauth``)."""
-        self.tables: dict[str, dict[str, Record]] = {}
+        self.tables: dict[str, Table] = {}
         self.blobs: dict[str, bytes] = {}
         """File bytes by file id (deal files)."""
         self._counter = itertools.count(1)
         self._id_prefix = f"{id_seed & 0xFFFFFFFF:08x}"
         self.users: dict[str, Record] = {}
         self.me_id = ""
+        self.indexes: dict[str, Any] = {}
+        """Search indexes by table name, built on first search (see ``_index``)."""
 
-    def table(self, name: str) -> dict[str, Record]:
+    def table(self, name: str) -> Table:
         """The records of one resource, by id (created empty on first use)."""
-        return self.tables.setdefault(name, {})
+        table = self.tables.get(name)
+        if table is None:
+            table = self.tables[name] = Table()
+        return table
 
     def new_id(self) -> str:
         """A fresh 24-hex-character id, unique in this sandbox and repeatable across runs."""

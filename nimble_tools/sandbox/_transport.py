@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from typing import TYPE_CHECKING
 
 import httpx
@@ -22,12 +24,18 @@ class SandboxTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self.sandbox = sandbox
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return to_httpx_response(self.sandbox.handle(from_httpx_request(request)), request)
+        reply = self.sandbox.handle(from_httpx_request(request))
+        if reply.delay and reply.fault != "timeout":
+            time.sleep(reply.delay)
+        return to_httpx_response(reply, request)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         # The sandbox's handlers are quick and in memory: running them inline keeps order and speed.
         body = await request.aread()
-        return to_httpx_response(self.sandbox.handle(from_httpx_request(request, body)), request)
+        reply = self.sandbox.handle(from_httpx_request(request, body))
+        if reply.delay and reply.fault != "timeout":
+            await asyncio.sleep(reply.delay)
+        return to_httpx_response(reply, request)
 
 
 def from_httpx_request(request: httpx.Request, body: bytes | None = None) -> SandboxRequest:
@@ -46,7 +54,14 @@ def from_httpx_request(request: httpx.Request, body: bytes | None = None) -> San
 
 
 def to_httpx_response(reply: SandboxResponse, request: httpx.Request) -> httpx.Response:
-    """Translate the sandbox's reply."""
+    """Translate the sandbox's reply; an injected timeout or drop is raised as httpx raises it."""
+    if reply.fault == "timeout":
+        # In-process there is no clock to run out: the timeout is reported at once.
+        raise httpx.ReadTimeout("The read operation timed out (injected fault).", request=request)
+    if reply.fault == "disconnect":
+        raise httpx.RemoteProtocolError(
+            "Server disconnected without sending a response (injected fault).", request=request
+        )
     if reply.raw is not None:
         return httpx.Response(reply.status, headers=reply.headers, content=reply.raw, request=request)
     if reply.body is None:

@@ -9,6 +9,7 @@ from typing import Any
 from .._contacts import apply_fields, new_contact, render_contact, require_name, validate_fields
 from .._fields import layout_of
 from .._http import ApiError, Router, SandboxRequest
+from .._index import contact_pool
 from .._search import compile_query, fold, parse_query
 
 router = Router()
@@ -51,8 +52,9 @@ def selection_query(request: SandboxRequest) -> Any:
 
 def selected_contacts(request: SandboxRequest) -> list[Record]:
     """Contacts matching the request's keyword / query / record_type filters, sorted."""
-    compiled = compile_query(request.st, selection_query(request))
-    found = [r for r in request.st.table("contacts").values() if compiled.matches(r)]
+    query = selection_query(request)
+    compiled = compile_query(request.st, query)  # checks the query (409) before the index reads it
+    found = [r for r in contact_pool(request.st, query) if compiled.matches(r)]
     return sort_contacts(found, request.arg("sort"))
 
 

@@ -1,0 +1,50 @@
+"""Closed-won with a file: attach the signed document and close the deal (or the lead) in one action.
+
+A plugin (entry point ``nimble_tools_deal_close``) registering ``nimble_close_won_with_file``.
+For a deal, the file link is attached and the deal moved to its pipeline's won stage; for a lead
+in a contact pipeline, the link is noted on the contact and the lead exited successfully. Each
+step is skipped when already done, so the action is safe to retry; when the closing step fails,
+the file step is undone, and the result names anything that could not be undone (``remains``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from nimble_tools_actionkit import Steps, handlers
+
+from nimble_tools import Operation, hookimpl
+
+from ._deal import close_deal
+from ._lead import close_lead
+from ._params import CloseWonParams
+
+__all__ = ["CloseWonParams", "register_operations"]
+
+
+def _steps(params: CloseWonParams) -> Steps[dict[str, Any]]:
+    return close_deal(params) if params.deal_id else close_lead(params)
+
+
+CLOSE_WON = Operation(
+    name="nimble_close_won_with_file",
+    description=(
+        "Close a deal as won with its signed file in one step: attach the file's URL (Dropbox, OneDrive or "
+        "Google Drive) and move the deal to its pipeline's won stage. For a contact pipeline, give lead_id and "
+        "pipeline_id: it is marked won there and the URL kept with it. Done steps are skipped; if closing fails the file step "
+        "is undone, and 'remains' names anything left. Returns won, already_won or failed."
+    ),
+    params=CloseWonParams,
+    resource="deals",
+    method="POST",
+    idempotent=True,
+    **handlers(_steps),
+    tags=("composite", "deals", "leads"),
+)
+
+
+@hookimpl
+def register_operations(register: Callable[[Operation], None]) -> None:
+    """Register the closed-won action."""
+    register(CLOSE_WON)
