@@ -192,12 +192,14 @@ def main(argv: list[str] | None = None) -> int:
         print("  undocumented:", line)
     heaviest = sorted(((count(t), t["function"]["name"]) for t in openai_tools), reverse=True)[:5]
     print("heaviest tools:", ", ".join(f"{name} {tokens}" for tokens, name in heaviest))
-    split = parts(list(openai_tools))
-    print(
-        "per tool, OpenAI strict: "
-        + ", ".join(f"{name} {value:.0f}" for name, value in split.items())
-        + " (structure: what the list costs with no description at all)"
-    )
+    catalog = [t for t in openai_tools if toolkit.operations[t["function"]["name"]].plugin == "nimble_tools.catalog"]
+    for label, tools in (
+        (f"all {len(openai_tools)} tools", list(openai_tools)),
+        (f"catalog's {len(catalog)}", catalog),
+    ):
+        split = parts(tools)
+        print(f"per tool, OpenAI strict, {label}: " + ", ".join(f"{name} {value:.0f}" for name, value in split.items()))
+    print("(structure: what the list costs with no description at all)")
     return 0
 
 

@@ -15,13 +15,15 @@ from pydantic import BaseModel, Field
 from nimble_tools import InvalidArgumentsError, NimbleId, NimbleToolkit, Operation, Params, toolsets
 from nimble_tools.adapting import lean_schema, published_schema
 
-# Measured when written (README, "Fewer tools, fewer tokens"): 257 o200k tokens per tool in OpenAI
-# strict form (349 before the token work), of which 147 are structure, what the list costs with every
-# description removed (names, types, null unions, required lists, closed objects, the tool wrapper).
-# The aim of 130 lies below that floor. The ceilings are the measured level plus rounding:
-# a change that makes the list dearer fails here.
-PER_TOOL_CEILING = 260
-STRUCTURE_CEILING = 150
+# Measured when written (README, "Fewer tools, fewer tokens"): the catalog's 89 tools cost 257 o200k
+# tokens per tool in OpenAI strict form (349 before the token work), of which 147 are structure, what
+# the list costs with every description removed (names, types, null unions, required lists, closed
+# objects, the tool wrapper). The aim of 130 lies below that floor. With the composite actions
+# of the bundled plugins the default list has 96 tools at 277 per tool. The ceilings are the measured
+# levels plus rounding: a change that makes the list dearer fails here.
+CATALOG_PER_TOOL_CEILING = 260
+CATALOG_STRUCTURE_CEILING = 150
+FULL_LIST_PER_TOOL_CEILING = 280
 LARGEST_CEILING = 1320
 META_CEILING = 1000
 
@@ -168,10 +170,13 @@ def test_the_full_list_stays_within_its_measured_cost(toolkit: NimbleToolkit) ->
     emitted = list(toolkit.emit("openai"))
     assert all(tool["function"]["strict"] for tool in emitted)
     costs = [tokens(tool) for tool in emitted]
-    assert sum(costs) / len(costs) <= PER_TOOL_CEILING
+    assert sum(costs) / len(costs) <= FULL_LIST_PER_TOOL_CEILING
     assert max(costs) <= LARGEST_CEILING
-    structure = [tokens(without_descriptions(tool)) for tool in emitted]
-    assert sum(structure) / len(structure) <= STRUCTURE_CEILING
+    catalog = [t for t in emitted if toolkit.operations[t["function"]["name"]].plugin == "nimble_tools.catalog"]
+    assert len(catalog) == 89
+    assert sum(tokens(tool) for tool in catalog) / len(catalog) <= CATALOG_PER_TOOL_CEILING
+    structure = [tokens(without_descriptions(tool)) for tool in catalog]
+    assert sum(structure) / len(structure) <= CATALOG_STRUCTURE_CEILING
     # Descriptions are shorter, not gone: every tool still says what it does in a sentence or more.
     assert min(len(tool["function"]["description"]) for tool in emitted) >= 30
 

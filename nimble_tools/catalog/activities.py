@@ -26,8 +26,8 @@ OPERATIONS = (
     Operation(
         name="list_all_nimble_activities",
         description=(
-            "List the account's activities (tasks, events, calls), upcoming or past, by contact, deal, assignee, "
-            "type or tag. For one contact's whole history use nimble_contacts_proceedings."
+            "List the account's activities (tasks, events, calls), open and upcoming or past, by contact, deal, "
+            "assignee, type or tag. For one contact's whole history use nimble_contacts_proceedings."
         ),
         params=ListActivitiesParams,
         resource="activities",

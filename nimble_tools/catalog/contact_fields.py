@@ -246,7 +246,8 @@ OPERATIONS = (
     Operation(
         name="update_a_nimble_contact_field_by_id",
         description=(
-            "Rename a custom contact field, change how numbers or dates show, or move it (tab, group, position). "
+            "Rename a custom contact field, change how it shows (number and date settings) or move it (tab, group, "
+            "position). "
             f"Kind and multiples are fixed. {LAYOUT_HINT}"
         ),
         params=UpdateFieldParams,
@@ -279,7 +280,7 @@ OPERATIONS = (
     ),
     Operation(
         name="update_a_nimble_contact_field_choice_by_id",
-        description="Rename or move an option of a choice contact field; contacts keep it. Returns all tabs.",
+        description="Rename or move an option of a choice (drop-down) contact field; contacts keep it. Returns all tabs.",
         params=UpdateChoiceParams,
         resource="contact_fields",
         method="PUT",

@@ -118,7 +118,7 @@ OPERATIONS = (
     ),
     Operation(
         name="get_single_nimble_contact_note_by_id",
-        description="Get a contact note by id: text, preview, author and linked contacts.",
+        description="Get a contact note by id: its full text, preview, author and linked contacts.",
         params=NoteIdParams,
         resource="contact_notes",
         method="GET",

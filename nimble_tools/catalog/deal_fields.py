@@ -232,8 +232,8 @@ OPERATIONS = (
     Operation(
         name="update_a_nimble_deal_pipeline_field_by_id",
         description=(
-            "Rename a deal pipeline custom field, change how its numbers or dates show, or move it. Its type is "
-            "fixed. " + CATALOGUE
+            "Rename a deal pipeline custom field, change how its numbers or dates show, or move it (into or out of "
+            "a group, or to a position). Its type is fixed. " + CATALOGUE
         ),
         params=UpdateFieldParams,
         resource="deal_fields",

@@ -93,7 +93,7 @@ OPERATIONS = (
     ),
     Operation(
         name="update_a_nimble_deal_file_by_id",
-        description="Rename a file attached to a deal (uploaded files only, not links).",
+        description="Rename a file attached to a deal; only uploaded files can be renamed, not links.",
         params=RenameFileParams,
         resource="deal_files",
         method="PUT",

@@ -205,9 +205,8 @@ OPERATIONS = (
     Operation(
         name="create_a_nimble_deals_pipeline",
         description=(
-            "Create a deal pipeline from its working stages, with lost reasons and custom fields if wanted. "
-            + PIPELINE_SHAPE
-            + " Needs the permission to manage pipelines."
+            "Create a deal pipeline from its working stages (Nimble adds Won and Lost), with lost reasons and "
+            "custom fields if wanted. " + PIPELINE_SHAPE + " Needs the permission to manage pipelines."
         ),
         params=CreatePipelineParams,
         resource="deal_pipelines",
@@ -240,7 +239,7 @@ OPERATIONS = (
     Operation(
         name="nimble_deals_pipelines_archive",
         description=(
-            "Archive a deal pipeline: hidden, closed to new deals, its deals kept. Undo with "
+            "Archive a deal pipeline: hidden, no deals can be added, its deals kept. Undo with "
             "nimble_deals_pipelines_unarchive."
         ),
         params=PipelineIdParams,
@@ -293,8 +292,8 @@ OPERATIONS = (
     Operation(
         name="delete_a_nimble_pipeline_stage_by_id",
         description=(
-            "Remove a working stage from a deal pipeline (not Won or Lost). Nimble archives it for good: its deals "
-            "stay, no new deals enter it."
+            "Remove a working stage from a deal pipeline (not Won or Lost). Nimble archives it, and no tool restores "
+            "it: deals in it are kept, none can enter it."
         ),
         params=StageIdParams,
         resource="deal_pipelines",

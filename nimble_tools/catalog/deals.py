@@ -146,8 +146,8 @@ OPERATIONS = (
     Operation(
         name="list_all_nimble_deals",
         description=(
-            "List the deals you can see across all pipelines (owner, stage, values, tags). For one pipeline's "
-            "board use list_all_nimble_pipeline_deals_by_stages."
+            "List the deals you can see across all pipelines, sorted by sort, with owner, stage, values and tags. "
+            "For one pipeline's board use list_all_nimble_pipeline_deals_by_stages."
         ),
         params=ListDealsParams,
         resource="deals",
@@ -173,8 +173,8 @@ OPERATIONS = (
     Operation(
         name="get_single_nimble_deal_by_id",
         description=(
-            "Get one deal by id: amount, probability, owner, stage history, related contacts, custom field "
-            "values (fields_values_with_names), files and tags."
+            "Get one deal by id: name, amount, probability, owner, stage and stage history, related contacts, "
+            "custom field values (fields_values_with_names), files and tags."
         ),
         params=DealIdParams,
         resource="deals",

@@ -109,8 +109,8 @@ OPERATIONS = (
     Operation(
         name="delete_a_nimble_pipeline_transition_by_id",
         description=(
-            "Take a lead out of a contact pipeline, erasing its stage history in the current run; the contact "
-            "stays. " + RETURNS
+            "Clear all of a lead's transitions in the current run of a contact pipeline: its stage history there "
+            "is erased and it leaves the pipeline; the contact stays. " + RETURNS
         ),
         params=LeadParams,
         resource="leads",

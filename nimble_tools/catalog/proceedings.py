@@ -34,7 +34,9 @@ class NoParams(Params):
 OPERATIONS = (
     Operation(
         name="nimble_contacts_proceedings",
-        description=("A contact's timeline, past or upcoming: notes, messages, tasks, calls, events, deals."),
+        description=(
+            "A contact's timeline, its history or upcoming items: notes, messages, tasks, calls, events, deals."
+        ),
         params=ProceedingsParams,
         resource="contacts",
         method="GET",
