@@ -267,3 +267,79 @@ def test_meta_tool_mode_costs_under_1000_tokens_in_every_target(toolkit: NimbleT
     assert tokens(listed) <= META_CEILING
     # The two meta-tools cost a small fraction of the full list.
     assert tokens(listed) * 20 < tokens(list(toolkit.emit("openai")))
+
+
+def _run(toolset: Any, name: str, arguments: dict[str, Any]) -> Any:
+    schema = next(t["function"]["parameters"] for t in toolset if t["function"]["name"] == name)
+    jsonschema.Draft202012Validator(schema).validate(arguments)  # what strict decoding lets a model send
+    call = {"id": "c1", "type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}
+    message = {"role": "assistant", "content": None, "tool_calls": [call]}
+    (answer,) = toolset.dispatch({"choices": [{"index": 0, "finish_reason": "tool_calls", "message": message}]})
+    content = answer["content"]
+    return json.loads(content) if content.startswith("{") else content
+
+
+def test_a_strict_model_fills_the_slim_schemas_end_to_end() -> None:
+    toolkit = NimbleToolkit.sandbox()
+    toolset = toolkit.emit("openai")
+    fields = dict.fromkeys(
+        ("last_name", "middle_name", "company_name", "phones", "employment", "urls", "birthday", "domain")
+    )
+    created = _run(
+        toolset,
+        "create_a_nimble_contact",
+        {
+            "record_type": None,
+            "fields": {
+                **fields,
+                "first_name": "Zed",
+                "emails": [{"is_primary": None, "value": "zed@oslo.example", "modifier": None}],
+                "addresses": [
+                    {
+                        "is_primary": None,
+                        "street": None,
+                        "city": "Oslo",
+                        "state": None,
+                        "zip": None,
+                        "country": "Norway",
+                        "modifier": "home",
+                    }
+                ],
+                "other_fields": None,
+            },
+            "tags": ["fjord"],
+            "owner_id": None,
+            "avatar_url": None,
+            "privacy": None,
+            "file_ids": None,
+        },
+    )
+    contact_id = created["result"]["id"]
+    condition = {"field": "created", "operator": "in_the_last", "value": "1 day"}
+    found = _run(
+        toolset,
+        "list_all_nimble_contacts_search",
+        {
+            "query": {"join": "and", "conditions": [{"field": "tag", "operator": "is", "value": "fjord"}, condition]},
+            "limit": None,
+            "next_cursor": None,
+            "sort": None,
+            "fields": None,
+            "contexts": None,
+        },
+    )
+    assert [item["id"] for item in found["result"]] == [contact_id]
+    assert found["result"][0]["emails"] == ["zed@oslo.example"]
+    refused = _run(
+        toolset,
+        "list_all_nimble_contacts_search",
+        {
+            "query": {"field": "created", "operator": "in_the_last", "value": "30 fortnight"},
+            "limit": None,
+            "next_cursor": None,
+            "sort": None,
+            "fields": None,
+            "contexts": None,
+        },
+    )
+    assert "unit second|day|week|month|year" in json.dumps(refused)

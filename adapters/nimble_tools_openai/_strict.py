@@ -222,10 +222,7 @@ class _Strictifier:
                     branches.append(item)
         description = schema.get("description")
         if description is not None:
-            branches = [_outer_wins(b) for b in branches]
-            hints = [b["description"] for b in branches if "$ref" not in b and "description" in b]
-            branches = [{k: v for k, v in b.items() if k != "description"} if "$ref" not in b else b for b in branches]
-            description = " ".join([description, *hints])
+            description, branches = _one_description(description, branches)
         if len(branches) == 1:
             only = branches[0]
             if description is None:
@@ -329,16 +326,16 @@ def _is_hint(text: Any) -> bool:
     return isinstance(text, str) and text.startswith("(") and text.endswith(")")
 
 
-def _outer_wins(branch: dict[str, Any]) -> dict[str, Any]:
+def _one_description(description: str, branches: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
     """A union's own description replaces its branches' (as a field's replaces its type's).
 
-    ``owner_id: NimbleId | None = Field(description="Owner's user id.")`` publishes the type's
-    description inside the string branch and the field's beside ``anyOf``; the model needs one.
-    A branch's constraint hint ("(max 50 chars)") is kept, and moves next to the union's description.
+    ``currency: Currency | None = Field(description="...")`` publishes the type's description inside
+    the string branch and the field's beside ``anyOf``; the model needs one. A branch's constraint
+    hint ("(max 50 chars)") is kept, next to the union's description.
     """
-    if "description" not in branch or "$ref" in branch or _is_hint(branch["description"]):
-        return branch
-    return {k: v for k, v in branch.items() if k != "description"}
+    hints = [b["description"] for b in branches if "$ref" not in b and _is_hint(b.get("description"))]
+    kept = [b if "$ref" in b else {k: v for k, v in b.items() if k != "description"} for b in branches]
+    return " ".join([description, *hints]), kept
 
 
 def _def_name(ref: str) -> str | None:

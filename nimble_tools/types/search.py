@@ -78,6 +78,7 @@ TEXT_OPERATORS = frozenset({"is", "is_not", "contain", "not_contain", "starts_wi
 DATE_OPERATORS = frozenset({"in_the_last", "not_in_the_last", "range", "not_in_range", "day_month_range", "is_empty"})
 NUMBER_OPERATORS = frozenset({"is", "is_not", "is_empty", "in", "gt", "gte", "lt", "lte", "range", "not_in_range"})
 TimeUnit = Literal["second", "day", "week", "month", "year"]
+TIME_UNITS: tuple[str, ...] = get_args(TimeUnit)
 
 _PLAIN_TEXT = frozenset({"is", "is_not", "contain", "not_contain", "starts_with", "is_empty", "in"})
 _ADDRESS_PART = frozenset({"is", "is_not", "contain", "not_contain", "starts_with", "is_empty"})
@@ -138,7 +139,7 @@ VALUE_HELP = (
     "or false."
 )
 _LEGACY_SLOTS = ("values", "quantity", "unit", "start", "end")
-_PERIOD = re.compile(r"^\s*(\d+)\s*(second|day|week|month|year)s?\s*$", re.IGNORECASE)
+_PERIOD = re.compile(rf"^\s*(\d+)\s*({'|'.join(TIME_UNITS)})s?\s*$", re.IGNORECASE)
 
 Operand = Scalar | list[str | int | float]
 
