@@ -38,11 +38,13 @@ class FieldSpec(Params):
     multiples: bool = Field(default=False, description="Several values.")
     number_type: NumberType | None = Field(default=None, description="number: required.")
     fraction_digits: int | None = Field(default=None, ge=1, le=10, description="decimal, percentage: digits.")
-    # The pattern is checked, not published: "ISO 4217" says it, and a wrong code is refused by name.
+    # Checked, not published: "ISO 4217" says it, and a wrong code is refused naming the field.
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), QUIET_CHECKS] | None = Field(
         default=None, description="financial: ISO 4217 code."
     )
-    date_format: str | None = Field(default=None, max_length=40, description="datetime: strftime format.")
+    date_format: Annotated[str, StringConstraints(max_length=40), QUIET_CHECKS] | None = Field(
+        default=None, description="datetime: strftime format."
+    )
     validation: Literal["email", "url"] | None = Field(default=None, description="string: value format.")
 
     @field_validator("name")
