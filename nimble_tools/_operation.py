@@ -61,12 +61,23 @@ QUERY = Location.QUERY
 BODY = Location.BODY
 CONTROL = Location.CONTROL
 
+
+def _no_pattern(schema: dict[str, Any]) -> None:
+    schema.pop("pattern", None)
+
+
 NimbleId = Annotated[
     str,
     StringConstraints(pattern=NIMBLE_ID_PATTERN),
-    Field(description="Nimble record id: 24 hexadecimal characters."),
+    # The check stays; the published schema leaves the pattern out. Models copy ids from results,
+    # the pattern costs about 15 tokens per id field on every request, and a wrong value still gets
+    # a clear error naming the field ("... is not a Nimble id (24 hexadecimal characters)").
+    Field(json_schema_extra=_no_pattern),
 ]
-"""A Nimble record id (a 24-hex-character ObjectId). Path fields of this type are id-checked."""
+"""A Nimble record id (a 24-hex-character ObjectId). Path fields of this type are id-checked.
+
+Fields of this type carry their own description ("Contact id."); the JSON schema shows a plain string.
+"""
 
 
 class Params(BaseModel):

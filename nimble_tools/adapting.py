@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, ValidationError, create_model
 
 from ._envelope import Result
 from ._errors import InvalidArgumentsError, UnknownOperationError, UsageError
-from ._lean import lean_schema
+from ._lean import lean_schema, published_schema
 from ._limits import check_argument_values
 from ._operation import Operation, _describe
 from .toolsets import META_TAG, Toolset, ToolsetLike, ToolView, ViewEntry, everything, resolve
@@ -36,6 +36,7 @@ __all__ = [
     "lean_schema",
     "model_params",
     "operation_metadata",
+    "published_schema",
     "select_operations",
     "select_tools",
     "split_options",
@@ -45,10 +46,7 @@ __all__ = [
 CONFIRM_TOKEN = "confirm_token"
 """The argument through which a model confirms a destructive call (see ``nimble_tools.policies``)."""
 _MAX_TOKEN = 256
-CONFIRM_TOKEN_HELP = (
-    "Leave empty. Only when this tool answered that it needs confirmation and the user agreed, "
-    "repeat the same call with the confirm_token that answer gave."
-)
+CONFIRM_TOKEN_HELP = "Token from a needs-confirmation answer, once the user agreed; else null."
 
 ENVELOPE_JSON_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ from ._describe import describe_operation, operation_kind
 from ._lead_files import read_leads
 from ._target_schemas import schemas_of
 from .adapting import operation_metadata
+from .auth import ReauthorizationRequiredError
 from .auth._cli import auth
 
 if TYPE_CHECKING:
@@ -34,21 +36,43 @@ __all__ = ["main"]
 IMPORT_LEADS = "nimble_import_leads"
 
 
-def _toolkit(sandbox: bool, *, seed: bool = True) -> NimbleToolkit:
-    """The toolkit of a command, closed (with its connections) when the command ends."""
+def _toolkit(
+    sandbox: bool, *, seed: bool = True, account: str | None = None, store: Path | None = None
+) -> NimbleToolkit:
+    """The toolkit of a command, closed (with its connections) when the command ends.
+
+    With ``account`` (and no ``--sandbox``) it calls Nimble with the OAuth tokens that
+    ``nimble-tools auth login --account NAME`` stored, refreshing them as needed.
+    """
     if sandbox:
         toolkit = NimbleToolkit.sandbox(seed=seed)
+    elif account is not None:
+        toolkit = _oauth_toolkit(store)
     else:
         try:
             toolkit = NimbleToolkit.from_env()
         except ConfigurationError:
             raise CommandFailed(
                 "NIMBLE_API_KEY is not set: create a key in Nimble (Settings > API Token) and export it, "
+                "add --account NAME to use an account connected with `nimble-tools auth login`, "
                 "or add --sandbox to use the embedded sandbox.",
                 kind="ConfigurationError",
             ) from None
     click.get_current_context().call_on_close(toolkit.close)
     return toolkit
+
+
+def _oauth_toolkit(store: Path | None) -> NimbleToolkit:
+    from .auth import OAuthApp, OAuthProvider, SQLiteTokenStore
+    from .auth._cli import DEFAULT_REDIRECT_URI
+
+    try:
+        app = OAuthApp.from_env(redirect_uri=os.environ.get("NIMBLE_REDIRECT_URI") or DEFAULT_REDIRECT_URI)
+    except ConfigurationError as error:
+        raise CommandFailed.from_error(error) from None
+    provider = OAuthProvider(app, SQLiteTokenStore(store))
+    click.get_current_context().call_on_close(provider.close)
+    return NimbleToolkit(auth=provider, base_url=app.base_url)
 
 
 def _catalog() -> NimbleToolkit:
@@ -208,9 +232,31 @@ def _key_value(text: str) -> tuple[str, Any]:
 @click.argument("operation")
 @click.argument("arguments", default="{}")
 @sandbox_option
+@click.option(
+    "--account",
+    default=None,
+    help="Call as an account connected with `nimble-tools auth login --account NAME` (OAuth; needs "
+    "NIMBLE_CLIENT_ID and NIMBLE_CLIENT_SECRET).",
+)
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="NIMBLE_TOOLS_TOKEN_DB",
+    default=None,
+    help="Token store of --account (default: the one `auth login` uses).",
+)
 @click.option("--yes", "-y", is_flag=True, help="Confirm a destructive operation without asking.")
 @json_option
-def call(operation: str, arguments: str, sandbox: bool, yes: bool, as_json: bool) -> None:
+def call(
+    operation: str,
+    arguments: str,
+    sandbox: bool,
+    account: str | None,
+    store_path: Path | None,
+    yes: bool,
+    as_json: bool,
+) -> None:
     """Call OPERATION with ARGUMENTS: a JSON object, @FILE holding one, or - to read it from stdin.
 
     \b
@@ -223,12 +269,20 @@ def call(operation: str, arguments: str, sandbox: bool, yes: bool, as_json: bool
       nimble-tools call nimble_import_leads @leads.json --json
     """
     args = _arguments(arguments)
-    toolkit = _toolkit(sandbox)
+    toolkit = _toolkit(sandbox, account=account, store=store_path)
     op = _operation(toolkit, operation)
     console = Console()
     with _bulk_progress(console, op, enabled=not as_json) as on_progress:
-        options = {"on_progress": on_progress} if on_progress else {}
-        result = _confirmed_call(toolkit, op, args, yes=yes, as_json=as_json, console=console, **options)
+        options: dict[str, Any] = {"on_progress": on_progress} if on_progress else {}
+        if account is not None and not sandbox:
+            options["account"] = account
+        try:
+            result = _confirmed_call(toolkit, op, args, yes=yes, as_json=as_json, console=console, **options)
+        except ReauthorizationRequiredError as error:
+            raise CommandFailed(
+                f"{error.message} Connect it with: nimble-tools auth login --account {account}",
+                kind=type(error).__name__,
+            ) from None
     if as_json:
         click.echo(dumps(result.to_dict()))
         return

@@ -24,6 +24,7 @@ from typing import Any
 __all__ = [
     "COMPACT_HINT",
     "COMPACT_RESOURCES",
+    "COMPACT_TAG",
     "compact",
     "compact_contact",
     "compact_deal",
@@ -35,7 +36,14 @@ COMPACT_HINT = "List items are compact; read one by id for every field."
 """Appended to the description of list tools whose items are compacted, so the model knows."""
 
 COMPACT_RESOURCES = frozenset({"contacts", "contact_notes", "notes", "deals", "deal_notes"})
-"""Resources whose list items :func:`compact` shortens (the hint goes only on their list tools)."""
+"""Resources whose records :func:`compact` knows how to shorten."""
+
+COMPACT_TAG = "compact_items"
+"""Operation tag of list tools whose items :func:`compact` shortens: only their descriptions get the hint.
+
+A resource is not enough: ``nimble_contacts_contact_ids`` lists ids and ``nimble_contacts_proceedings``
+timeline entries, which pass through unchanged, so telling the model they are compact would mislead it.
+"""
 
 _NOTE_PREVIEW = 280
 _TAGS = re.compile(r"<[^>]+>")

@@ -359,10 +359,10 @@ def _renamed(entries: Mapping[str, ViewEntry], rename: Callable[[str], str], lab
 
 def _described(entry: ViewEntry) -> ViewEntry:
     """Tell the model, in the tool's description, that its list items are compact."""
-    from .projections import COMPACT_HINT, COMPACT_RESOURCES
+    from .projections import COMPACT_HINT, COMPACT_TAG
 
     operation = entry.operation
-    if not (entry.compact and operation.paging is not None and operation.resource in COMPACT_RESOURCES):
+    if not (entry.compact and operation.paging is not None and COMPACT_TAG in operation.tags):
         return entry
     if COMPACT_HINT in operation.description or len(operation.description) + len(COMPACT_HINT) + 1 > MAX_DESCRIPTION:
         return entry

@@ -60,14 +60,18 @@ MINIMAL: dict[str, dict[str, Any]] = {
 # Richer arguments: every wire key they produce must be a parameter the spec documents.
 RICH: dict[str, dict[str, Any]] = {
     "list_all_nimble_contacts": {
-        "query": {"field": "tag", "operator": "is", "value": "vip"},
+        "keyword": "acme",
         "record_type": "person",
         "sort": "created:desc",
         "fields": ["first name", "email"],
         "contexts": ["employers_data"],
         "limit": 5,
     },
-    "nimble_contacts_contact_ids": {"keyword": "acme", "record_type": "company", "sort": "created:asc"},
+    "nimble_contacts_contact_ids": {
+        "query": {"field": "tag", "operator": "is", "value": "vip"},
+        "record_type": "company",
+        "sort": "created:asc",
+    },
     "nimble_contacts_standard": {"ids": [ID, ID2], "fields": ["email"], "contexts": ["leads_data"]},
     "create_a_nimble_contact": {
         "record_type": "company",

@@ -204,3 +204,27 @@ def test_receiver_ignores_other_paths_and_answers_once() -> None:
         assert answers[0].status_code == 200
         assert "done &lt;ok&gt;" in answers[0].text
         assert browser.get(receiver.redirect_uri + "?code=d&state=t").status_code == 410
+
+
+def test_call_as_a_connected_account(monkeypatch: pytest.MonkeyPatch, server: Any, db: Path) -> None:
+    fake_browser(monkeypatch)
+    assert login(server, db, "--account", "alice").exit_code == 0
+    env = {**ENV, "NIMBLE_BASE_URL": server.base_url}
+    args = ["call", "list_all_nimble_me", "--account", "alice", "--store", str(db), "--json"]
+    result = CliRunner().invoke(main, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert '"user_id"' in result.output
+    tokens = SQLiteTokenStore(db).load("alice")
+    assert tokens is not None and tokens.access_token.reveal() not in result.output
+
+    unknown = CliRunner().invoke(main, [*args[:3], "bob", *args[4:]], env=env)
+    assert unknown.exit_code == 1
+    assert "bob" in unknown.output and "auth login" in unknown.output
+
+
+def test_call_with_an_account_needs_the_oauth_app(db: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["call", "list_all_nimble_me", "--account", "alice", "--store", str(db)], env=clean_env()
+    )
+    assert result.exit_code == 1
+    assert "NIMBLE_CLIENT_ID" in result.output

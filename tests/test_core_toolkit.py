@@ -73,7 +73,8 @@ def test_no_credentials_is_a_clear_error() -> None:
         ("get_single_nimble_contact_by_id", {"id": "../../myself"}, "id", "not a Nimble id"),
         ("get_single_nimble_contact_by_id", {"id": "5e" * 12, "extra": 1}, "extra", "unknown field"),
         ("list_all_nimble_contacts", {"limit": "many"}, "limit", "integer"),
-        ("list_all_nimble_contacts", {"keyword": "a", "query": {"tag": {"is": "b"}}}, "", "mutually exclusive"),
+        ("nimble_contacts_contact_ids", {"keyword": "a", "query": {"tag": {"is": "b"}}}, "", "mutually exclusive"),
+        ("list_all_nimble_contacts", {"query": {"tag": {"is": "b"}}}, "query", "unknown field"),
     ],
 )
 def test_bad_arguments_name_tool_and_field_and_send_nothing(

@@ -27,6 +27,7 @@ from hardening_support import ADAPTERS, Adapters, Outcome, Wire, adapters_for, r
 from hypothesis import given, reject
 from hypothesis import strategies as st
 from nimble_tools_openai import DecodeError, decode, strictify
+from pydantic.json_schema import GenerateJsonSchema
 from schema_strategies import (
     PATH_WALKS,
     accepted_types,
@@ -93,10 +94,38 @@ def rig() -> Iterator[Rig]:
         yield Rig(toolkit, wire, adapters)
 
 
+class _WithPatterns(GenerateJsonSchema):
+    """Pydantic's JSON schema with every string pattern kept.
+
+    The published schemas leave the Nimble-id pattern out (the check stays, the tokens go): drawing
+    from them alone would almost never make an id the operation accepts.
+    """
+
+    def str_schema(self, schema: Any) -> dict[str, Any]:
+        out: dict[str, Any] = super().str_schema(schema)
+        if "pattern" in out:
+            out["x-kept-pattern"] = out["pattern"]
+        return out
+
+
+def _restore_patterns(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_restore_patterns(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _restore_patterns(value) for key, value in node.items() if key != "x-kept-pattern"}
+    if "x-kept-pattern" in node:
+        out["pattern"] = node["x-kept-pattern"]
+    return out
+
+
 @cache
 def advertised(target: str, name: str) -> dict[str, Any]:
-    """The arguments schema ``target`` shows a model for ``name`` (strict markers kept for openai)."""
-    schema = model_params(catalog()[name]).model_json_schema()
+    """The arguments schema ``target`` shows a model for ``name``, with the unpublished id patterns.
+
+    For openai: the strict rewrite, with its private markers kept for decoding.
+    """
+    schema = _restore_patterns(model_params(catalog()[name]).model_json_schema(schema_generator=_WithPatterns))
     if target == "openai":
         return strictify(schema).schema
     return schema
@@ -124,8 +153,10 @@ def _without_cursor(arguments: dict[str, Any], target: str) -> dict[str, Any]:
 
 def _strict_hint(hint: dict[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
     if "leads" in hint:  # strict leads carry every key of a lead, the missing ones null
-        lead_schema = schema["$defs"][schema["properties"]["leads"]["items"]["$ref"].rsplit("/", 1)[-1]]
-        keys = lead_schema["properties"]
+        items = schema["properties"]["leads"]["items"]
+        if "$ref" in items:
+            items = schema["$defs"][items["$ref"].rsplit("/", 1)[-1]]
+        keys = items["properties"]
         return {"leads": [{key: lead.get(key) for key in keys} for lead in hint["leads"]]}
     return hint
 

@@ -156,7 +156,11 @@ def test_company_records_are_not_people(toolkit: NimbleToolkit) -> None:
         ({"first_name": "A", "email": "not-an-email"}, "arguments", "not an email address"),
         ({"first_name": "A", "phone": "555-0100"}, "arguments", "write it with its country code"),
         ({"first_name": "A", "phone": "12", "country": "DE"}, "arguments", "not a valid number in DE"),
-        ({"first_name": "A", "email": "a@b.example", "country": "USA"}, "country", "should match pattern"),
+        (
+            {"first_name": "A", "email": "a@b.example", "country": "USA"},
+            "country",
+            "two-letter country code such as US",
+        ),
         ({"first_name": "A", "email": "a@b.example", "nickname": "x"}, "nickname", "unknown field"),
         (
             {"first_name": "A", "email": "a@b.example", "other_fields": [{"name": "Email", "value": "b@c.example"}]},

@@ -238,7 +238,14 @@ class Holder(BaseModel):
 
 CLIENT_REFUSALS = [
     ({"field": "tag", "operator": "contain", "value": "vip"}, "does not support operator 'contain'"),
-    ({"field": "email", "operator": "in"}, "needs values"),
+    ({"field": "email", "operator": "in"}, "needs value: a non-empty list"),
+    ({"field": "email", "operator": "in", "value": "a@b.co"}, "needs value: a non-empty list"),
+    ({"field": "created", "operator": "in_the_last", "value": "30 fortnight"}, "unit second|day"),
+    ({"field": "created", "operator": "in_the_last", "value": "0 day"}, ">= 1"),
+    ({"field": "rating", "operator": "range", "value": [1]}, r"\[start, end\]"),
+    ({"field": "rating", "operator": "gt", "value": [1, 2]}, "not a list"),
+    ({"field": "rating", "operator": "range", "value": [1, 2], "start": 1, "end": 2}, "give the operand once"),
+    ({"field": "rating", "operator": "range", "start": 1}, "both start and end"),
     ({"field": "created", "operator": "in_the_last", "quantity": 3}, "quantity"),
     ({"field": "rating", "operator": "range", "start": 5, "end": 1}, "greater than end"),
     ({"field": "created", "operator": "range", "start": "2025-01-01", "end": 5}, "both"),
@@ -274,6 +281,23 @@ def test_tool_errors_name_the_tool_and_field_and_send_nothing() -> None:
 
 
 STRUCTURED_TO_NSE = [
+    # One value for every operator: a list for in/not_in, [start, end] for ranges, "<n> <unit>" periods.
+    ({"field": "_id", "operator": "in", "value": ["a", "b"]}, {"_id": {"in": ["a", "b"]}}),
+    ({"field": "rating", "operator": "in", "value": [4, 5]}, {"rating": {"in": ["4", "5"]}}),
+    (
+        {"field": "created", "operator": "in_the_last", "value": "30 days"},
+        {"created": {"in_the_last": {"unit": "day", "quantity": 30}}},
+    ),
+    (
+        {"field": "created", "operator": "in_the_last", "value": [2, "week"]},
+        {"created": {"in_the_last": {"unit": "week", "quantity": 2}}},
+    ),
+    ({"field": "rating", "operator": "range", "value": [1, 3]}, {"rating": {"range": {"start": 1, "end": 3}}}),
+    (
+        {"field": "birthday", "operator": "day_month_range", "value": ["01/12", "31/12"]},
+        {"birthday": {"day_month_range": {"start_date": "01/12", "end_date": "31/12"}}},
+    ),
+    # The operand slots of earlier versions still work.
     ({"field": "Email", "operator": "is", "value": "a@b.co"}, {"email": {"is": "a@b.co"}}),
     ({"field": "name", "operator": "contain", "value": "jon"}, {"names": {"contain": "jon"}}),
     ({"field": "tag", "operator": "is_empty", "value": None}, {"tag": {"is_empty": True}}),

@@ -209,6 +209,22 @@ def test_list_results_are_compact_by_default_and_full_on_request(toolkit: Nimble
     assert len(small.to_json()) < len(large.to_json()) / 2
 
 
+def test_only_lists_of_compacted_records_say_so(toolkit: NimbleToolkit) -> None:
+    view = resolve(toolkit, None)
+    hinted = {name for name, op in view.items() if COMPACT_HINT in op.description}
+    assert {"list_all_nimble_contacts", "list_all_nimble_deals", "list_all_nimble_contact_notes"} <= hinted
+    # Ids and timeline entries pass through compact() unchanged: the hint would mislead.
+    assert not hinted & {"nimble_contacts_contact_ids", "nimble_contacts_proceedings", "nimble_deals_overdue"}
+    contact_id = view.call("list_all_nimble_contacts", {"limit": 1}).result[0]["id"]
+    for name, arguments in (
+        ("nimble_contacts_contact_ids", {"limit": 3}),
+        ("nimble_contacts_proceedings", {"contact_id": contact_id, "direction": "past", "limit": 3}),
+    ):
+        assert name not in hinted
+        result = view.call(name, arguments)
+        assert result.result == result.raw[next(k for k in result.raw if isinstance(result.raw[k], list))]
+
+
 def test_single_records_stay_full(toolkit: NimbleToolkit) -> None:
     view = resolve(toolkit, ["get_single_nimble_contact_by_id", "list_all_nimble_contacts"])
     first = view.call("list_all_nimble_contacts", {"limit": 1}).result[0]

@@ -28,6 +28,7 @@ from nimble_tools.adapting import (
     ENVELOPE_JSON_SCHEMA,
     content_of,
     model_params,
+    published_schema,
     select_tools,
     split_options,
     structured_of,
@@ -58,7 +59,7 @@ def tool_definition(operation: Operation) -> types.Tool:
         name=operation.name,
         title=operation.name.replace("_", " ").capitalize(),
         description=operation.description,
-        input_schema=model_params(operation).model_json_schema(),
+        input_schema=published_schema(model_params(operation).model_json_schema()),
         output_schema=ENVELOPE_JSON_SCHEMA,
         annotations=types.ToolAnnotations(
             read_only_hint=operation.read_only,
@@ -118,7 +119,7 @@ class NimbleMCPServer(Server[Any]):
 
     def _input_schema(self, name: str) -> dict[str, Any] | None:
         operation = self.operations.get(name)
-        return model_params(operation).model_json_schema() if operation else None
+        return published_schema(model_params(operation).model_json_schema()) if operation else None
 
     async def _list_tools(
         self, ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -134,8 +135,9 @@ class _Strictifier:
             self.blockers.append("the parameters root is a union (anyOf), which strict mode refuses")
         defs = {name: self.node(value, f"$defs.{name}") for name, value in self.defs.items()}
         used = _referenced_defs(out, defs)
-        if used:
-            out["$defs"] = {name: defs[name] for name in defs if name in used}
+        out, kept = _inline_single_use(out, {name: defs[name] for name in defs if name in used})
+        if kept:
+            out["$defs"] = kept
         return Strictified(out, self.notes, self.blockers)
 
     def _resolve_root(self, root: dict[str, Any]) -> dict[str, Any]:
@@ -219,6 +221,8 @@ class _Strictifier:
                 if item not in branches:
                     branches.append(item)
         description = schema.get("description")
+        if description is not None:
+            description, branches = _one_description(description, branches)
         if len(branches) == 1:
             only = branches[0]
             if description is None:
@@ -318,6 +322,22 @@ class _Strictifier:
         return {"type": "string", "description": _with_hint(description, hint, sep=" "), JSON_STRING: True}
 
 
+def _is_hint(text: Any) -> bool:
+    return isinstance(text, str) and text.startswith("(") and text.endswith(")")
+
+
+def _one_description(description: str, branches: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """A union's own description replaces its branches' (as a field's replaces its type's).
+
+    ``currency: Currency | None = Field(description="...")`` publishes the type's description inside
+    the string branch and the field's beside ``anyOf``; the model needs one. A branch's constraint
+    hint ("(max 50 chars)") is kept, next to the union's description.
+    """
+    hints = [b["description"] for b in branches if "$ref" not in b and _is_hint(b.get("description"))]
+    kept = [b if "$ref" in b else {k: v for k, v in b.items() if k != "description"} for b in branches]
+    return " ".join([description, *hints]), kept
+
+
 def _def_name(ref: str) -> str | None:
     for prefix in ("#/$defs/", "#/definitions/"):
         if ref.startswith(prefix):
@@ -349,12 +369,14 @@ def _constraint_hints(schema: Mapping[str, Any]) -> list[str]:
     """Dropped constraints a model should still respect, said in words."""
     hints = []
     low, high = schema.get("minLength"), schema.get("maxLength")
+    if low == 1:
+        low = None  # "not empty" goes without saying for a value the model is asked for
     if low is not None and high is not None:
-        hints.append(f"{low} to {high} characters")
+        hints.append(f"{low}-{high} chars")
     elif high is not None:
-        hints.append(f"at most {high} character{'' if high == 1 else 's'}")
+        hints.append(f"max {high} char{'' if high == 1 else 's'}")
     elif low:
-        hints.append(f"at least {low} character{'' if low == 1 else 's'}")
+        hints.append(f"min {low} chars")
     if schema.get("uniqueItems"):
         hints.append("no duplicates")
     return hints
@@ -364,6 +386,48 @@ def _with_hint(description: str, hint: str, *, sep: str = "") -> str:
     if not description:
         return hint if sep else f"({hint})"
     return f"{description}{sep}{hint}" if sep else f"{description} ({hint})"
+
+
+def _refs(node: Any) -> list[str]:
+    """The definition names that ``node`` references, once per reference."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        name = _def_name(ref) if isinstance(ref, str) else None
+        return ([name] if name else []) + [n for k, v in node.items() if k != "$ref" for n in _refs(v)]
+    if isinstance(node, list):
+        return [n for item in node for n in _refs(item)]
+    return []
+
+
+def _put(node: Any, name: str, body: Mapping[str, Any]) -> Any:
+    """``node`` with every ``{"$ref": "#/$defs/<name>"}`` replaced by a copy of ``body``."""
+    if isinstance(node, dict):
+        if node == {"$ref": f"#/$defs/{name}"}:
+            return copy.deepcopy(dict(body))
+        return {k: _put(v, name, body) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_put(item, name, body) for item in node]
+    return node
+
+
+def _inline_single_use(root: dict[str, Any], defs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Write in place the definitions used once and not recursive; return the root and the rest.
+
+    A definition used once saves nothing, and its ``$defs`` key and ``$ref`` cost tokens on every
+    request. Recursive ones (the search grammar) must stay definitions.
+    """
+    defs = dict(defs)
+    while True:
+        counts = Counter(_refs(root) + [n for body in defs.values() for n in _refs(body)])
+        single = next(
+            (n for n in defs if counts[n] == 1 and n not in _referenced_defs(defs[n], defs)),
+            None,
+        )
+        if single is None:
+            return root, defs
+        body = defs.pop(single)
+        root = _put(root, single, body)
+        defs = {n: _put(d, single, body) for n, d in defs.items()}
 
 
 def _referenced_defs(root: Any, defs: Mapping[str, Any]) -> set[str]:

@@ -23,6 +23,7 @@ from nimble_tools.adapting import (
     content_of,
     lean_schema,
     model_params,
+    published_schema,
     select_tools,
     split_options,
 )
@@ -174,24 +175,10 @@ def _spec_for(
 
 def loose_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
     """A non-strict parameters schema: pydantic's, without titles and the root description."""
-    cleaned: dict[str, Any] = lean_schema(_drop_titles(dict(schema)))
-    cleaned.pop("description", None)
+    cleaned = published_schema(dict(schema))
     cleaned.setdefault("type", "object")
     cleaned.setdefault("properties", {})
     return cleaned
-
-
-def _drop_titles(schema: Any, *, in_properties: bool = False) -> Any:
-    if isinstance(schema, list):
-        return [_drop_titles(v) for v in schema]
-    if not isinstance(schema, dict):
-        return schema
-    # Inside "properties" and "$defs" the keys are names (a field may be called "title"), not keywords.
-    return {
-        k: _drop_titles(v, in_properties=k in ("properties", "$defs") and not in_properties)
-        for k, v in schema.items()
-        if in_properties or k != "title"
-    }
 
 
 def _tool_dict(spec: _ToolSpec, api: Api) -> dict[str, Any]:

@@ -16,25 +16,23 @@ __all__ = [
     "ContactFilters",
     "Contexts",
     "FieldNames",
+    "KeywordFilter",
     "Sort",
     "encode_filters",
 ]
 
-QUERY_HELP = (
-    "Search query: one condition {field, operator, value|values|quantity+unit|start+end} or a group "
-    '{join: and|or|not, conditions: [...]}. E.g. {"field":"email","operator":"is","value":"ann@acme.com"}.'
-)
+QUERY_HELP = "A condition, or a group of them."
 
 Context = Literal["last_contacted_data", "employers_data", "leads_data", "sequences_data", "contact_files"]
 Contexts = Annotated[
     list[Context] | None,
-    Field(default=None, description="Extra blocks to embed: last_contacted_data, employers_data, leads_data, ..."),
+    Field(default=None, description="Extra data blocks to embed."),
 ]
 
 FieldNames = Annotated[
     list[Annotated[str, Field(min_length=1)]] | None,
     PlainSerializer(lambda names: escape_list(names) if names is not None else None),
-    Field(default=None, description="Only return these fields, e.g. ['first name', 'email']; all when omitted."),
+    Field(default=None, description="Only these fields, e.g. ['first name', 'email']."),
 ]
 """Field names to return; sent comma-joined with literal commas escaped, as Nimble wants."""
 
@@ -43,21 +41,16 @@ Sort = Annotated[
     Field(
         default=None,
         pattern=r"^[^:]+:(asc|desc)$",
-        description="'<field>:asc' or '<field>:desc', e.g. 'created:desc', 'last name:asc'.",
+        description="E.g. 'created:desc', 'last name:asc'.",
     ),
 ]
 
 
-class ContactFilters(BaseModel):
-    """keyword / query / record_type, with Nimble's rule that keyword and query exclude each other."""
+class KeywordFilter(BaseModel):
+    """keyword / record_type: what the plain contact listing filters by."""
 
-    keyword: str | None = Field(
-        default=None, description="Free text matched in names, emails, phones, addresses, employers. Not with query."
-    )
-    query: SearchQuery | None = Field(default=None, description=QUERY_HELP + " Not with keyword.")
-    record_type: Literal["person", "company", "all"] | None = Field(
-        default=None, description="person, company or all (default)."
-    )
+    keyword: str | None = Field(default=None, description="Free text in names, emails, phones, addresses, employers.")
+    record_type: Literal["person", "company", "all"] | None = Field(default=None, description="Default all.")
 
     @field_validator("keyword")
     @classmethod
@@ -65,6 +58,15 @@ class ContactFilters(BaseModel):
         if value is not None and not value.strip():
             raise ValueError("keyword is empty: pass some text, or leave it out")
         return value
+
+
+class ContactFilters(KeywordFilter):
+    """keyword / query / record_type, with Nimble's rule that keyword and query exclude each other."""
+
+    keyword: str | None = Field(
+        default=None, description="Free text in names, emails, phones, addresses, employers; not with query."
+    )
+    query: SearchQuery | None = Field(default=None, description="Conditions; not with keyword.")
 
     @model_validator(mode="after")
     def _keyword_or_query(self) -> ContactFilters:

@@ -27,6 +27,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .._operation import NimbleId, Operation, RequestSpec, default_encode
 from .._paths import NIMBLE_ID_PATTERN
+from ..types._schema import model_facing
 
 __all__ = [
     "STANDARD_DEAL_FIELDS",
@@ -70,7 +71,7 @@ Sort = Annotated[
     str,
     _shaped(r"^[A-Za-z_ ]+:(asc|desc)$", "use 'field:asc' or 'field:desc', e.g. 'amount:desc'"),
     Field(
-        description="'field:asc' or 'field:desc'; sortable: name, amount, probability, expected_close_date.",
+        description="By name, amount, probability or expected_close_date; default 'name:asc'.",
         json_schema_extra={"pattern": "^[A-Za-z_ ]+:(asc|desc)$"},
     ),
 ]
@@ -114,27 +115,23 @@ class _Model(BaseModel):
 
 
 class RelatedContact(_Model):
-    contact_id: NimbleId = Field(description="Id of a Nimble contact taking part in the deal.")
+    contact_id: NimbleId = Field(description="Contact id.")
     note: str | None = Field(default=None, max_length=1000, description="Their role, e.g. 'decision maker'.")
 
 
 class ExternalContact(_Model):
-    contact_info: str = Field(
-        min_length=1, max_length=256, description="Email, phone or name of someone not in Nimble."
-    )
-    note: str | None = Field(default=None, max_length=1000, description="Their role in the deal.")
+    contact_info: str = Field(min_length=1, max_length=256, description="Their email, phone or name.")
+    note: str | None = Field(default=None, max_length=1000, description="Their role.")
 
 
 class FieldValues(_Model):
     field: str = Field(
         min_length=1,
         max_length=64,
-        description="Field id from list_all_nimble_deal_fields (custom fields), or a standard field name.",
+        description="Custom field id, or a standard field name.",
     )
     values: list[Annotated[str, StringConstraints(max_length=10000)]] = Field(
-        max_length=1,
-        description="The value as text (numbers as digits, dates YYYY-MM-DD, choice fields the choice id); "
-        "[] clears the field.",
+        max_length=1, description="The value as text (digits, YYYY-MM-DD, a choice id); [] clears the field."
     )
 
     @model_validator(mode="after")
@@ -150,8 +147,8 @@ class FieldValues(_Model):
 
 
 class Choice(_Model):
-    id: str = Field(min_length=1, max_length=64, description="Stable id of the option; deals store this id.")
-    value: str = Field(min_length=1, max_length=256, description="The option's label.")
+    id: str = Field(min_length=1, max_length=64, description="Stable option id; deals store it.")
+    value: str = Field(min_length=1, max_length=256, description="Label.")
 
 
 NumberType = Literal["integer", "decimal", "percentage", "financial"]
@@ -160,15 +157,13 @@ NumberType = Literal["integer", "decimal", "percentage", "financial"]
 class PresentationChange(_Model):
     """How numbers and dates are shown: set the number keys for number fields, the date keys for dates."""
 
-    number_type: NumberType | None = Field(default=None, description="Number fields: how the number is shown.")
+    number_type: NumberType | None = Field(default=None, description="Number fields: how numbers show.")
     fraction_digits: int | None = Field(
-        default=None, ge=1, le=10, description="Digits after the point; required for decimal and percentage."
+        default=None, ge=1, le=10, description="decimal and percentage (required): digits after the point."
     )
-    currency: Currency | None = Field(default=None, description="Financial numbers: ISO-4217 currency, e.g. USD.")
+    currency: Currency | None = Field(default=None, description="financial (required): ISO-4217 code, e.g. USD.")
     date_format: str | None = Field(
-        default=None,
-        max_length=64,
-        description="Date fields: strftime format such as '%Y-%m-%d'; omit to use each user's settings.",
+        default=None, max_length=64, description="Date fields: strftime format, e.g. '%Y-%m-%d'; null: per user."
     )
     ignore_specific_time: bool | None = Field(
         default=None, description="Date fields without date_format: true shows the date only."
@@ -220,24 +215,23 @@ FieldKind = Literal["string", "long_string", "choice", "number", "datetime", "bo
 
 
 class _FieldKind(_Model):
-    name: str = Field(min_length=1, max_length=50, description="Field label, unique in the pipeline.")
+    name: str = Field(min_length=1, max_length=50, description="Label, unique in the pipeline.")
     field_kind: FieldKind = Field(
-        description="Type, fixed once created: string, long_string, choice (needs choices), number (needs "
-        "number_type), datetime, boolean, address or user (a Nimble user)."
+        description="Fixed once created; choice needs choices, number needs number_type; user: a Nimble user."
     )
-    validation: Literal["email", "url"] | None = Field(
-        default=None, description="String fields only: require an email or a URL."
-    )
+    validation: Literal["email", "url"] | None = Field(default=None, description="String fields: value format.")
     choices: list[Choice] | None = Field(
         default=None, min_length=1, max_length=200, description="Choice fields: the options, in order."
     )
     choices_order: Literal["ordinal", "alphabetic"] | None = Field(
-        default=None, description="Choice fields: keep the given order (ordinal, default) or sort alphabetically."
+        default=None, description="Choice fields: ordinal (as given, default) or alphabetic."
     )
 
 
 class FieldSpec(PresentationChange, _FieldKind):
     """A new custom deal field: its name and type, and the presentation numbers and dates need."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=model_facing(None))
 
     @model_validator(mode="after")
     def _rules(self) -> FieldSpec:

@@ -18,7 +18,7 @@ Preflight = Annotated[
     BeforeValidator(lambda value: True if value is None else value),
     Field(
         default=True,
-        description="true (default): refuse with 406 if contacts still hold values here; false: delete those values.",
+        description="true (default): fail (406) while contacts hold values here; false: delete them too.",
     ),
 ]
 """``preflight_checks``: required by Nimble on these deletes; defaults to the safe ``true``."""

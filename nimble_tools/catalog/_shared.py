@@ -29,7 +29,5 @@ class FieldValue(BaseModel):
 class PagedParams(Params):
     """``limit`` and ``next_cursor``: the same paging arguments for every list operation."""
 
-    limit: Annotated[int | None, CONTROL] = Field(default=None, ge=1, le=100, description="Items per page (1-100).")
-    next_cursor: Annotated[str | None, CONTROL] = Field(
-        default=None, description="Cursor from the previous page's next_cursor; omit for the first page."
-    )
+    limit: Annotated[int | None, CONTROL] = Field(default=None, ge=1, le=100, description="Page size.")
+    next_cursor: Annotated[str | None, CONTROL] = Field(default=None, description="From the previous page.")

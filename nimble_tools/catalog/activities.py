@@ -13,7 +13,7 @@ from ._shared import PagedParams
 
 class ListActivitiesParams(PagedParams):
     direction: Literal["past", "pending"] = Field(description="pending: upcoming and open; past: done or overdue.")
-    types: list[str] | None = Field(default=None, description="Activity type ids, e.g. ['task']; all when omitted.")
+    types: list[str] | None = Field(default=None, description="Activity type ids, e.g. ['task'].")
     contacts: list[NimbleId] | None = Field(default=None, description="Only activities of these contacts.")
     deals: list[NimbleId] | None = Field(default=None, description="Only activities of these deals.")
     users: list[NimbleId] | None = Field(default=None, description="Only activities assigned to these users.")
@@ -26,9 +26,8 @@ OPERATIONS = (
     Operation(
         name="list_all_nimble_activities",
         description=(
-            "List activities (tasks, events, calls) of the account. direction pending = upcoming/open, past = "
-            "earlier. Filter by contacts, deals, users (assignees), types, tags, completed. For one contact's "
-            "whole history use nimble_contacts_proceedings. Page with limit/next_cursor."
+            "List the account's activities (tasks, events, calls), open and upcoming or past, by contact, deal, "
+            "assignee, type or tag. For one contact's whole history use nimble_contacts_proceedings."
         ),
         params=ListActivitiesParams,
         resource="activities",

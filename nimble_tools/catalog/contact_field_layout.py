@@ -21,7 +21,7 @@ def _types(types: list[str] | None) -> list[str] | None:
 class CreateTabParams(Params):
     tab_name: str = Field(min_length=1, max_length=50, description="Tab title.")
     contact_types: list[ContactType] = Field(description="Records that show the tab: person, company or both.")
-    insert_after: NimbleId | None = Field(default=None, description="Tab id to follow; null = first tab.")
+    insert_after: NimbleId | None = Field(default=None, description="Tab id to follow; null: first.")
 
     _types = field_validator("contact_types")(_types)
 
@@ -58,7 +58,7 @@ class CreateGroupParams(Params):
     logo_id: Annotated[str, BeforeValidator(lambda value: value or "1")] = Field(
         default="1", description="Icon id; reuse one from another group."
     )
-    insert_after: str | None = Field(default=None, description="Sibling field/group id to follow; null = first.")
+    insert_after: str | None = Field(default=None, description="Sibling field/group id to follow; null: first.")
 
 
 class UpdateGroupParams(_Move):
@@ -69,10 +69,7 @@ class UpdateGroupParams(_Move):
     insert_after: str | None = Field(default=None, description="Move after this sibling id.")
 
 
-_DELETE_NOTE = (
-    "preflight_checks=true (default) fails with 406 while contacts hold values in its fields; false deletes the "
-    "fields and their values too."
-)
+_DELETE_NOTE = "With preflight_checks false, also the values contacts hold in them."
 
 OPERATIONS = (
     Operation(

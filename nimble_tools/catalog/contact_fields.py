@@ -18,8 +18,8 @@ NumberType = Literal["integer", "decimal", "percentage", "financial"]
 class ChoiceOption(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(min_length=1, description="Stable option id; contacts store this id.")
-    value: str = Field(min_length=1, description="Label shown to users.")
+    id: str = Field(min_length=1, description="Stable option id; contacts store it.")
+    value: str = Field(min_length=1, description="Label.")
 
 
 class _Presentation(Params):
@@ -61,14 +61,14 @@ class _Presentation(Params):
 
 class CreateFieldParams(_Presentation):
     name: str = Field(min_length=1, max_length=50, description="Field name (unique).")
-    field_kind: FieldKind = Field(description="Value type; cannot change later.")
-    tab_id: NimbleId = Field(description="Tab that receives the field.")
-    group_id: NimbleId | None = Field(default=None, description="Group in that tab; null = loose in the tab.")
-    insert_after: str | None = Field(default=None, description="Sibling field/group id to follow; null = first.")
+    field_kind: FieldKind = Field(description="Fixed once created; choice needs choices, number needs number_type.")
+    tab_id: NimbleId = Field(description="Tab for the field.")
+    group_id: NimbleId | None = Field(default=None, description="Group in that tab; null: none.")
+    insert_after: str | None = Field(default=None, description="Sibling field/group id to follow; null: first.")
     multiples: bool | None = Field(default=None, description="Allow several values (default false).")
     choices: list[ChoiceOption] | None = Field(default=None, description="choice fields: the options.")
     choices_order: Literal["ordinal", "alphabetic"] | None = Field(
-        default=None, description="choice fields: keep the given order (ordinal, default) or sort."
+        default=None, description="choice fields: ordinal (as given, default) or alphabetic."
     )
     validation: Literal["email", "url"] | None = Field(default=None, description="string fields: value format.")
 
@@ -156,10 +156,10 @@ class DeleteFieldParams(Params):
 class CreateChoiceParams(Params):
     field_id: NimbleId = Field(description="Choice field id.")
     option_id: str | None = Field(
-        default=None, serialization_alias="id", description="Id for the new option; generated when omitted."
+        default=None, serialization_alias="id", description="Id for the new option; null: generated."
     )
     value: str = Field(min_length=1, description="Option label.")
-    insert_after: str | None = Field(default=None, description="Option id to follow; null = first.")
+    insert_after: str | None = Field(default=None, description="Option id to follow; null: first.")
 
 
 def _encode_create_choice(operation: Operation, params: BaseModel) -> RequestSpec:
@@ -200,7 +200,7 @@ class DeleteChoiceParams(Params):
 class PrimaryParams(Params):
     contact_id: NimbleId = Field(description="Contact id.")
     # a JSON body even on the DELETE variant, as the spec has it
-    field_id: Annotated[NimbleId, BODY] = Field(description="Id of the multi-value field (field_id in its values).")
+    field_id: Annotated[NimbleId, BODY] = Field(description="The field's id (field_id in each of its values).")
     position: Annotated[int, BODY] = Field(ge=0, description="0-based index of the value in that field's list.")
 
 
@@ -220,9 +220,9 @@ OPERATIONS = (
     Operation(
         name="list_all_nimble_contact_fields",
         description=(
-            "Describe the contact card: tabs, groups and fields with ids, kinds (string, choice, number, ...), "
-            "choice options (contacts store the option id) and which actions each allows. Read it before "
-            "writing custom or choice fields, or before changing the layout."
+            "Describe the contact card: tabs, groups and fields with ids, kinds, choice options (contacts store "
+            "the option id) and allowed actions. Read it before writing custom or choice fields or changing the "
+            "layout."
         ),
         params=NoParams,
         resource="contact_fields",
@@ -234,9 +234,8 @@ OPERATIONS = (
     Operation(
         name="create_a_nimble_contact_field",
         description=(
-            "Add a custom contact field to a tab (optionally inside a group). field_kind: string, long_string, "
-            "choice (needs choices [{id, value}]), number (needs number_type), datetime, boolean, address, user. "
-            f"{LAYOUT_HINT} Needs the Manage Custom Fields permission."
+            f"Add a custom contact field to a tab, optionally in a group. {LAYOUT_HINT} Needs the Manage Custom "
+            "Fields permission."
         ),
         params=CreateFieldParams,
         resource="contact_fields",
@@ -247,8 +246,9 @@ OPERATIONS = (
     Operation(
         name="update_a_nimble_contact_field_by_id",
         description=(
-            "Rename a custom contact field, change how it shows (number/date settings) or move it "
-            f"(tab, group, position). Its kind and multiples cannot change. {LAYOUT_HINT}"
+            "Rename a custom contact field, change how it shows (number and date settings) or move it (tab, group, "
+            "position). "
+            f"Kind and multiples are fixed. {LAYOUT_HINT}"
         ),
         params=UpdateFieldParams,
         resource="contact_fields",
@@ -260,8 +260,7 @@ OPERATIONS = (
     Operation(
         name="delete_a_nimble_contact_field_by_id",
         description=(
-            "Delete a custom contact field. With preflight_checks=true (default) it fails with 406 while "
-            "contacts hold values; preflight_checks=false deletes the field AND all its stored values."
+            "Delete a custom contact field; with preflight_checks false, also every value contacts hold in it."
         ),
         params=DeleteFieldParams,
         resource="contact_fields",
@@ -281,7 +280,7 @@ OPERATIONS = (
     ),
     Operation(
         name="update_a_nimble_contact_field_choice_by_id",
-        description="Rename or move an option of a choice contact field; contacts keep it. Returns all tabs.",
+        description="Rename or move an option of a choice (drop-down) contact field; contacts keep it. Returns all tabs.",
         params=UpdateChoiceParams,
         resource="contact_fields",
         method="PUT",
@@ -292,8 +291,8 @@ OPERATIONS = (
     Operation(
         name="delete_a_nimble_contact_field_choice_by_id",
         description=(
-            "Remove an option from a choice contact field. preflight_checks=true (default) fails with 406 while "
-            "contacts use it; false also clears it from those contacts. Returns all tabs."
+            "Remove an option from a choice contact field; with preflight_checks false, also from the contacts "
+            "that use it. Returns all tabs."
         ),
         params=DeleteChoiceParams,
         resource="contact_fields",
@@ -306,7 +305,7 @@ OPERATIONS = (
         name="nimble_contact_fields_set_primary",
         description=(
             "Mark one value of a contact's multi-value field (e.g. one of its emails) as primary; the others lose "
-            "the mark. position is the 0-based index in that field's value list; field_id is in each value."
+            "the mark."
         ),
         params=PrimaryParams,
         resource="contact_fields",
@@ -318,8 +317,7 @@ OPERATIONS = (
     Operation(
         name="nimble_contact_fields_unset_primary",
         description=(
-            "Remove the primary mark from one value of a contact's multi-value field; the value itself stays. "
-            "position is the 0-based index in that field's value list."
+            "Remove the primary mark from one value of a contact's multi-value field; the value itself stays."
         ),
         params=PrimaryParams,
         resource="contact_fields",

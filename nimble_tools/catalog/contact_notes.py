@@ -9,10 +9,10 @@ from pydantic import Field, field_validator, model_validator
 
 from .._envelope import PagePaging
 from .._operation import NimbleId, Operation, Params
+from ..projections import COMPACT_TAG
 from ._shared import PagedParams
 
 MAX_NOTE_CONTACTS = 10
-NOTE_HELP = "note: the text (HTML allowed); note_preview: a short plain-text version (default: note without tags)."
 
 
 def plain_preview(note: str, limit: int = 200) -> str:
@@ -22,8 +22,8 @@ def plain_preview(note: str, limit: int = 200) -> str:
 
 
 class NoteBody(Params):
-    note: str = Field(min_length=1, description="Note text; HTML allowed.")
-    note_preview: str | None = Field(default=None, description="Short plain-text version; derived when omitted.")
+    note: str = Field(min_length=1, description="Text; HTML allowed.")
+    note_preview: str | None = Field(default=None, description="Short plain text; null: derived from note.")
 
     @field_validator("note")
     @classmethod
@@ -75,7 +75,7 @@ class ListNotesParams(PagedParams):
 OPERATIONS = (
     Operation(
         name="list_all_nimble_contact_notes",
-        description="List the notes attached to one contact, newest first, with their text and linked contacts.",
+        description="List a contact's notes, newest first, with their text and linked contacts.",
         params=ListNotesParams,
         resource="contact_notes",
         method="GET",
@@ -83,13 +83,14 @@ OPERATIONS = (
         read_only=True,
         idempotent=True,
         paging=PagePaging(items_key="resources", default_limit=5),
+        tags=(COMPACT_TAG,),
     ),
     Operation(
         name="create_a_nimble_contact_note",
         description=(
-            f"Create a note linked to 1 to {MAX_NOTE_CONTACTS} contacts (contact_ids), e.g. a meeting summary. "
-            f"{NOTE_HELP} For a single contact nimble_contact_notes_create_for_contact is simpler. Notes do not "
-            "change 'last contacted'. Not idempotent."
+            f"Create a note linked to 1 to {MAX_NOTE_CONTACTS} contacts, e.g. a meeting summary (for one contact, "
+            "nimble_contact_notes_create_for_contact is simpler). Notes do not change 'last contacted'. Not "
+            "idempotent."
         ),
         params=LinkedNoteBody,
         resource="contact_notes",
@@ -98,7 +99,7 @@ OPERATIONS = (
     ),
     Operation(
         name="nimble_contact_notes_create_for_contact",
-        description=f"Add a note to one contact. {NOTE_HELP} Not idempotent.",
+        description="Add a note to one contact's record. Not idempotent.",
         params=ContactNoteParams,
         resource="contact_notes",
         method="POST",
@@ -107,8 +108,8 @@ OPERATIONS = (
     Operation(
         name="nimble_contact_notes_create_with_id",
         description=(
-            "Create a contact note under an id you choose (24 hex characters), so a retry cannot create a "
-            f"duplicate: it fails if that id exists. Links 1 to {MAX_NOTE_CONTACTS} contacts. {NOTE_HELP}"
+            "Create a contact note under an id you choose (24 hex characters), so a retry cannot duplicate it: it "
+            f"fails if the id exists. Links 1 to {MAX_NOTE_CONTACTS} contacts."
         ),
         params=NoteWithIdParams,
         resource="contact_notes",
@@ -117,7 +118,7 @@ OPERATIONS = (
     ),
     Operation(
         name="get_single_nimble_contact_note_by_id",
-        description="Get one contact note by its id: text, preview, author and linked contacts.",
+        description="Get a contact note by id: its full text, preview, author and linked contacts.",
         params=NoteIdParams,
         resource="contact_notes",
         method="GET",
@@ -128,8 +129,8 @@ OPERATIONS = (
     Operation(
         name="update_a_nimble_contact_note_by_id",
         description=(
-            "Rewrite a contact note. Replaces the whole note: send the full text and the full contact_ids list "
-            f"(1 to {MAX_NOTE_CONTACTS}), even if unchanged. {NOTE_HELP}"
+            "Rewrite a contact note, replacing it whole: send the full text and all contact_ids "
+            f"(1 to {MAX_NOTE_CONTACTS}), even if unchanged."
         ),
         params=NoteWithIdParams,
         resource="contact_notes",
@@ -139,7 +140,7 @@ OPERATIONS = (
     ),
     Operation(
         name="delete_a_nimble_contact_note_by_id",
-        description="Delete a contact note by id (from every contact it is linked to). Permanent.",
+        description="Permanently delete a contact note by id, from every contact it is linked to.",
         params=NoteIdParams,
         resource="contact_notes",
         method="DELETE",

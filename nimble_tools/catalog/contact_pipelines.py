@@ -13,9 +13,8 @@ OPERATIONS = (
     Operation(
         name="list_all_nimble_contact_pipelines",
         description=(
-            "List the lead pipelines for contacts (not deal pipelines): ids, stages in order (with final "
-            "won/lost roles and day limits) and lost reasons. Use the ids to move a contact between stages. "
-            "Takes no arguments."
+            "List the lead pipelines for contacts (not deal pipelines): ids, stages in order (with won/lost "
+            "roles and day limits) and lost reasons, the ids that move a contact between stages."
         ),
         params=NoParams,
         resource="contact_pipelines",

@@ -9,7 +9,7 @@ from .._operation import NimbleId, Operation, Params
 
 class AssignTagsParams(Params):
     id: NimbleId = Field(description="Contact id.")
-    tags: list[str] = Field(description="The complete new tag list; [] removes every tag.")
+    tags: list[str] = Field(description="The full new list; [] removes every tag.")
 
     @field_validator("tags")
     @classmethod
@@ -24,8 +24,8 @@ OPERATIONS = (
     Operation(
         name="nimble_contacts_assign_tags",
         description=(
-            "Set a contact's tags. REPLACES the whole tag set: tags not in the list are removed. To add one tag, "
-            "read the contact's current tags first and send them all plus the new one. Returns the contact."
+            "Set a contact's tags, REPLACING the whole set (tags not listed are removed); returns the contact. "
+            "To add a tag, send the current tags plus the new one."
         ),
         params=AssignTagsParams,
         resource="contacts",

@@ -9,23 +9,21 @@ from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, field_v
 
 from .._envelope import PagePaging
 from .._operation import NimbleId, Operation, Params, RequestSpec, default_encode
+from ..projections import COMPACT_TAG
 from ..types.contact_fields import ContactFields, escape_list
 from ..types.privacy import Privacy
 from ..types.search import SearchQuery
-from ._contact_search import QUERY_HELP, ContactFilters, Contexts, FieldNames, Sort, encode_filters
+from ._contact_search import QUERY_HELP, ContactFilters, Contexts, FieldNames, KeywordFilter, Sort, encode_filters
 from ._shared import PagedParams, RecordType
 
 CONTACTS_PAGING = PagePaging(items_key="resources")
 MAX_STANDARD_IDS = 30
 MAX_TAGS_ON_CREATE = 5
-FIELDS_HELP = (
-    "Values by kind: first_name, last_name (person); company_name, domain (company); emails, phones, urls, "
-    "addresses [{street, city, ...}], employment [{company_name, title}] (links a person to a company); "
-    "other_fields [{name, value, modifier}] for anything else."
-)
 
 
-class ListContactsParams(PagedParams, ContactFilters):
+# No query here: conditions are list_all_nimble_contacts_search's job (the same listing); one search
+# grammar in the tool list instead of two saves a model about 450 tokens on every request.
+class ListContactsParams(PagedParams, KeywordFilter):
     sort: Sort
     fields: FieldNames
     contexts: Contexts
@@ -84,15 +82,15 @@ def _split_tags(value: Any) -> Any:
 
 
 class CreateContactParams(Params):
-    record_type: RecordType | None = Field(default=None, description="person (default) or company.")
-    fields: ContactFields = Field(description=FIELDS_HELP)
+    record_type: RecordType | None = Field(default=None, description="Default person.")
+    fields: ContactFields = Field(description="The contact's values.")
     tags: Annotated[list[str] | None, BeforeValidator(_split_tags), PlainSerializer(_tag_list)] = Field(
         default=None, description=f"Up to {MAX_TAGS_ON_CREATE} tags."
     )
-    owner_id: NimbleId | None = Field(default=None, description="Owner's user id (list_all_nimble_me gives yours).")
-    avatar_url: str | None = Field(default=None, description="Image URL for the avatar.")
-    privacy: Privacy | None = Field(default=None, description="Who may read/edit; omit for the account default.")
-    file_ids: list[str] | None = Field(default=None, description="Ids of uploaded files to attach.")
+    owner_id: NimbleId | None = Field(default=None, description="Owner's user id; yours: list_all_nimble_me.")
+    avatar_url: str | None = Field(default=None, description="Avatar image URL.")
+    privacy: Privacy | None = Field(default=None, description="Who may read/edit; default: the account's rule.")
+    file_ids: list[str] | None = Field(default=None, description="Uploaded file ids to attach.")
 
     @field_validator("tags")
     @classmethod
@@ -137,14 +135,9 @@ def _encode_create(operation: Operation, params: BaseModel) -> RequestSpec:
 class UpdateContactParams(Params):
     id: NimbleId = Field(description="Contact id.")
     fields: ContactFields | None = Field(
-        default=None,
-        description=FIELDS_HELP + " To clear a value: other_fields [{name, modifier, value: null}].",
+        default=None, description="Values to set; to clear one: other_fields [{name, modifier, value: null}]."
     )
-    replace: bool | None = Field(
-        default=None,
-        description="true: the given fields' values replace all their current values; default false merges: only "
-        "the given field+modifier pairs change.",
-    )
+    replace: bool | None = Field(default=None, description="true: replace all values of each given field.")
     avatar_url: str | None = Field(default=None, description="New avatar image URL.")
     is_important: bool | None = Field(default=None, description="Star or unstar the contact.")
 
@@ -169,8 +162,7 @@ def _encode_update(operation: Operation, params: BaseModel) -> RequestSpec:
 
 class BulkDeleteParams(Params, ContactFilters):
     preflight_checks: bool | None = Field(
-        default=None,
-        description="true: first check every matched contact is editable; fail (406) instead of deleting part.",
+        default=None, description="true: fail (406) rather than delete only the editable part."
     )
 
     @model_validator(mode="after")
@@ -187,9 +179,8 @@ OPERATIONS = (
     Operation(
         name="list_all_nimble_contacts",
         description=(
-            "List contacts (people and companies), newest first, as full records. Optional filters: keyword "
-            "(free text), or query (structured conditions), and record_type. To find specific people prefer "
-            "list_all_nimble_contacts_search; for ids only use nimble_contacts_contact_ids."
+            "List contacts (people and companies), newest first, optionally by keyword and record_type. For "
+            "conditions on fields use list_all_nimble_contacts_search; for ids only, nimble_contacts_contact_ids."
         ),
         params=ListContactsParams,
         resource="contacts",
@@ -198,20 +189,15 @@ OPERATIONS = (
         read_only=True,
         idempotent=True,
         paging=CONTACTS_PAGING,
-        encode=encode_filters,
+        tags=(COMPACT_TAG,),
     ),
     Operation(
         name="list_all_nimble_contacts_search",
         description=(
-            "Find contacts matching conditions; returns full records. query is one condition {field, operator, "
-            "operand} or a group {join: and|or|not, conditions}. Text operators: is, is_not, contain (whole "
-            "words), not_contain, starts_with, is_empty, in, not_in (values list). Numbers (rating): gt, gte, lt, "
-            "lte, range (start, end). Dates (created, updated, birthday, ... last contacted): in_the_last / "
-            "not_in_the_last (quantity, unit), range (start, end as YYYY-MM-DD), day_month_range (DD/MM, "
-            "birthdays). Fields: names, __any (everything), email, phone, company_name (employer), title, tag, "
-            'record type, address.city, _id, custom fields. Matching ignores case and accents. E.g. {"join":"and",'
-            '"conditions":[{"field":"tag","operator":"is","value":"vip"},{"field":"created","operator":'
-            '"in_the_last","quantity":30,"unit":"day"}]}'
+            "Find contacts by conditions on any field: name, email, phone, company, title, tag, address, dates, "
+            "custom fields (case and accents ignored). E.g. tagged vip and "
+            'created in the last 30 days: {"join":"and","conditions":[{"field":"tag","operator":"is","value":'
+            '"vip"},{"field":"created","operator":"in_the_last","value":"30 day"}]}'
         ),
         params=SearchContactsParams,
         resource="contacts",
@@ -220,12 +206,13 @@ OPERATIONS = (
         read_only=True,
         idempotent=True,
         paging=CONTACTS_PAGING,
+        tags=(COMPACT_TAG,),
     ),
     Operation(
         name="nimble_contacts_contact_ids",
         description=(
-            "List only the ids of contacts matching keyword, query or record_type (same filters as "
-            "list_all_nimble_contacts). Faster than full records: use it to count or to collect ids."
+            "List only the ids of contacts matching keyword, query or record_type: faster than records, to count "
+            "or collect contacts."
         ),
         params=ContactIdsParams,
         resource="contacts",
@@ -238,10 +225,7 @@ OPERATIONS = (
     ),
     Operation(
         name="nimble_contacts_standard",
-        description=(
-            f"Get the full records of known contacts by id, up to {MAX_STANDARD_IDS} ids per call (split longer "
-            "lists). For one id get_single_nimble_contact_by_id is the same."
-        ),
+        description=(f"Get the full records of up to {MAX_STANDARD_IDS} contacts by id (split longer lists)."),
         params=StandardParams,
         resource="contacts",
         method="GET",
@@ -251,10 +235,7 @@ OPERATIONS = (
     ),
     Operation(
         name="get_single_nimble_contact_by_id",
-        description=(
-            "Get one contact's full record by id: fields, tags, owner, lead stages. The record is in "
-            "result.resources[0]."
-        ),
+        description="Get one contact by id: its full record (fields, tags, owner, lead stages), in result.resources[0].",
         params=GetContactParams,
         resource="contacts",
         method="GET",
@@ -265,8 +246,9 @@ OPERATIONS = (
     Operation(
         name="create_a_nimble_contact",
         description=(
-            "Create a person (needs first_name or last_name) or a company (record_type='company', needs "
-            f"company_name). {FIELDS_HELP} Not idempotent: search first to avoid duplicates."
+            "Create a person (needs first_name or last_name) or a company (record_type 'company', needs "
+            "company_name). A person's employer goes in employment. Not idempotent: search first to avoid "
+            "duplicates."
         ),
         params=CreateContactParams,
         resource="contacts",
@@ -277,9 +259,8 @@ OPERATIONS = (
     Operation(
         name="update_a_nimble_contact_by_id",
         description=(
-            "Change a contact's fields, avatar or important flag. By default values merge: only the given "
-            "field+modifier pairs change (a new work email replaces the work email, a home one stays). "
-            "replace=true replaces all values of each given field. Returns the updated contact."
+            "Change a contact's fields, avatar or important flag; returns the contact. Values merge by "
+            "field+modifier (a new work email replaces the work email, a home one stays) unless replace is true."
         ),
         params=UpdateContactParams,
         resource="contacts",
@@ -290,7 +271,7 @@ OPERATIONS = (
     ),
     Operation(
         name="delete_a_nimble_contact_by_id",
-        description="Delete one contact by id. Permanent: the contact and its data are removed.",
+        description="Delete one contact (person or company) by id. Permanent: its data goes too.",
         params=ContactIdParams,
         resource="contacts",
         method="DELETE",
@@ -301,9 +282,8 @@ OPERATIONS = (
     Operation(
         name="nimble_contacts_bulk",
         description=(
-            "Permanently delete EVERY contact matching keyword, query or record_type, in one call; returns the "
-            "deleted ids. Needs the bulk-delete permission. Check the selection first with "
-            "nimble_contacts_contact_ids. preflight_checks=true fails (406) instead of deleting only part."
+            "Permanently delete EVERY contact matching keyword, query or record_type; returns the deleted ids. "
+            "Needs the bulk-delete permission. Check the selection first with nimble_contacts_contact_ids."
         ),
         params=BulkDeleteParams,
         resource="contacts",

@@ -25,7 +25,7 @@ class _PipelinePath(Params):
 
 
 class _Position(Params):
-    insert_after: NimbleId | None = Field(default=None, description="Place it after this field or group id.")
+    insert_after: NimbleId | None = Field(default=None, description="Field or group id to follow.")
     move_to_first: bool = Field(default=False, description="true: place it first instead.")
 
     def _check_position(self) -> None:
@@ -34,7 +34,7 @@ class _Position(Params):
 
 
 class CreateFieldParams(_Position, FieldSpec, _PipelinePath):
-    group_id: NimbleId | None = Field(default=None, description="Create it inside this field group.")
+    group_id: NimbleId | None = Field(default=None, description="Field group to put it in.")
 
     @model_validator(mode="after")
     def _placement(self) -> CreateFieldParams:
@@ -90,8 +90,7 @@ def _encode_update_field(operation: Operation, params: BaseModel) -> RequestSpec
 class DeleteFieldParams(_PipelinePath):
     id: NimbleId = Field(description="Custom field id.")
     preflight_checks: Annotated[bool, BODY] = Field(
-        default=True,
-        description="true (default): refuse if deals have values in it; false: delete it and those values.",
+        default=True, description="true (default): refuse while deals hold values in it; false: delete them too."
     )
 
 
@@ -100,9 +99,9 @@ class _FieldPath(_PipelinePath):
 
 
 class CreateChoiceParams(_FieldPath):
-    option_id: ChoiceId = Field(description="Id for the new option, e.g. 'partner'; deals store this id.")
-    value: str = Field(min_length=1, max_length=256, description="The option's label.")
-    insert_after: ChoiceId | None = Field(default=None, description="Place it after this option id; default last.")
+    option_id: ChoiceId = Field(description="Id for the new option, e.g. 'partner'; deals store it.")
+    value: str = Field(min_length=1, max_length=256, description="Label.")
+    insert_after: ChoiceId | None = Field(default=None, description="Option id to follow; default last.")
     move_to_first: bool = Field(default=False, description="true: place it first instead.")
 
     @model_validator(mode="after")
@@ -124,7 +123,7 @@ class UpdateChoiceParams(_FieldPath):
     id: ChoiceId = Field(description="Option id.")
     value: str | None = Field(default=None, min_length=1, max_length=256, description="New label.")
     insert_after: ChoiceId | None = Field(default=None, description="Move it after this option id.")
-    move_to_first: bool = Field(default=False, description="true: move it to the first position.")
+    move_to_first: bool = Field(default=False, description="true: move it first.")
 
     @model_validator(mode="after")
     def _rules(self) -> UpdateChoiceParams:
@@ -146,14 +145,14 @@ def _encode_update_choice(operation: Operation, params: BaseModel) -> RequestSpe
 class DeleteChoiceParams(_FieldPath):
     id: ChoiceId = Field(description="Option id.")
     preflight_checks: Annotated[bool, BODY] = Field(
-        default=True, description="true (default): refuse if deals use it; false: remove it and clear it from deals."
+        default=True, description="true (default): refuse while deals use it; false: clear it from them."
     )
 
 
 class CreateGroupParams(_Position, _PipelinePath):
     group_name: str = Field(min_length=1, max_length=100, description="Group title, e.g. 'Contract'.")
-    logo_id: str | None = Field(default=None, max_length=32, description="Icon id; omit for the default.")
-    fields: list[FieldSpec] = Field(default_factory=list, max_length=50, description="New fields inside the group.")
+    logo_id: str | None = Field(default=None, max_length=32, description="Icon id; null: the default.")
+    fields: list[FieldSpec] = Field(default_factory=list, max_length=50, description="New fields in the group.")
 
     @model_validator(mode="after")
     def _placement(self) -> CreateGroupParams:
@@ -192,15 +191,14 @@ class GroupIdParams(_PipelinePath):
     id: NimbleId = Field(description="Field group id.")
 
 
-CATALOGUE = "Returns the whole deal field catalogue {pipelines_tabs, standard_fields}."
+CATALOGUE = "Returns the deal field catalogue."
 
 OPERATIONS = (
     Operation(
         name="list_all_nimble_deal_fields",
         description=(
-            "List deal fields: standard_fields (name, amount, probability, description, expected_close_date, "
-            "actual_close_date) and each pipeline's custom fields (pipelines_tabs, with field_id, type and choice "
-            "ids). Use the ids in a deal's fields argument."
+            "List deal fields: the standard ones and each pipeline's custom fields (pipelines_tabs: field_id, "
+            "type, choice ids), the ids for a deal's fields argument."
         ),
         params=NoParams,
         resource="deal_fields",
@@ -212,8 +210,8 @@ OPERATIONS = (
     Operation(
         name="list_all_nimble_deal_column_catalogue",
         description=(
-            "List the columns of the deals listing, in groups: label, JSON path, whether sortable, and "
-            "search_field.search_name, the field name to use in deal search queries."
+            "List the columns of the deals listing: label, JSON path, sortable, and search_field.search_name, "
+            "the field name for deal search queries."
         ),
         params=NoParams,
         resource="deal_fields",
@@ -224,10 +222,7 @@ OPERATIONS = (
     ),
     Operation(
         name="create_a_nimble_deal_pipeline_field",
-        description=(
-            "Add a custom field to a deal pipeline. field_kind is fixed afterwards; choice fields need choices, "
-            "number fields number_type (plus fraction_digits or currency). " + CATALOGUE
-        ),
+        description=("Add a custom field to a deal pipeline. " + CATALOGUE),
         params=CreateFieldParams,
         resource="deal_fields",
         method="POST",
@@ -237,8 +232,8 @@ OPERATIONS = (
     Operation(
         name="update_a_nimble_deal_pipeline_field_by_id",
         description=(
-            "Rename a deal pipeline custom field, change how its numbers or dates are shown, or move it (group_id, "
-            "remove_from_group, insert_after, move_to_first). Its type cannot change. " + CATALOGUE
+            "Rename a deal pipeline custom field, change how its numbers or dates show, or move it (into or out of "
+            "a group, or to a position). Its type is fixed. " + CATALOGUE
         ),
         params=UpdateFieldParams,
         resource="deal_fields",
@@ -249,10 +244,7 @@ OPERATIONS = (
     ),
     Operation(
         name="delete_a_nimble_deal_pipeline_field_by_id",
-        description=(
-            "Delete a custom field from a deal pipeline. By default refused while deals hold values in it; with "
-            "preflight_checks false those values are deleted too. Permanent."
-        ),
+        description=("Permanently delete a custom field of a deal pipeline (see preflight_checks for its values)."),
         params=DeleteFieldParams,
         resource="deal_fields",
         method="DELETE",
@@ -282,8 +274,7 @@ OPERATIONS = (
     Operation(
         name="delete_a_nimble_deal_pipeline_choice_by_id",
         description=(
-            "Remove an option from a deal pipeline choice field. By default refused while deals use it; with "
-            "preflight_checks false it is also cleared from those deals. Permanent."
+            "Permanently remove an option from a deal pipeline choice field (see preflight_checks for deals using it)."
         ),
         params=DeleteChoiceParams,
         resource="deal_fields",
@@ -294,8 +285,7 @@ OPERATIONS = (
     ),
     Operation(
         name="create_a_nimble_deal_pipeline_fields_group",
-        description="Create a group of custom fields in a deal pipeline, optionally with new fields in it. "
-        + CATALOGUE,
+        description="Create a group of custom fields in a deal pipeline, optionally with new fields. " + CATALOGUE,
         params=CreateGroupParams,
         resource="deal_fields",
         method="POST",
@@ -314,8 +304,8 @@ OPERATIONS = (
     Operation(
         name="delete_a_nimble_deal_pipeline_fields_group_by_id",
         description=(
-            "Delete a field group of a deal pipeline. Nimble does not document what happens to the fields in it: "
-            "move them out first (update_a_nimble_deal_pipeline_field_by_id, remove_from_group) to be sure."
+            "Delete a field group of a deal pipeline. What happens to its fields is undocumented: move them out "
+            "first (update_a_nimble_deal_pipeline_field_by_id, remove_from_group)."
         ),
         params=GroupIdParams,
         resource="deal_fields",

@@ -23,16 +23,15 @@ FileName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 class CreateFileParams(Params):
     id: NimbleId = Field(description="Deal id.")
     source: Literal["uploaded_azure", "dropbox", "one_drive", "google_drive"] = Field(
-        description="uploaded_azure for a file uploaded to Nimble (give data_id); otherwise where the linked "
-        "file lives (give file_url and file_name)."
+        description="uploaded_azure: a file uploaded to Nimble (give data_id); else where a linked file lives."
     )
     data_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{1,200}$")] | None = Field(
-        default=None, description="uploaded_azure: the data_id returned by the upload."
+        default=None, description="uploaded_azure: the data_id the upload returned."
     )
-    file_url: AnyHttpUrl | None = Field(default=None, description="Linked files: the file's URL.")
-    file_name: FileName | None = Field(default=None, description="Linked files: the name to show, e.g. 'Quote.pdf'.")
-    file_size: int | None = Field(default=None, ge=0, description="Linked files: size in bytes, if known.")
-    icon_url: AnyHttpUrl | None = Field(default=None, description="Linked files: an icon URL, if any.")
+    file_url: AnyHttpUrl | None = Field(default=None, description="Linked files (required): the URL.")
+    file_name: FileName | None = Field(default=None, description="Linked files (required): name, e.g. 'Quote.pdf'.")
+    file_size: int | None = Field(default=None, ge=0, description="Linked files: size in bytes.")
+    icon_url: AnyHttpUrl | None = Field(default=None, description="Linked files: an icon URL.")
 
     @model_validator(mode="after")
     def _per_source(self) -> CreateFileParams:
@@ -83,9 +82,8 @@ OPERATIONS = (
     Operation(
         name="create_a_nimble_deal_file",
         description=(
-            "Attach a file to a deal: an uploaded file by its data_id (source uploaded_azure), or a link to a file "
-            "in Dropbox, OneDrive or Google Drive (file_url and file_name). Answers without a body; read the new "
-            "file_id from the deal's files (get_single_nimble_deal_by_id)."
+            "Attach an uploaded file, or a link to a file in Dropbox, OneDrive or Google Drive, to a deal. Answers "
+            "without a body: the new file_id is in the deal's files (get_single_nimble_deal_by_id)."
         ),
         params=CreateFileParams,
         resource="deal_files",
@@ -95,7 +93,7 @@ OPERATIONS = (
     ),
     Operation(
         name="update_a_nimble_deal_file_by_id",
-        description="Rename a file attached to a deal. Only uploaded files can be renamed, not linked ones.",
+        description="Rename a file attached to a deal; only uploaded files can be renamed, not links.",
         params=RenameFileParams,
         resource="deal_files",
         method="PUT",
@@ -104,7 +102,7 @@ OPERATIONS = (
     ),
     Operation(
         name="delete_a_nimble_deal_file_by_id",
-        description="Remove a file from a deal (an uploaded file's content is deleted). Permanent.",
+        description="Permanently remove a file from a deal (an uploaded file's content too).",
         params=FileIdParams,
         resource="deal_files",
         method="DELETE",
@@ -115,8 +113,8 @@ OPERATIONS = (
     Operation(
         name="nimble_deal_file_download",
         description=(
-            "Get a download URL for a deal file ({url}). For a linked file it is the file's own URL. The URL "
-            "grants access to the file: share it only with people allowed to see the deal."
+            "Get a download URL for a deal file (a link's own URL). It grants access: share it only with people "
+            "allowed to see the deal."
         ),
         params=FileIdParams,
         resource="deal_files",

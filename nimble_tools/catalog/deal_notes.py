@@ -14,8 +14,8 @@ from ._deal_shared import invalid
 
 class CreateNoteParams(Params):
     deal_id: NimbleId = Field(description="Deal id.")
-    title: str = Field(min_length=1, max_length=256, description="Note title.")
-    body: str | None = Field(default=None, max_length=100000, description="Note text.")
+    title: str = Field(min_length=1, max_length=256, description="Title.")
+    body: str | None = Field(default=None, max_length=100000, description="Text.")
 
 
 class UpdateNoteParams(Params):
@@ -39,10 +39,7 @@ class NoteIdParams(Params):
 OPERATIONS = (
     Operation(
         name="create_a_nimble_deal_note",
-        description=(
-            "Add a note with a title and text to a deal. Returns the note with its note_id (keep it: deal notes "
-            "cannot be listed later)."
-        ),
+        description=("Add a titled note to a deal. Returns it with its note_id: keep it, deal notes cannot be listed."),
         params=CreateNoteParams,
         resource="deal_notes",
         method="POST",
@@ -59,7 +56,7 @@ OPERATIONS = (
     ),
     Operation(
         name="delete_a_nimble_deal_note_by_id",
-        description="Delete a note from a deal. Permanent.",
+        description="Permanently delete a note from a deal.",
         params=NoteIdParams,
         resource="deal_notes",
         method="DELETE",

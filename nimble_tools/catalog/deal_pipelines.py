@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from .._envelope import LimitPaging
 from .._operation import CONTROL, QUERY, NimbleId, Operation, Params, RequestSpec
 from .._url_paging import NextPageUrlPaging
+from ..projections import COMPACT_TAG
 from ..types.deal_search import DealSearchQuery
 from ._deal_shared import Color, Currency, FieldSpec, Sort, invalid, no_body
 
@@ -32,9 +33,9 @@ class NewStage(BaseModel):
 
     name: str = Field(min_length=1, max_length=200, description="Stage name, e.g. 'Proposal'.")
     description: str | None = Field(default=None, max_length=4096, description="What happens in this stage.")
-    expected_days: int | None = Field(default=None, ge=0, le=3650, description="Days a deal should stay; 0 = no limit.")
+    expected_days: int | None = Field(default=None, ge=0, le=3650, description="Days a deal should stay; 0: no limit.")
     default_probability: int | None = Field(
-        default=None, ge=0, le=100, description="Win probability (%) for deals here without their own."
+        default=None, ge=0, le=100, description="Win % for deals here without their own."
     )
 
 
@@ -42,23 +43,25 @@ class NewGroup(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     group_name: str = Field(min_length=1, max_length=100, description="Group title, e.g. 'Contract'.")
-    logo_id: str | None = Field(default=None, max_length=32, description="Icon id; omit for the default.")
-    fields: list[FieldSpec] = Field(default_factory=list, max_length=50, description="Fields inside the group.")
+    logo_id: str | None = Field(default=None, max_length=32, description="Icon id; null: the default.")
+    fields: list[FieldSpec] = Field(default_factory=list, max_length=50, description="Fields in the group.")
 
 
 class CreatePipelineParams(Params):
     name: PipelineName = Field(description="Pipeline name, unique in the account.")
     stages: list[NewStage] = Field(
-        min_length=1, max_length=30, description="The working stages in order. Won and Lost are added by Nimble."
+        min_length=1, max_length=30, description="The working stages, in order (Nimble adds Won and Lost)."
     )
     description: str = Field(default="", max_length=256, description="What the pipeline is for.")
-    color: Color = Field(default="#1e88e5", description="Display colour as #RRGGBB.")
-    default_currency: Currency = Field(default="USD", description="Currency of new deals, e.g. USD.")
+    color: Color = Field(default="#1e88e5", description="Display colour; default #1e88e5.")
+    default_currency: Currency = Field(default="USD", description="Currency of new deals; default USD.")
     lost_reasons: list[Annotated[str, StringConstraints(min_length=1, max_length=256)]] = Field(
         default_factory=list, max_length=50, description="Reasons a deal can be lost, e.g. ['Price']."
     )
     custom_fields: list[FieldSpec] = Field(default_factory=list, max_length=100, description="Custom deal fields.")
-    field_groups: list[NewGroup] = Field(default_factory=list, max_length=30, description="Groups of custom fields.")
+    field_groups: list[NewGroup] = Field(
+        default_factory=list, max_length=30, description="Custom fields in titled groups."
+    )
 
     @model_validator(mode="after")
     def _unique_names(self) -> CreatePipelineParams:
@@ -97,7 +100,7 @@ class UpdatePipelineParams(Params):
     id: NimbleId = Field(description="Deal pipeline id.")
     name: PipelineName | None = Field(default=None, description="New name.")
     description: str | None = Field(default=None, max_length=256, description="New description.")
-    color: Color | None = Field(default=None, description="New colour as #RRGGBB.")
+    color: Color | None = Field(default=None, description="New display colour.")
 
     @model_validator(mode="after")
     def _something(self) -> UpdatePipelineParams:
@@ -108,7 +111,7 @@ class UpdatePipelineParams(Params):
 
 class LostReasonParams(Params):
     pipeline_id: NimbleId = Field(description="Deal pipeline id.")
-    reason: str = Field(min_length=1, max_length=256, description="The new lost reason, e.g. 'Budget cut'.")
+    reason: str = Field(min_length=1, max_length=256, description="New lost reason, e.g. 'Budget cut'.")
 
 
 class CreateStageParams(Params):
@@ -116,11 +119,11 @@ class CreateStageParams(Params):
     name: str = Field(min_length=1, max_length=200, description="Stage name.")
     description: str | None = Field(default=None, max_length=4096, description="What happens in this stage.")
     insert_after: NimbleId | None = Field(
-        default=None, description="Put it after this stage; omit to add it after the last working stage."
+        default=None, description="Stage to follow; null: after the last working stage (before Won and Lost)."
     )
-    expected_days: int | None = Field(default=None, ge=0, le=3650, description="Days a deal should stay; 0 = no limit.")
+    expected_days: int | None = Field(default=None, ge=0, le=3650, description="Days a deal should stay; 0: no limit.")
     default_probability: int | None = Field(
-        default=None, ge=0, le=100, description="Win probability (%) for deals here without their own."
+        default=None, ge=0, le=100, description="Win % for deals here without their own."
     )
 
 
@@ -129,8 +132,8 @@ class UpdateStageParams(Params):
     id: NimbleId = Field(description="Stage id.")
     name: str | None = Field(default=None, min_length=1, max_length=200, description="New name.")
     description: str | None = Field(default=None, min_length=1, max_length=4096, description="New description.")
-    expected_days: int | None = Field(default=None, ge=0, le=3650, description="Days a deal should stay; 0 = no limit.")
-    default_probability: int | None = Field(default=None, ge=0, le=100, description="Default win probability (%).")
+    expected_days: int | None = Field(default=None, ge=0, le=3650, description="Days a deal should stay; 0: no limit.")
+    default_probability: int | None = Field(default=None, ge=0, le=100, description="Default win %.")
 
     @model_validator(mode="after")
     def _something(self) -> UpdateStageParams:
@@ -144,10 +147,7 @@ class StageIdParams(Params):
     id: NimbleId = Field(description="Stage id.")
 
 
-QUERY_HELP = (
-    "Only deals matching a search: one condition {field, operator, value} or a group {join: and|or|not, "
-    "conditions}; Nimble's JSON form is accepted too."
-)
+QUERY_HELP = "Only deals matching these conditions."
 
 
 class _BoardParams(Params):
@@ -156,17 +156,17 @@ class _BoardParams(Params):
     # Travels as compact JSON text: the views take an "unparsed NSE search query" string.
     query: Annotated[DealSearchQuery | None, QUERY] = Field(default=None, description=QUERY_HELP)
     limit: Annotated[int | None, CONTROL] = Field(
-        default=None, ge=1, le=100, description="Deals per group and page (Nimble's default: 10)."
+        default=None, ge=1, le=100, description="Deals per group and page; default 10."
     )
     next_cursor: Annotated[str | None, CONTROL] = Field(
-        default=None, description="Cursor from the previous page; pass the same other arguments with it."
+        default=None, description="From the previous page, with the same other arguments."
     )
 
 
 class StageBoardParams(_BoardParams):
     stage_id: NimbleId | None = Field(default=None, description="Only this stage.")
     stuck: bool | None = Field(
-        default=None, description="true: only deals past their stage's expected_days; false: only those within it."
+        default=None, description="true: only deals past their stage's expected_days; false: only within."
     )
 
 
@@ -174,15 +174,15 @@ class OwnerBoardParams(_BoardParams):
     pass
 
 
-PIPELINE_SHAPE = "Returns the whole pipeline (stages with stage_id, lost_reasons, custom field tabs)."
+PIPELINE_SHAPE = "Returns the whole pipeline."
 
 OPERATIONS = (
     Operation(
         name="list_all_nimble_deals_pipelines",
         description=(
             "List the deal pipelines with their stages (stage_id, name, default_probability, role won/lost/"
-            "in_progress), lost reasons, currency and custom field tabs. Use it to find pipeline_id and stage_id "
-            "for deals. Archived pipelines have archived_at set."
+            "in_progress), lost reasons, currency and custom field tabs: the pipeline_id and stage_id of deals. "
+            "Archived ones have archived_at set."
         ),
         params=NoParams,
         resource="deal_pipelines",
@@ -205,10 +205,8 @@ OPERATIONS = (
     Operation(
         name="create_a_nimble_deals_pipeline",
         description=(
-            "Create a deal pipeline from its working stages in order; Nimble adds the final Won and Lost stages. "
-            "Optionally lost reasons, currency, colour and custom fields (flat, or in field_groups). "
-            + PIPELINE_SHAPE
-            + " Needs the permission to manage pipelines."
+            "Create a deal pipeline from its working stages (Nimble adds Won and Lost), with lost reasons and "
+            "custom fields if wanted. " + PIPELINE_SHAPE + " Needs the permission to manage pipelines."
         ),
         params=CreatePipelineParams,
         resource="deal_pipelines",
@@ -228,9 +226,8 @@ OPERATIONS = (
     Operation(
         name="delete_a_nimble_deals_pipeline_by_id",
         description=(
-            "DELETE a deal pipeline AND EVERY DEAL IN IT (with their notes and files). Permanent and cannot be "
-            "undone. To retire a pipeline but keep its deals, use nimble_deals_pipelines_archive instead. Confirm "
-            "with the user before calling."
+            "DELETE a deal pipeline AND EVERY DEAL IN IT, with their notes and files, for good. To retire it but "
+            "keep its deals, use nimble_deals_pipelines_archive. Confirm with the user first."
         ),
         params=PipelineIdParams,
         resource="deal_pipelines",
@@ -242,8 +239,8 @@ OPERATIONS = (
     Operation(
         name="nimble_deals_pipelines_archive",
         description=(
-            "Archive a deal pipeline: it is hidden from use, no deals can be added, its deals are kept. Reversible "
-            "with nimble_deals_pipelines_unarchive."
+            "Archive a deal pipeline: hidden, no deals can be added, its deals kept. Undo with "
+            "nimble_deals_pipelines_unarchive."
         ),
         params=PipelineIdParams,
         resource="deal_pipelines",
@@ -265,8 +262,7 @@ OPERATIONS = (
     Operation(
         name="nimble_deals_pipelines_add_pipeline_lost_reason",
         description=(
-            "Add a reason deals can be lost for to a deal pipeline (not for archived pipelines; the text must be "
-            "new). " + PIPELINE_SHAPE
+            "Add a new reason deals can be lost for to a deal pipeline (not an archived one). " + PIPELINE_SHAPE
         ),
         params=LostReasonParams,
         resource="deal_pipelines",
@@ -276,8 +272,7 @@ OPERATIONS = (
     Operation(
         name="create_a_nimble_pipeline_stage",
         description=(
-            "Add a working stage to a deal pipeline, by default after the last working stage (before Won and "
-            "Lost). " + PIPELINE_SHAPE + " Read the new stage_id from its stages."
+            "Add a working stage to a deal pipeline. " + PIPELINE_SHAPE + " Read the new stage_id from its stages."
         ),
         params=CreateStageParams,
         resource="deal_pipelines",
@@ -297,8 +292,8 @@ OPERATIONS = (
     Operation(
         name="delete_a_nimble_pipeline_stage_by_id",
         description=(
-            "Remove a working stage from a deal pipeline. Nimble archives it (archived_at is set): deals in it are "
-            "kept, no new deals can enter it, and there is no tool to restore it. Won and Lost cannot be removed."
+            "Remove a working stage from a deal pipeline (not Won or Lost). Nimble archives it, and no tool restores "
+            "it: deals in it are kept, none can enter it."
         ),
         params=StageIdParams,
         resource="deal_pipelines",
@@ -310,9 +305,8 @@ OPERATIONS = (
     Operation(
         name="list_all_nimble_pipeline_deals_by_stages",
         description=(
-            "A deal pipeline's board: one group per stage {stage, deals, meta{total_new_count, total_amount}}, "
-            "limit deals per stage. next_cursor continues the stages that have more deals, one stage at a time. "
-            "Filter with query, stage_id or stuck."
+            "A deal pipeline's board: per stage {stage, deals, meta{total_new_count, total_amount}}, limit deals "
+            "each; next_cursor continues the stages that have more, one at a time."
         ),
         params=StageBoardParams,
         resource="deal_pipelines",
@@ -321,12 +315,13 @@ OPERATIONS = (
         read_only=True,
         idempotent=True,
         paging=NextPageUrlPaging(groups_key="stages"),
+        tags=(COMPACT_TAG,),
     ),
     Operation(
         name="list_all_nimble_pipeline_deals_by_owner",
         description=(
-            "A deal pipeline's deals grouped by owner: one group per user {owner, deals, meta{total_amount}}, "
-            "limit deals per owner. next_cursor continues the owners that have more deals. Filter with query."
+            "A deal pipeline's deals by owner: per user {owner, deals, meta{total_amount}}, limit deals each; "
+            "next_cursor continues the owners that have more."
         ),
         params=OwnerBoardParams,
         resource="deal_pipelines",
@@ -335,5 +330,6 @@ OPERATIONS = (
         read_only=True,
         idempotent=True,
         paging=NextPageUrlPaging(groups_key="groups"),
+        tags=(COMPACT_TAG,),
     ),
 )

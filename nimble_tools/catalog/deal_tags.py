@@ -19,22 +19,20 @@ from ._deal_shared import TagName, invalid
 
 
 class ListTagsParams(Params):
-    starts_with: str | None = Field(default=None, min_length=1, max_length=100, description="Only tags starting so.")
+    starts_with: str | None = Field(
+        default=None, min_length=1, max_length=100, description="Only tags with this prefix."
+    )
     limit: Annotated[int | None, CONTROL] = Field(default=None, ge=1, le=1000, description="At most this many tags.")
 
 
 class AddTagsParams(Params):
     tags: list[TagName] = Field(min_length=1, max_length=50, description="Tags to add, e.g. ['q3','hot'].")
     deal_ids: list[NimbleId] | None = Field(
-        default=None, min_length=1, max_length=500, description="Tag these deals. Give deal_ids or query, not both."
+        default=None, min_length=1, max_length=500, description="Tag these deals (or give query)."
     )
-    query: DealSearchQuery | None = Field(
-        default=None,
-        description="Or tag every deal matching a search: one condition {field, operator, value} or a group "
-        "{join: and|or|not, conditions}; Nimble's JSON form is accepted too.",
-    )
+    query: DealSearchQuery | None = Field(default=None, description="Or tag every deal matching these conditions.")
     preflight_checks: bool = Field(
-        default=False, description="true: fail (tag nothing) if some matched deals are not editable by you."
+        default=False, description="true: tag nothing if you cannot edit some matched deals."
     )
 
     @model_validator(mode="after")
@@ -52,14 +50,14 @@ def _encode_add(operation: Operation, params: BaseModel) -> RequestSpec:
 
 
 class RenameTagParams(Params):
-    id: TagName = Field(description="The tag's current name (tags are addressed by name, not by an id).")
+    id: TagName = Field(description="The tag's current name (tags have no other id).")
     new_tag: TagName = Field(description="The new name.")
 
 
 class DeleteTagParams(Params):
-    id: TagName = Field(description="Name of the tag to delete (tags are addressed by name).")
+    id: TagName = Field(description="The tag's name (tags have no other id).")
     preflight_checks: Annotated[bool, BODY] = Field(
-        default=False, description="true: fail instead if some tagged deals are not editable by you."
+        default=False, description="true: fail if you cannot edit some tagged deals."
     )
 
 
@@ -73,7 +71,7 @@ def _encode_delete(operation: Operation, params: BaseModel) -> RequestSpec:
 OPERATIONS = (
     Operation(
         name="list_all_nimble_deals_tags",
-        description="List the account's deal tags ({name, created}), optionally only those starting with a prefix.",
+        description="List the account's deal tags ({name, created}), optionally by prefix.",
         params=ListTagsParams,
         resource="deal_tags",
         method="GET",
@@ -85,9 +83,8 @@ OPERATIONS = (
     Operation(
         name="create_a_nimble_deals_tag",
         description=(
-            "Add tags to deals: to the deals in deal_ids, or to every deal matching a search query. Existing tags "
-            "stay. Nimble runs this in the background and answers with its progress (push_data: processed, total, "
-            "is_completed, errors); tags may take a moment to appear."
+            "Add tags to some deals, or to every deal matching a search; existing tags stay. Runs in the "
+            "background: the answer is its progress (push_data), and tags may take a moment to appear."
         ),
         params=AddTagsParams,
         resource="deal_tags",
@@ -98,7 +95,7 @@ OPERATIONS = (
     ),
     Operation(
         name="update_a_nimble_deals_tag_by_id",
-        description="Rename a deal tag on every deal that has it. Fails if a tag with the new name exists.",
+        description="Rename a deal tag on every deal that has it; fails if the new name exists.",
         params=RenameTagParams,
         resource="deal_tags",
         method="PUT",
@@ -107,7 +104,7 @@ OPERATIONS = (
     ),
     Operation(
         name="delete_a_nimble_deals_tag_by_id",
-        description="Delete a deal tag: it is removed from every deal and from the tag list. The deals stay.",
+        description="Delete a deal tag from every deal and from the tag list; the deals stay.",
         params=DeleteTagParams,
         resource="deal_tags",
         method="DELETE",

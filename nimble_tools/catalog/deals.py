@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from .._envelope import LimitPaging
 from .._operation import CONTROL, QUERY, NimbleId, Operation, Params, RequestSpec, default_encode
+from ..projections import COMPACT_TAG
 from ..types.privacy import Privacy
 from ._deal_shared import (
     STANDARD_DEAL_FIELDS,
@@ -23,32 +24,26 @@ from ._deal_shared import (
     number_text,
 )
 
-FIELD_IDS_HELP = "Custom field ids come from list_all_nimble_deal_fields."
-
 
 class _DealValues(Params):
     """The optional parts of a deal, shared by create and update."""
 
-    amount: float | None = Field(default=None, ge=0, description="Deal value in the deal's currency, e.g. 12000.")
-    probability: int | None = Field(
-        default=None, ge=0, le=100, description="Chance to win in percent; without it the stage's default applies."
-    )
+    amount: float | None = Field(default=None, ge=0, description="Value in the deal's currency, e.g. 12000.")
+    probability: int | None = Field(default=None, ge=0, le=100, description="Win chance in %; default: the stage's.")
     description: str | None = Field(default=None, max_length=10000, description="Free text about the deal.")
-    expected_close_date: date | None = Field(default=None, description="When it should close, YYYY-MM-DD.")
+    expected_close_date: date | None = Field(default=None, description="When it should close.")
     fields: list[FieldValues] | None = Field(
-        default=None,
-        max_length=100,
-        description="Other field values, e.g. [{field:'<field id>', values:['Referral']}]. " + FIELD_IDS_HELP,
+        default=None, max_length=100, description="Custom field values; ids from list_all_nimble_deal_fields."
     )
-    currency: Currency | None = Field(default=None, description="ISO-4217 code; defaults to the pipeline's currency.")
-    privacy: Privacy | None = Field(default=None, description="Restrict who may read or edit; omit for everyone.")
+    currency: Currency | None = Field(default=None, description="ISO-4217 code; default: the pipeline's.")
+    privacy: Privacy | None = Field(default=None, description="Who may read or edit; default everyone.")
     related_contacts: list[RelatedContact] | None = Field(
-        default=None, max_length=100, description="Nimble contacts in the deal (on update: replaces the list)."
+        default=None, max_length=100, description="Nimble contacts in the deal."
     )
     related_external_contacts: list[ExternalContact] | None = Field(
-        default=None, max_length=100, description="People not in Nimble (on update: replaces the list)."
+        default=None, max_length=100, description="People in the deal who are not in Nimble."
     )
-    tags: list[TagName] | None = Field(default=None, max_length=50, description="Deal tags (on update: replaces them).")
+    tags: list[TagName] | None = Field(default=None, max_length=50, description="Deal tags.")
 
     def _check_fields(self) -> None:
         seen: set[str] = set()
@@ -81,8 +76,8 @@ class _DealValues(Params):
 class _CreateKeys(Params):
     name: str = Field(min_length=1, max_length=256, description="Deal name.")
     pipeline_id: NimbleId = Field(description="Deal pipeline id (list_all_nimble_deals_pipelines).")
-    stage_id: NimbleId = Field(description="Stage id within that pipeline.")
-    owner_id: NimbleId = Field(description="Owner's user_id (list_all_nimble_me gives yours).")
+    stage_id: NimbleId = Field(description="Stage id in that pipeline.")
+    owner_id: NimbleId = Field(description="Owner's user_id; yours: list_all_nimble_me.")
 
 
 class CreateDealParams(_DealValues, _CreateKeys):
@@ -95,8 +90,8 @@ class CreateDealParams(_DealValues, _CreateKeys):
 class _UpdateKeys(Params):
     id: NimbleId = Field(description="Deal id.")
     name: str | None = Field(default=None, min_length=1, max_length=256, description="New deal name.")
-    pipeline_id: NimbleId | None = Field(default=None, description="Move to this pipeline (needs stage_id too).")
-    stage_id: NimbleId | None = Field(default=None, description="Move to this stage.")
+    pipeline_id: NimbleId | None = Field(default=None, description="Move to this pipeline, with a stage_id there.")
+    stage_id: NimbleId | None = Field(default=None, description="Move to this stage (a Won or Lost one closes it).")
     owner_id: NimbleId | None = Field(default=None, description="New owner's user_id.")
 
 
@@ -138,7 +133,7 @@ class DealIdParams(Params):
 class OverdueParams(Params):
     id: NimbleId = Field(description="Deal id.")
     types: Annotated[list[str] | None, QUERY] = Field(
-        default=None, max_length=20, description="Only these activity types, e.g. ['task','call']; omit for all."
+        default=None, max_length=20, description="Only these activity types, e.g. ['task','call']."
     )
     limit: Annotated[int | None, CONTROL] = Field(default=None, ge=1, le=100, description="At most this many.")
 
@@ -147,18 +142,12 @@ class NoParams(Params):
     """No arguments."""
 
 
-DEAL_WRITE_HELP = (
-    "Standard fields are arguments (name, amount, probability, description, expected_close_date); others go in "
-    "fields by field id. Probability may be omitted when the stage has a default probability."
-)
-
 OPERATIONS = (
     Operation(
         name="list_all_nimble_deals",
         description=(
-            "List the deals the user can see, across all pipelines, sorted by sort (default name:asc). Returns full "
-            "deal records (owner, stage history, values, tags). For one pipeline's board use "
-            "list_all_nimble_pipeline_deals_by_stages."
+            "List the deals you can see across all pipelines, sorted by sort, with owner, stage, values and tags. "
+            "For one pipeline's board use list_all_nimble_pipeline_deals_by_stages."
         ),
         params=ListDealsParams,
         resource="deals",
@@ -167,13 +156,13 @@ OPERATIONS = (
         read_only=True,
         idempotent=True,
         paging=LimitPaging(items_key="resources"),
+        tags=(COMPACT_TAG,),
     ),
     Operation(
         name="create_a_nimble_deal",
         description=(
-            "Create a deal in a pipeline stage. Needs name, pipeline_id and stage_id (from "
-            "list_all_nimble_deals_pipelines) and owner_id (a user_id). " + DEAL_WRITE_HELP + " Not idempotent: "
-            "each call creates a new deal. Returns the saved deal with its deal_id."
+            "Create a deal in a pipeline stage; returns it with its deal_id. Not idempotent: each call creates a "
+            "new deal."
         ),
         params=CreateDealParams,
         resource="deals",
@@ -197,10 +186,7 @@ OPERATIONS = (
     Operation(
         name="update_a_nimble_deal_by_id",
         description=(
-            "Change a deal: only what you pass changes. " + DEAL_WRITE_HELP + " In fields, values [] clears a "
-            "field. stage_id moves the deal (to a Won or Lost stage to close it); pipeline_id moves it to another "
-            "pipeline together with a stage_id there. related_contacts, related_external_contacts and tags "
-            "replace the whole list."
+            "Change, move or close a deal: only what you pass changes; lists (contacts, tags) are replaced whole."
         ),
         params=UpdateDealParams,
         resource="deals",
@@ -211,7 +197,7 @@ OPERATIONS = (
     ),
     Operation(
         name="delete_a_nimble_deal_by_id",
-        description="Delete a deal by id, with its notes and files. Permanent; cannot be undone.",
+        description="Permanently delete a deal by id, with its notes and files.",
         params=DealIdParams,
         resource="deals",
         method="DELETE",
@@ -222,8 +208,8 @@ OPERATIONS = (
     Operation(
         name="nimble_deals_won_deals_last_month",
         description=(
-            "Get the total amount and the number of deals won last calendar month, over all pipelines "
-            "(last_month_won_amount, last_month_won_count). Amounts in different currencies are added as they are."
+            "Get the amount and number of deals won last calendar month, over all pipelines (amounts in "
+            "different currencies are added as they are)."
         ),
         params=NoParams,
         resource="deals",
@@ -234,9 +220,7 @@ OPERATIONS = (
     ),
     Operation(
         name="nimble_deals_overdue",
-        description=(
-            "List a deal's overdue activities (tasks, calls, meetings not done by their time), most overdue first."
-        ),
+        description=("List a deal's overdue activities (tasks, calls, meetings not done in time), most overdue first."),
         params=OverdueParams,
         resource="deals",
         method="GET",

@@ -85,8 +85,8 @@ OPERATIONS = (
     Operation(
         name="create_a_nimble_message_draft",
         description=(
-            "Save an email draft for the user to review and send in Nimble; it is NOT sent. All parts are "
-            "optional; recipients are [{identifier: 'ann@acme.com'}]. Not idempotent."
+            "Save an email draft for the user to review and send in Nimble; it is NOT sent. Every part is "
+            "optional. Not idempotent."
         ),
         params=CreateDraftParams,
         resource="messages",

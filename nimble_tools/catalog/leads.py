@@ -17,21 +17,17 @@ from ._deal_shared import invalid, no_body
 
 
 class LeadParams(Params):
-    lead_id: NimbleId = Field(description="Contact id of the lead.")
-    pipeline_id: NimbleId = Field(
-        description="Contact pipeline id (list_all_nimble_contact_pipelines), not a deal one."
-    )
+    lead_id: NimbleId = Field(description="Contact id.")
+    pipeline_id: NimbleId = Field(description="Contact pipeline id (list_all_nimble_contact_pipelines).")
 
 
 class MoveParams(LeadParams):
-    stage_id: NimbleId = Field(description="Target stage id of that pipeline (a working stage, not Won/Lost).")
+    stage_id: NimbleId = Field(description="A working stage of that pipeline (not Won or Lost).")
 
 
 class ExitParams(LeadParams):
-    actual_exit_date: datetime | None = Field(
-        default=None, description="When it happened, ISO 8601 (e.g. 2024-05-31T15:00:00Z); default now."
-    )
-    notes: str | None = Field(default=None, max_length=10000, description="Comment stored with the exit.")
+    actual_exit_date: datetime | None = Field(default=None, description="When it happened; default now.")
+    notes: str | None = Field(default=None, max_length=10000, description="Comment kept with the exit.")
 
 
 class EditExitParams(ExitParams):
@@ -44,7 +40,7 @@ class EditExitParams(ExitParams):
 
 class LostParams(ExitParams):
     lost_reason: str | None = Field(
-        default=None, min_length=1, max_length=256, description="One of the pipeline's lost_reasons (its text or id)."
+        default=None, min_length=1, max_length=256, description="One of the pipeline's lost_reasons (text or id)."
     )
 
 
@@ -52,15 +48,15 @@ class EditLostParams(LostParams, EditExitParams):
     pass
 
 
-RETURNS = "Returns the updated contact; its stages_info shows the lead's stage per pipeline."
+RETURNS = "Returns the contact (stages_info: its stage per pipeline)."
 
 OPERATIONS = (
     Operation(
         name="nimble_pipeline_transition_move_lead_stage",
         description=(
-            "Move a contact (lead) to a working stage of a contact pipeline; the first move enters it into the "
-            "pipeline. To close, use create_a_nimble_pipeline_transition (won) or "
-            "nimble_pipeline_transition_exit_lead_unsuccessfully (lost). " + RETURNS
+            "Move a contact (lead) to a working stage of a contact pipeline (the first move enters it). To close, "
+            "use create_a_nimble_pipeline_transition (won) or nimble_pipeline_transition_exit_lead_unsuccessfully "
+            "(lost). " + RETURNS
         ),
         params=MoveParams,
         resource="leads",
@@ -69,10 +65,7 @@ OPERATIONS = (
     ),
     Operation(
         name="create_a_nimble_pipeline_transition",
-        description=(
-            "Mark a lead as won: exit it successfully from a contact pipeline it is in, optionally with notes and "
-            "the real date. " + RETURNS
-        ),
+        description=("Mark a lead as won: exit it successfully from a contact pipeline it is in. " + RETURNS),
         params=ExitParams,
         resource="leads",
         method="POST",
@@ -89,10 +82,7 @@ OPERATIONS = (
     ),
     Operation(
         name="nimble_pipeline_transition_exit_lead_unsuccessfully",
-        description=(
-            "Mark a lead as lost: exit it unsuccessfully from a contact pipeline it is in, optionally with a lost "
-            "reason from the pipeline's lost_reasons, notes and the real date. " + RETURNS
-        ),
+        description=("Mark a lead as lost: exit it unsuccessfully from a contact pipeline it is in. " + RETURNS),
         params=LostParams,
         resource="leads",
         method="POST",
@@ -109,9 +99,7 @@ OPERATIONS = (
     ),
     Operation(
         name="nimble_pipeline_transition_undo_lead",
-        description=(
-            "Undo a lead's recent won or lost exit in a contact pipeline: it returns to the stage it was in. " + RETURNS
-        ),
+        description=("Undo a lead's recent won or lost exit in a contact pipeline, back to its stage. " + RETURNS),
         params=LeadParams,
         resource="leads",
         method="POST",
@@ -122,7 +110,7 @@ OPERATIONS = (
         name="delete_a_nimble_pipeline_transition_by_id",
         description=(
             "Clear all of a lead's transitions in the current run of a contact pipeline: its stage history there "
-            "is erased and it leaves the pipeline. The contact itself stays. " + RETURNS
+            "is erased and it leaves the pipeline; the contact stays. " + RETURNS
         ),
         params=LeadParams,
         resource="leads",

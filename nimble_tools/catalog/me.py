@@ -13,9 +13,8 @@ OPERATIONS = (
     Operation(
         name="list_all_nimble_me",
         description=(
-            "Get the authenticated Nimble user: user_id, name, email, company_id and company_size. "
-            "Use it to learn your own user_id (needed as owner_id when creating deals or assigning "
-            "contacts) or to check that the credentials work. Takes no arguments."
+            "Get the signed-in Nimble user (user_id, name, email, company_id, company_size). Your user_id "
+            "is the owner_id for new deals and contacts. Also checks that the credentials work."
         ),
         params=MeParams,
         resource="me",

@@ -18,7 +18,9 @@ ProceedingType = Literal[
 class ProceedingsParams(PagedParams):
     contact_id: NimbleId = Field(description="Contact id.")
     direction: Literal["past", "pending"] = Field(description="past: history, newest first; pending: upcoming.")
-    types: list[ProceedingType] | None = Field(default=None, description="Only these kinds; all when omitted.")
+    types: list[ProceedingType] | None = Field(
+        default=None, description="Only these kinds (see nimble_contacts_proceeding_providers)."
+    )
     completed: bool | None = Field(default=None, description="true: only completed items; false: only open ones.")
     notes_search: str | None = Field(
         default=None, serialization_alias="notes__search_query", description="Only notes containing this text."
@@ -33,9 +35,7 @@ OPERATIONS = (
     Operation(
         name="nimble_contacts_proceedings",
         description=(
-            "A contact's timeline: notes, messages, tasks, calls, events, deals. direction past = history "
-            "(newest first), pending = upcoming items. Filter with types (see "
-            "nimble_contacts_proceeding_providers), completed or notes_search. Page with limit/next_cursor."
+            "A contact's timeline, its history or upcoming items: notes, messages, tasks, calls, events, deals."
         ),
         params=ProceedingsParams,
         resource="contacts",
@@ -48,8 +48,8 @@ OPERATIONS = (
     Operation(
         name="nimble_contacts_proceeding_providers",
         description=(
-            "List the kinds of timeline entries (proceeding providers and their type ids) this user can see; "
-            "use the type ids in nimble_contacts_proceedings' types filter. Takes no arguments."
+            "List the kinds of timeline entries (proceeding providers and their type ids) this user can see, "
+            "for the types filter of nimble_contacts_proceedings."
         ),
         params=NoParams,
         resource="contacts",

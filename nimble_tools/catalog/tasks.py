@@ -26,7 +26,7 @@ class CreateTaskParams(Params):
     subject: str = Field(min_length=1, description="What to do.")
     due_date: DateTimeText | None = None
     notes: str | None = Field(default=None, description="Details.")
-    assigned_to: NimbleId | None = Field(default=None, description="User id; default you (see list_all_nimble_me).")
+    assigned_to: NimbleId | None = Field(default=None, description="User id; default you.")
     related: TaskRelated | None = Field(default=None, description="Contacts and deals to link.")
     tags: list[str] | None = Field(default=None, description="Tags for the task.")
     is_important: bool | None = Field(default=None, description="Flag the task as important.")
@@ -44,8 +44,8 @@ OPERATIONS = (
     Operation(
         name="create_a_nimble_task",
         description=(
-            "Create a task (a to-do with optional due date), assigned to you unless assigned_to is set, and "
-            "linked to contacts/deals through related. Not idempotent. To list tasks use list_all_nimble_activities."
+            "Create a task: a to-do with an optional due date, linked to contacts or deals. Not idempotent. To "
+            "list tasks use list_all_nimble_activities."
         ),
         params=CreateTaskParams,
         resource="tasks",

@@ -29,6 +29,7 @@ from typing_extensions import override
 
 from .._envelope import Result
 from .._errors import InvalidArgumentsError, UsageError
+from .._lean import published_schema
 from .._operation import Operation, Params
 from ..hookspecs import hookimpl
 from ..toolsets import META_TAG, SCOPE_OPTION, Toolset, ToolView, ViewEntry, everything
@@ -129,17 +130,8 @@ def tool_card(operation: Operation) -> dict[str, Any]:
     return {
         "name": operation.name,
         "description": operation.description,
-        "parameters": _without_titles(operation.parameters_json_schema()),
+        "parameters": published_schema(operation.parameters_json_schema()),
     }
-
-
-def _without_titles(schema: Any) -> Any:
-    # Titles repeat the field names; they cost tokens and say nothing.
-    if isinstance(schema, dict):
-        return {k: _without_titles(v) for k, v in schema.items() if not (k == "title" and isinstance(v, str))}
-    if isinstance(schema, list):
-        return [_without_titles(v) for v in schema]
-    return schema
 
 
 def _scope(context: CallContext) -> ToolView:

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
+from ._schema import model_facing
+
 __all__ = [
     "NAME_FIELDS",
     "Address",
@@ -38,9 +40,10 @@ _DOMAIN = re.compile(r"^(?!-)[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63}){1,2}$", re.IGNOR
 
 
 class _Value(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # The property that holds a value type says what it is; a second description in $defs is noise.
+    model_config = ConfigDict(extra="forbid", json_schema_extra=model_facing(None))
 
-    is_primary: bool | None = Field(default=None, description="Mark as the field's primary value.")
+    is_primary: bool | None = Field(default=None, description="Primary value.")
 
     def _wire(self, value: str, modifier: str) -> WireValue:
         out: WireValue = {"value": value, "modifier": modifier}
@@ -67,7 +70,7 @@ class Email(_Value):
 class Phone(_Value):
     """A phone number."""
 
-    value: str = Field(min_length=1, description="Phone number as written, e.g. '+1 415 555 0100'.")
+    value: str = Field(min_length=1, description="As written, e.g. '+1 415 555 0100'.")
     modifier: Literal["work", "home", "mobile", "main", "home fax", "work fax", "other"] | None = Field(
         default=None, description="Default work."
     )
@@ -105,11 +108,11 @@ class Address(_Value):
 class Employment(_Value):
     """A job (Nimble's ``contact employment``); links a person to a company by its name."""
 
-    company_name: str | None = Field(default=None, description="Employer's name (links to that company).")
+    company_name: str | None = Field(default=None, description="Employer; links to that company.")
     title: str | None = Field(default=None, description="Job title.")
     start_date: str | None = Field(default=None, description="MM/YYYY.")
-    end_date: str | None = Field(default=None, description="MM/YYYY; leave empty for a current job.")
-    is_present: bool | None = Field(default=None, description="True for a current job (not with end_date).")
+    end_date: str | None = Field(default=None, description="MM/YYYY; none for a current job.")
+    is_present: bool | None = Field(default=None, description="Current job (not with end_date).")
 
     @field_validator("start_date", "end_date")
     @classmethod
@@ -146,12 +149,12 @@ def _ym(value: str) -> tuple[int, int]:
 class FieldEntry(BaseModel):
     """Any field by its Nimble name: social profiles, choice and custom fields, or clearing a value."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=model_facing(None))
 
-    name: str = Field(min_length=1, description="Nimble field name, e.g. 'linkedin', 'lead status', a custom field.")
-    value: str | None = Field(description="The value (choice fields: the option id); null clears it on update.")
-    modifier: str | None = Field(default=None, description="Modifier if the field has them, e.g. 'work'.")
-    is_primary: bool | None = Field(default=None, description="Mark as the field's primary value.")
+    name: str = Field(min_length=1, description="Field name, e.g. 'linkedin', 'lead status', a custom field.")
+    value: str | None = Field(description="Choice fields: the option id. Null clears it on update.")
+    modifier: str | None = Field(default=None, description="E.g. 'work', if the field has modifiers.")
+    is_primary: bool | None = Field(default=None, description="Primary value.")
 
     @field_validator("name")
     @classmethod
@@ -203,21 +206,21 @@ class ContactFields(BaseModel):
     ``other_fields``.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=model_facing(None))
 
-    first_name: str | None = Field(default=None, description="Person's first name.")
-    last_name: str | None = Field(default=None, description="Person's last name.")
-    middle_name: str | None = Field(default=None, description="Person's middle name.")
-    company_name: str | None = Field(default=None, description="Company record's name (not a person's employer).")
+    first_name: str | None = Field(default=None, description="A person's first name.")
+    last_name: str | None = Field(default=None, description="A person's last name.")
+    middle_name: str | None = Field(default=None, description="A person's middle name.")
+    company_name: str | None = Field(default=None, description="A company record's name (not an employer).")
     emails: list[Email] | None = Field(default=None, description="Email addresses.")
     phones: list[Phone] | None = Field(default=None, description="Phone numbers.")
     addresses: list[Address] | None = Field(default=None, description="Postal addresses.")
-    employment: list[Employment] | None = Field(default=None, description="Jobs of a person: company and title.")
+    employment: list[Employment] | None = Field(default=None, description="A person's jobs.")
     urls: list[Url] | None = Field(default=None, description="Web addresses.")
     birthday: str | None = Field(default=None, description="MM/DD/YYYY or MM/DD.")
-    domain: str | None = Field(default=None, description="Company website domain, e.g. acme.com (companies only).")
+    domain: str | None = Field(default=None, description="A company's web domain, e.g. acme.com.")
     other_fields: list[FieldEntry] | None = Field(
-        default=None, description="Any other field by name (social profiles, lead status, custom fields)."
+        default=None, description="Any other field by name: social profiles, lead status, custom fields."
     )
 
     @model_validator(mode="before")

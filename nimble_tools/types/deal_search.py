@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from pydantic import (
     BeforeValidator,
+    ConfigDict,
     Discriminator,
     Field,
     GetJsonSchemaHandler,
@@ -26,6 +27,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
+from ._schema import model_facing
 from .search import SearchCondition, SearchGroup, parse_nse
 
 __all__ = ["DealSearchCondition", "DealSearchGroup", "DealSearchQuery"]
@@ -39,6 +41,8 @@ DEAL_FIELDS_HELP = (
 
 class DealSearchCondition(SearchCondition):
     """One test on one deal field, e.g. ``{field: "amount", operator: "gte", value: 10000}``."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=model_facing(None))
 
     field: str = Field(min_length=1, max_length=100, description=DEAL_FIELDS_HELP)
 

@@ -6,25 +6,27 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
+from ._schema import model_facing
+
 __all__ = ["Principals", "Privacy"]
 
 
 class Principals(BaseModel):
     """Users and groups granted a right; both lists empty means only the owner."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=model_facing("Both empty: the owner only."))
 
-    user_ids: list[str] = Field(description="Nimble user ids.")
-    group_ids: list[str] = Field(description="Nimble group ids.")
+    user_ids: list[str] = Field(description="User ids.")
+    group_ids: list[str] = Field(description="Group ids.")
 
 
 class Privacy(BaseModel):
     """``read`` and ``edit`` rights; null for either means everyone."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=model_facing(None))
 
-    read: Principals | None = Field(description="Who may see it; null = everyone.")
-    edit: Principals | None = Field(description="Who may edit it (and so see it); null = everyone.")
+    read: Principals | None = Field(description="Who may see it; null: everyone.")
+    edit: Principals | None = Field(description="Who may edit (and see) it; null: everyone.")
 
     @model_serializer(mode="plain")
     def wire(self) -> dict[str, Any]:

@@ -2,9 +2,14 @@
 
 Nimble's form is ``{"<field>": {"<operator>": value}}``, joined by ``{"and": [...]}``,
 ``{"or": [...]}`` and ``{"not": [query]}``. A model instead sends one :class:`SearchCondition`
-(``field``, ``operator`` and the operand slots that operator needs) or a :class:`SearchGroup`
-(``join`` plus ``conditions``). Serializing either gives the NSE JSON; validating also accepts NSE
-JSON, so programs can pass Nimble's form directly.
+(``field``, ``operator``, ``value``) or a :class:`SearchGroup` (``join`` plus ``conditions``).
+Serializing either gives the NSE JSON; validating also accepts NSE JSON, so programs can pass
+Nimble's form directly.
+
+One ``value`` carries every operator's operand: text or a number, a list for ``in``, ``[start,
+end]`` for ranges, ``"30 day"`` for ``in_the_last``. Three keys per condition keep the schema a
+model reads (and pays for on every request) small; the operand slots of earlier versions
+(``values``, ``quantity`` + ``unit``, ``start`` + ``end``) are still accepted and folded into it.
 
 Checks made here, before any request: operator names, which operators a documented field
 supports (:data:`FIELD_OPERATORS`), the operand each operator needs, and the depth limit.
@@ -29,6 +34,8 @@ from pydantic import (
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
+
+from ._schema import model_facing
 
 __all__ = [
     "DATE_OPERATORS",
@@ -71,6 +78,7 @@ TEXT_OPERATORS = frozenset({"is", "is_not", "contain", "not_contain", "starts_wi
 DATE_OPERATORS = frozenset({"in_the_last", "not_in_the_last", "range", "not_in_range", "day_month_range", "is_empty"})
 NUMBER_OPERATORS = frozenset({"is", "is_not", "is_empty", "in", "gt", "gte", "lt", "lte", "range", "not_in_range"})
 TimeUnit = Literal["second", "day", "week", "month", "year"]
+TIME_UNITS: tuple[str, ...] = get_args(TimeUnit)
 
 _PLAIN_TEXT = frozenset({"is", "is_not", "contain", "not_contain", "starts_with", "is_empty", "in"})
 _ADDRESS_PART = frozenset({"is", "is_not", "contain", "not_contain", "starts_with", "is_empty"})
@@ -118,31 +126,60 @@ def canonical_field(name: str) -> str:
     return FIELD_ALIASES.get(key, key)
 
 
+FIELD_HELP = (
+    "names, __any (any text), first name, last name, company name, email, phone, domain, title, company_name "
+    "(employer), address, address.city|state|country|street|zip, tag, record type, _id, created, updated, birthday, "
+    "rating, company last contacted, user last contacted, saved_search, reminder, or a custom field."
+)
+OPERATOR_HELP = "How to compare; it sets the form of value."
+VALUE_HELP = (
+    "Text or number (gt..lte: number or YYYY-MM-DD; contain: whole words); in/not_in: a list; "
+    "range/not_in_range: [start, end] (numbers, YYYY-MM-DD or RFC 3339); day_month_range: ['DD/MM','DD/MM']; "
+    "in_the_last/not_in_the_last: '<n> <second|day|week|month|year>', e.g. '30 day'; is_empty: true (default) "
+    "or false."
+)
+_LEGACY_SLOTS = ("values", "quantity", "unit", "start", "end")
+_PERIOD = re.compile(rf"^\s*(\d+)\s*({'|'.join(TIME_UNITS)})s?\s*$", re.IGNORECASE)
+
+Operand = Scalar | list[str | int | float]
+
+
 class SearchCondition(BaseModel):
     """One test on one field, e.g. ``{field: "email", operator: "is", value: "ann@acme.com"}``."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra=model_facing(None),  # the search tool's description has an example
+    )
 
-    field: str = Field(
-        min_length=1,
-        description="names, __any, first name, last name, company name, email, phone, domain, title, company_name "
-        "(employer), address, address.city|state|country|street|zip, tag, record type, _id, created, updated, "
-        "birthday, rating, company last contacted, user last contacted, saved_search, reminder, or a custom field.",
-    )
-    operator: Operator = Field(description="How to compare; each operator uses the operand slots noted below.")
-    value: Scalar | None = Field(
-        default=None,
-        description="is, is_not, contain, not_contain, starts_with (text); gt, gte, lt, lte (number or date); "
-        "is_empty (true/false, default true).",
-    )
-    values: list[str] | None = Field(default=None, description="in, not_in: the list to match.")
-    quantity: int | None = Field(default=None, ge=1, description="in_the_last, not_in_the_last: how many units.")
-    unit: TimeUnit | None = Field(default=None, description="in_the_last, not_in_the_last.")
-    start: int | float | str | None = Field(
-        default=None,
-        description="range, not_in_range: a number, a YYYY-MM-DD date or an RFC 3339 datetime; day_month_range: DD/MM.",
-    )
-    end: int | float | str | None = Field(default=None, description="Upper bound, same form as start.")
+    field: str = Field(min_length=1, description=FIELD_HELP)
+    operator: Operator = Field(description=OPERATOR_HELP)
+    value: Operand | None = Field(default=None, description=VALUE_HELP)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fold_slots(cls, data: Any) -> Any:
+        """Accept the operand slots of earlier versions: ``values``, ``quantity`` + ``unit``, ``start`` + ``end``."""
+        if not isinstance(data, Mapping) or not set(data) & set(_LEGACY_SLOTS):
+            return data
+        out = {key: item for key, item in data.items() if key not in _LEGACY_SLOTS}
+        slots = {key: data[key] for key in _LEGACY_SLOTS if data.get(key) is not None}
+        if not slots:
+            return out  # all null, as a strict-mode model sends unused keys
+        where = f"operator '{data.get('operator')}'"
+        if out.get("value") is not None:
+            raise ValueError(f"{where}: give the operand once, in value ({', '.join(slots)} are older spellings of it)")
+        if "values" in slots:
+            out["value"] = slots["values"]
+        elif "quantity" in slots or "unit" in slots:
+            if "quantity" not in slots or "unit" not in slots:
+                raise ValueError(f"{where} needs quantity and unit together, or value such as '30 day'")
+            out["value"] = [slots["quantity"], slots["unit"]]
+        else:
+            if "start" not in slots or "end" not in slots:
+                raise ValueError(f"{where} needs both start and end, or value [start, end]")
+            out["value"] = [slots["start"], slots["end"]]
+        return out
 
     @model_validator(mode="after")
     def _check(self) -> SearchCondition:
@@ -152,7 +189,7 @@ class SearchCondition(BaseModel):
             raise ValueError(
                 f"field '{field}' does not support operator '{self.operator}'; use one of {', '.join(sorted(allowed))}"
             )
-        _operand(self)  # raises when the operator's operand slots are missing or malformed
+        _operand(self)  # raises when the operand does not suit the operator
         return self
 
     @model_serializer(mode="plain")
@@ -162,25 +199,26 @@ class SearchCondition(BaseModel):
 
 
 def _operand(condition: SearchCondition) -> Any:
-    op = condition.operator
+    op, value = condition.operator, condition.value
     where = f"operator '{op}'"
     if op in ("in", "not_in"):
-        if not condition.values:
-            raise ValueError(f"{where} needs values: a non-empty list")
-        return list(condition.values)
+        if not isinstance(value, list) or not value:
+            raise ValueError(f"{where} needs value: a non-empty list, e.g. ['a', 'b']")
+        return [item if isinstance(item, str) else str(item) for item in value]
     if op in ("in_the_last", "not_in_the_last"):
-        if condition.quantity is None or condition.unit is None:
-            raise ValueError(f"{where} needs quantity (a whole number >= 1) and unit (second|day|week|month|year)")
-        return {"unit": condition.unit, "quantity": condition.quantity}
+        return _period(where, value)
     if op in ("range", "not_in_range", "day_month_range"):
-        return _range(where, op, condition.start, condition.end)
+        if not isinstance(value, list) or len(value) != 2:
+            raise ValueError(f"{where} needs value [start, end], both start and end")
+        return _range(where, op, value[0], value[1])
+    if isinstance(value, list):
+        raise ValueError(f"{where} takes one value, not a list (lists are for in, not_in and ranges)")
     if op == "is_empty":
-        if condition.value is None:
+        if value is None:
             return True
-        if not isinstance(condition.value, bool):
+        if not isinstance(value, bool):
             raise ValueError(f"{where} takes value true or false")
-        return condition.value
-    value = condition.value
+        return value
     if value is None or isinstance(value, bool) or (isinstance(value, str) and not value.strip()):
         raise ValueError(f"{where} needs a non-empty value")
     if (
@@ -192,6 +230,19 @@ def _operand(condition: SearchCondition) -> Any:
     if op in ("contain", "not_contain", "starts_with") and not isinstance(value, str):
         raise ValueError(f"{where} matches text: pass value as a string")
     return value
+
+
+def _period(where: str, value: Any) -> dict[str, Any]:
+    """``"30 day"`` (or ``[30, "day"]``) as Nimble's ``{"unit": "day", "quantity": 30}``."""
+    if isinstance(value, list) and len(value) == 2:
+        value = f"{value[0]} {value[1]}"
+    found = _PERIOD.match(value) if isinstance(value, str) else None
+    if found is None or int(found.group(1)) < 1:
+        raise ValueError(
+            f"{where} needs value '<quantity> <unit>' such as '30 day': quantity a whole number >= 1, "
+            f"unit second|day|week|month|year (got {value!r})"
+        )
+    return {"unit": found.group(2).lower(), "quantity": int(found.group(1))}
 
 
 def _range(where: str, op: str, start: float | str | None, end: float | str | None) -> dict[str, Any]:
@@ -223,9 +274,9 @@ def _range(where: str, op: str, start: float | str | None, end: float | str | No
 class SearchGroup(BaseModel):
     """Conditions joined by and / or, or negated by not (exactly one condition)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=model_facing(None))
 
-    join: Literal["and", "or", "not"] = Field(description="and: all match; or: any matches; not: negates one.")
+    join: Literal["and", "or", "not"] = Field(description="not takes exactly one condition.")
     conditions: list[SearchQuery] = Field(min_length=1, description="Conditions or nested groups.")
 
     @model_validator(mode="after")
@@ -313,13 +364,17 @@ def parse_nse(query: Any, path: str = "query", depth: int = 1) -> dict[str, Any]
         raise ValueError(f"{path}.{key}: unknown operator {operator!r}; use one of {', '.join(OPERATORS)}")
     condition: dict[str, Any] = {"field": key, "operator": operator}
     if operator in ("in", "not_in"):
-        condition["values"] = [str(v) for v in operand] if isinstance(operand, list) else operand
+        condition["value"] = [str(v) for v in operand] if isinstance(operand, list) else operand
     elif isinstance(operand, Mapping):
+        # An incomplete operand leaves value out: the condition's own check then says what is missing.
         if "quantity" in operand or "unit" in operand:
-            condition.update(quantity=operand.get("quantity"), unit=operand.get("unit"))
+            if operand.get("quantity") is not None and operand.get("unit") is not None:
+                condition["value"] = [operand["quantity"], operand["unit"]]
         else:
-            condition["start"] = _first(operand, "start", "start_date", "start_datetime")
-            condition["end"] = _first(operand, "end", "end_date", "end_datetime")
+            start = _first(operand, "start", "start_date", "start_datetime")
+            end = _first(operand, "end", "end_date", "end_datetime")
+            if start is not None and end is not None:
+                condition["value"] = [start, end]
     else:
         condition["value"] = operand
     return condition

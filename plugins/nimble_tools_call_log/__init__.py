@@ -10,12 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from nimble_tools_actionkit import Steps, handlers, normalise_email, normalise_phone, resolve_contact
+from nimble_tools_actionkit import (
+    QUIET_CHECKS,
+    Country,
+    Email,
+    Phone,
+    ShortText,
+    Steps,
+    handlers,
+    normalise_email,
+    normalise_phone,
+    resolve_contact,
+)
 from nimble_tools_dedupe import Lead
 from nimble_tools_dedupe._steps import search_candidates, settle
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, StringConstraints, model_validator
 
 from nimble_tools import NimbleAPIError, NimbleId, Operation, Params, ServerError, TransportError, hookimpl
 
@@ -33,36 +44,29 @@ CLOCK_SKEW = timedelta(days=1)
 class CallLogParams(Params):
     """One phone call to record as a note on the caller's contact."""
 
-    call_id: str = Field(
-        min_length=1,
-        max_length=200,
-        pattern=r"^\S+$",
-        description="Your system's id of the call (no spaces). Logging the same call_id again adds no second note.",
+    # Limits that only stop absurd input are checked but not published (nimble_tools_actionkit._schema).
+    call_id: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^\S+$"), QUIET_CHECKS] = Field(
+        description="Your id of the call, no spaces."
     )
-    contact_id: NimbleId | None = Field(default=None, description="The contact, when known; else give phone or email.")
-    phone: str | None = Field(default=None, max_length=40, description="Caller's phone in any format.")
-    email: str | None = Field(default=None, max_length=320, description="Caller's email.")
-    country: str | None = Field(
-        default=None, pattern=r"^[A-Za-z]{2}$", description="Two-letter country of a phone without country code."
-    )
-    direction: Literal["inbound", "outbound"] = Field(description="inbound (they called) or outbound (we called).")
-    time: datetime = Field(description="When the call started, ISO 8601, e.g. 2026-11-30T14:05:00Z (UTC if no offset).")
-    duration_seconds: int = Field(ge=0, le=86_400, description="Length of the call in seconds.")
-    outcome: str = Field(
-        min_length=1, max_length=80, description="e.g. connected, voicemail, no answer, busy, wrong number."
-    )
+    contact_id: NimbleId | None = Field(default=None, description="The caller's contact, if known.")
+    phone: Phone | None = Field(default=None, description="Caller's phone.")
+    email: Email | None = Field(default=None, description="Caller's email.")
+    country: Country | None = Field(default=None, description="Two-letter country of a phone without +code.")
+    direction: Literal["inbound", "outbound"] = Field(description="inbound: they called.")
+    time: datetime = Field(description="Start, ISO 8601, e.g. 2026-11-30T14:05:00Z (UTC if no offset).")
+    duration_seconds: int = Field(ge=0, le=86_400, description="Length in seconds.")
+    outcome: str = Field(min_length=1, max_length=80, description="e.g. connected, voicemail, no answer, busy.")
     sentiment: Literal["positive", "neutral", "negative", "mixed"] | None = Field(
-        default=None, description="The caller's overall sentiment."
+        default=None, description="Caller's sentiment."
     )
-    summary: str = Field(min_length=1, max_length=5_000, description="A few sentences: what was said and agreed.")
-    transcript: str | None = Field(default=None, max_length=500_000, description="The full transcript, if any.")
-    create_contact_if_missing: bool = Field(
-        default=False,
-        description="When no contact has this phone/email, create one (needs caller_first_name or caller_last_name).",
+    summary: str = Field(min_length=1, max_length=5_000, description="What was said and agreed.")
+    transcript: Annotated[str, StringConstraints(max_length=500_000), QUIET_CHECKS] | None = Field(
+        default=None, description="Full transcript."
     )
-    caller_first_name: str | None = Field(default=None, max_length=200, description="For a created contact.")
-    caller_last_name: str | None = Field(default=None, max_length=200, description="For a created contact.")
-    caller_company: str | None = Field(default=None, max_length=200, description="For a created contact.")
+    create_contact_if_missing: bool = Field(default=False, description="Create the contact if none matches.")
+    caller_first_name: ShortText | None = Field(default=None, description="For a created contact.")
+    caller_last_name: ShortText | None = Field(default=None, description="For a created contact.")
+    caller_company: ShortText | None = Field(default=None, description="For a created contact.")
 
     _email: str | None = PrivateAttr(default=None)
     _phone: str | None = PrivateAttr(default=None)
@@ -226,11 +230,10 @@ def log_call_steps(params: CallLogParams) -> Steps[dict[str, Any]]:
 LOG_CALL = Operation(
     name="nimble_log_call",
     description=(
-        "Record a phone call as one note on the caller's record, found by contact_id, phone (any format) or "
-        "email, and created when absent if create_contact_if_missing=true with the caller's name. The note has "
-        "direction, time, duration, outcome, sentiment, summary and transcript. The same call_id logged twice "
-        "adds one note, so retries are safe. Returns decision logged, already_logged, ambiguous (pass "
-        "contact_id), no_contact or failed, with contact_id and note_id."
+        "Log a phone call as one note (direction, time, duration, outcome, sentiment, summary, transcript) "
+        "on the caller's contact, found by contact_id, phone or email; create_contact_if_missing creates it "
+        "from the caller's name. The same call_id again adds no note, so retries are safe. Returns decision "
+        "logged, already_logged, ambiguous (pass contact_id), no_contact or failed, with contact_id and note_id."
     ),
     params=CallLogParams,
     resource="contact_notes",

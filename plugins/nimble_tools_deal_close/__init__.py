@@ -30,10 +30,11 @@ def _steps(params: CloseWonParams) -> Steps[dict[str, Any]]:
 CLOSE_WON = Operation(
     name="nimble_close_won_with_file",
     description=(
-        "Close a deal as won with its signed file in one step: attach the file's URL (Dropbox, OneDrive or "
-        "Google Drive) and move the deal to its pipeline's won stage. For a contact pipeline, give lead_id and "
-        "pipeline_id: it is marked won there and the URL kept with it. Done steps are skipped; if closing fails the file step "
-        "is undone, and 'remains' names anything left. Returns won, already_won or failed."
+        "Close a deal as won with its signed file in one step: attach the file link (Dropbox, OneDrive or "
+        "Google Drive) and move the deal to its pipeline's won stage; or, for a lead in a contact pipeline "
+        "(lead_id, pipeline_id), mark it won there with the link noted. Done steps are skipped, so retries are "
+        "safe; if closing fails the file step is undone and 'remains' names anything left. Returns won, "
+        "already_won or failed."
     ),
     params=CloseWonParams,
     resource="deals",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import AnyHttpUrl, Field, PrivateAttr, model_validator
+from nimble_tools_actionkit import QUIET_CHECKS
+from pydantic import AnyHttpUrl, Field, PrivateAttr, StringConstraints, model_validator
 
 from nimble_tools import NimbleId, Params
 
@@ -31,16 +32,15 @@ def _source_for(host: str) -> LinkSource | None:
 class CloseWonParams(Params):
     """A deal (or a lead in a contact pipeline) to close as won, with the file that seals it."""
 
-    deal_id: NimbleId | None = Field(default=None, description="The deal to move to its pipeline's won stage.")
-    lead_id: NimbleId | None = Field(default=None, description="Or: a contact to exit successfully from a pipeline.")
-    pipeline_id: NimbleId | None = Field(default=None, description="With lead_id: the contact pipeline.")
-    file_url: AnyHttpUrl = Field(description="URL of the signed file in Dropbox, OneDrive or Google Drive.")
-    file_name: str | None = Field(
-        default=None, min_length=1, max_length=255, description="Name to show; default: the URL's last part."
+    deal_id: NimbleId | None = Field(default=None, description="The deal.")
+    lead_id: NimbleId | None = Field(default=None, description="Or: the lead (a contact).")
+    pipeline_id: NimbleId | None = Field(default=None, description="The lead's contact pipeline.")
+    file_url: AnyHttpUrl = Field(description="Link to the signed file.")
+    # The limit is checked, not published: a file name near 255 characters is not what models write.
+    file_name: Annotated[str, StringConstraints(min_length=1, max_length=255), QUIET_CHECKS] | None = Field(
+        default=None, description="Name to show; default: the URL's last part."
     )
-    source: LinkSource | None = Field(
-        default=None, description="Where the file lives (deals): dropbox, one_drive, google_drive; read from the URL."
-    )
+    source: LinkSource | None = Field(default=None, description="Deals: the link's service; default: from the URL.")
 
     _source: LinkSource | None = PrivateAttr(default=None)
 

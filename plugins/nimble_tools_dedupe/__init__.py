@@ -40,7 +40,7 @@ class FindOrCreateParams(Lead):
     """A person to find in Nimble by email, phone or name + company, or to create when absent."""
 
     fill_empty: bool = Field(
-        default=False, description="When a contact matches, fill its empty fields (phone, email, employer) from these."
+        default=False, description="On a match, fill its empty phone, email and employer from these."
     )
 
 
@@ -54,11 +54,10 @@ def find_or_create(params: FindOrCreateParams) -> Steps[dict[str, Any]]:
 FIND_OR_CREATE = Operation(
     name="nimble_find_or_create_contact",
     description=(
-        "Dedupe-then-create one person: look for an existing record with the same email (case-insensitive), "
-        "phone (any format, compared as E.164) or first+last name at the same company, and create it only when "
-        "none matches. Returns decision matched (contact_id, matched_on), created, or ambiguous (several match: "
-        "nothing is created; pick one of the candidates). Needs a name plus email, phone or company. "
-        "fill_empty=true fills the match's empty fields. Safe to retry."
+        "Save a lead without duplicates: find the person by email (any case), phone (any format) or "
+        "first+last name at the same company, and create a contact only when none matches. Needs a name and "
+        "an email, phone or company. Returns decision matched (contact_id, matched_on), created, or ambiguous "
+        "(candidates; nothing created). Safe to retry."
     ),
     params=FindOrCreateParams,
     resource="contacts",
@@ -71,10 +70,10 @@ FIND_OR_CREATE = Operation(
 IMPORT_LEADS = Operation(
     name="nimble_import_leads",
     description=(
-        "Bulk import of leads, deduplicated: each is matched on email, then phone, then name+company, with "
-        "one search per batch, and created only when nothing matches. Returns counts "
-        "(created, matched, ambiguous, failed) and a decision per lead by index. Repeats within the list are "
-        "created once; re-running the same import is safe."
+        "Import many leads without duplicates, matched as nimble_find_or_create_contact does (email, phone, "
+        "then name + company; one search per batch) and created only when nothing matches; repeats in the "
+        "list are created once. Returns counts (created, matched, ambiguous, failed) and each lead's decision "
+        "by index. Safe to re-run."
     ),
     params=ImportLeadsParams,
     resource="contacts",

@@ -18,6 +18,7 @@ from typing import Any
 from nimble_tools_actionkit import (
     BulkReport,
     CallCounter,
+    Country,
     Progress,
     ProgressCallback,
     Steps,
@@ -41,15 +42,11 @@ MAX_QUERY_CHARS = 6000
 
 
 class ImportLeadsParams(Params):
-    leads: list[Lead] = Field(min_length=1, max_length=50_000, description="The leads to import.")
-    country: str | None = Field(
-        default=None,
-        pattern=r"^[A-Za-z]{2}$",
-        description="Two-letter country for phones written without country code, for leads that set none.",
-    )
-    fill_empty: bool = Field(default=False, description="Fill empty fields of matched contacts from the lead.")
-    batch_size: int = Field(default=50, ge=1, le=200, description="Leads looked up per search request.")
-    concurrency: int = Field(default=4, ge=1, le=16, description="Batches in flight at once.")
+    leads: list[Lead] = Field(min_length=1, max_length=50_000, description="The people to import.")
+    country: Country | None = Field(default=None, description="Default country of the leads' phones.")
+    fill_empty: bool = Field(default=False, description="Fill matched contacts' empty fields.")
+    batch_size: int = Field(default=50, ge=1, le=200, description="Leads per search request.")
+    concurrency: int = Field(default=4, ge=1, le=16, description="Batches at once.")
 
     @model_validator(mode="before")
     @classmethod

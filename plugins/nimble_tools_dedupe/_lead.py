@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from nimble_tools_actionkit import fold, normalise_email, normalise_phone
-from pydantic import Field, PrivateAttr, model_validator
+from nimble_tools_actionkit import Country, Email, Phone, ShortText, fold, normalise_email, normalise_phone
+from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
 from nimble_tools import Params
+from nimble_tools.types._schema import model_facing
 from nimble_tools.types.contact_fields import FieldEntry
 
 __all__ = ["MATCH_KEYS", "Lead"]
@@ -21,30 +22,23 @@ _TYPED_FIELDS = frozenset({"first name", "last name", "email", "phone", "contact
 class Lead(Params):
     """A person to find in Nimble, or to create when nothing matches."""
 
-    first_name: str | None = Field(default=None, max_length=200, description="First name.")
-    last_name: str | None = Field(default=None, max_length=200, description="Last name.")
-    email: str | None = Field(
-        default=None, max_length=320, description="Email address; matched trimmed and lower-cased."
-    )
-    phone: str | None = Field(
-        default=None,
-        max_length=40,
-        description="Phone in any format; matched in E.164. Without '+country code' set country.",
-    )
-    country: str | None = Field(
-        default=None,
-        pattern=r"^[A-Za-z]{2}$",
-        description="Two-letter country of a phone written without country code, e.g. US, GB, DE.",
-    )
-    company: str | None = Field(
-        default=None, max_length=200, description="Employer. With the name it identifies the person (name + company)."
-    )
-    title: str | None = Field(default=None, max_length=200, description="Job title, stored with the employer.")
-    tags: list[str] = Field(default_factory=list, max_length=5, description="Tags for a created contact (at most 5).")
+    # The tools that take leads say what one is; the docstring is for programmers.
+    model_config = ConfigDict(json_schema_extra=model_facing(None))
+
+    # Limits and the country pattern are checked but not published (nimble_tools_actionkit._schema):
+    # this model is read on every request by two tools, and a model never comes near them.
+    first_name: ShortText | None = Field(default=None, description="First name.")
+    last_name: ShortText | None = Field(default=None, description="Last name.")
+    email: Email | None = Field(default=None, description="Email.")
+    phone: Phone | None = Field(default=None, description="Phone, any format.")
+    country: Country | None = Field(default=None, description="Two-letter country of a phone without +code, e.g. US.")
+    company: ShortText | None = Field(default=None, description="Employer.")
+    title: ShortText | None = Field(default=None, description="Job title.")
+    tags: list[str] = Field(default_factory=list, max_length=5, description="Tags, if created.")
     other_fields: list[FieldEntry] = Field(
         default_factory=list,
         max_length=50,
-        description="Other Nimble fields for a created contact, e.g. [{name: 'lead source', value: 'webinar'}].",
+        description="More fields, if created, e.g. [{name: 'lead source', value: 'webinar'}].",
     )
 
     _email: str | None = PrivateAttr(default=None)

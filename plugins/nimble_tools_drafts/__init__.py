@@ -13,10 +13,19 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from nimble_tools_actionkit import Steps, field_values, handlers, jobs, normalise_email, resolve_contact
-from pydantic import Field, PrivateAttr, model_validator
+from nimble_tools_actionkit import (
+    QUIET_CHECKS,
+    Email,
+    Steps,
+    field_values,
+    handlers,
+    jobs,
+    normalise_email,
+    resolve_contact,
+)
+from pydantic import Field, PrivateAttr, StringConstraints, model_validator
 
 from nimble_tools import NimbleId, Operation, Params, ServerError, TransportError, hookimpl
 
@@ -32,23 +41,21 @@ MAX_DRAFT_PAGES = 5
 class DraftParams(Params):
     """An email to draft for one contact."""
 
+    # Limits are checked, not published (nimble_tools_actionkit._schema): no draft comes near them.
     contact_id: NimbleId | None = Field(default=None, description="The contact; or give email.")
-    email: str | None = Field(default=None, max_length=320, description="The contact's email; or give contact_id.")
-    subject: str = Field(min_length=1, max_length=998, description="Subject; placeholders allowed.")
-    body: str = Field(
-        min_length=1,
-        max_length=100_000,
-        description="Body; placeholders {{first_name}}, {{last_name}}, {{full_name}}, {{company}}, {{title}}, "
-        "{{email}}, with a default after |, e.g. 'Hi {{first_name|there}},'.",
+    email: Email | None = Field(default=None, description="The contact's email; or give contact_id.")
+    subject: Annotated[str, StringConstraints(min_length=1, max_length=998), QUIET_CHECKS] = Field(
+        description="Subject."
     )
-    body_format: Literal["text", "html"] = Field(
-        default="text", description="text: line breaks kept, HTML escaped; html: used as is."
+    body: Annotated[str, StringConstraints(min_length=1, max_length=100_000), QUIET_CHECKS] = Field(
+        description="Body, e.g. 'Hi {{first_name|there}},'."
     )
+    body_format: Literal["text", "html"] = Field(default="text", description="text: HTML escaped; html: as is.")
     email_kind: Literal["work", "personal", "other"] | None = Field(
-        default=None, description="work, personal or other; default: the primary email."
+        default=None, description="Which address; default: the primary."
     )
     cc: list[str] = Field(default_factory=list, max_length=20, description="Cc addresses.")
-    track_opens: bool = Field(default=False, description="Track when the message is opened.")
+    track_opens: bool = Field(default=False, description="Track opens.")
 
     _email: str | None = PrivateAttr(default=None)
 
@@ -198,10 +205,10 @@ def draft_steps(params: DraftParams) -> Steps[dict[str, Any]]:
 DRAFT_EMAIL = Operation(
     name="nimble_draft_email_to_contact",
     description=(
-        "Save a personalised email draft in Nimble for one person, given by contact_id or email; it is NOT "
+        "Save a personalised email draft in Nimble for one contact, given by contact_id or email; it is NOT "
         "sent. Subject and body may use {{first_name}}, {{last_name}}, {{full_name}}, {{company}}, {{title}}, "
-        "{{email}}, with defaults like {{first_name|there}}. Returns decision drafted (draft_id, to), "
-        "already_drafted, ambiguous, no_contact, no_address or missing_data. Safe to retry."
+        "{{email}}, with a default after |. Returns decision drafted (draft_id, to), already_drafted, "
+        "ambiguous, no_contact, no_address or missing_data. Safe to retry."
     ),
     params=DraftParams,
     resource="messages",

@@ -150,12 +150,10 @@ def _result(
 PROVISION = Operation(
     name="nimble_provision_custom_fields",
     description=(
-        "Make Nimble's custom fields match a declared spec: contact fields in a tab (tab, by name) or the "
-        "fields of a deal pipeline (pipeline_id), with groups, and fields with their kind (string, "
-        "long_string, choice, number, datetime, boolean, address, user) and choice options. Creates what is "
-        "missing, keeps what matches, and reports drift (another kind or place, extra options) without "
-        "changing or deleting anything. dry_run=true returns the plan only. Returns plan, applied, remaining, "
-        "kept and drift. Safe to repeat."
+        "Provision custom fields from a declared spec: a contact tab (by title) or a deal pipeline's fields, "
+        "with groups, kinds and choice options. Creates what is missing, keeps what matches, and reports "
+        "drift (another kind or place, extra options) without changing or deleting anything. dry_run returns "
+        "the plan only. Returns plan, applied, remaining, kept and drift. Safe to repeat."
     ),
     params=ProvisionParams,
     resource="fields",

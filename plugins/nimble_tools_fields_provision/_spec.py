@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from nimble_tools_actionkit import fold
-from pydantic import Field, field_validator, model_validator
+from nimble_tools_actionkit import QUIET_CHECKS, fold
+from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from nimble_tools import NimbleId, Params
+from nimble_tools.types._schema import model_facing
 
 __all__ = ["FieldSpec", "GroupSpec", "ProvisionParams", "choice_id"]
 
@@ -28,15 +29,23 @@ def choice_id(label: str) -> str:
 class FieldSpec(Params):
     """One custom field as it should exist."""
 
-    name: str = Field(min_length=1, max_length=50, description="Field name; unique among the fields.")
-    kind: FieldKind = Field(description="Value type: string, long_string, choice, number, datetime, boolean, ...")
-    choices: list[str] = Field(default_factory=list, max_length=200, description="choice fields: the option labels.")
-    multiples: bool = Field(default=False, description="Allow several values.")
-    number_type: NumberType | None = Field(default=None, description="number fields: integer, decimal, ...")
-    fraction_digits: int | None = Field(default=None, ge=1, le=10, description="decimal/percentage: digits.")
-    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$", description="financial: ISO 4217 code.")
-    date_format: str | None = Field(default=None, max_length=40, description="datetime: strftime format.")
-    validation: Literal["email", "url"] | None = Field(default=None, description="string fields: value format.")
+    # The properties that hold field specs say what they are; a second note in $defs is noise.
+    model_config = ConfigDict(json_schema_extra=model_facing(None))
+
+    name: str = Field(min_length=1, max_length=50, description="Unique name.")
+    kind: FieldKind = Field(description="Value type.")
+    choices: list[str] = Field(default_factory=list, max_length=200, description="choice: the option labels.")
+    multiples: bool = Field(default=False, description="Several values.")
+    number_type: NumberType | None = Field(default=None, description="number: required.")
+    fraction_digits: int | None = Field(default=None, ge=1, le=10, description="decimal, percentage: digits.")
+    # Checked, not published: "ISO 4217" says it, and a wrong code is refused naming the field.
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), QUIET_CHECKS] | None = Field(
+        default=None, description="financial: ISO 4217 code."
+    )
+    date_format: Annotated[str, StringConstraints(max_length=40), QUIET_CHECKS] | None = Field(
+        default=None, description="datetime: strftime format."
+    )
+    validation: Literal["email", "url"] | None = Field(default=None, description="string: value format.")
 
     @field_validator("name")
     @classmethod
@@ -91,30 +100,25 @@ class FieldSpec(Params):
 class GroupSpec(Params):
     """A group of fields inside the tab."""
 
+    model_config = ConfigDict(json_schema_extra=model_facing(None))
+
     name: str = Field(min_length=1, max_length=50, description="Group title.")
-    fields: list[FieldSpec] = Field(default_factory=list, description="The group's fields, in order.")
+    fields: list[FieldSpec] = Field(default_factory=list, description="Its fields, in order.")
 
 
 class ProvisionParams(Params):
     """Custom fields declared as they should be: a contact tab, or the tab of a deal pipeline."""
 
     tab: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=50,
-        description="Contacts: the tab title (found by name, created if missing).",
+        default=None, min_length=1, max_length=50, description="Contact fields: the tab title; created if missing."
     )
-    pipeline_id: NimbleId | None = Field(
-        default=None, description="Deal pipeline whose fields to provision (instead of contact fields)."
-    )
+    pipeline_id: NimbleId | None = Field(default=None, description="Or: the deal pipeline whose fields these are.")
     contact_types: list[ContactType] = Field(
-        default_factory=lambda: list(BOTH_TYPES),
-        min_length=1,
-        description="Contacts: records that show a created tab: person, company or both.",
+        default_factory=lambda: list(BOTH_TYPES), min_length=1, description="Records a created tab shows on."
     )
-    groups: list[GroupSpec] = Field(default_factory=list, description="Groups of fields in the tab.")
-    fields: list[FieldSpec] = Field(default_factory=list, description="Fields directly in the tab, outside groups.")
-    dry_run: bool = Field(default=False, description="Only return the plan; change nothing.")
+    groups: list[GroupSpec] = Field(default_factory=list, description="Field groups.")
+    fields: list[FieldSpec] = Field(default_factory=list, description="Fields outside groups.")
+    dry_run: bool = Field(default=False, description="Return the plan only; change nothing.")
 
     @model_validator(mode="after")
     def _unique(self) -> ProvisionParams:

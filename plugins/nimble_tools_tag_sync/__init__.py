@@ -40,12 +40,10 @@ DECISIONS = ("changed", "unchanged", "not_found", "failed")
 class TagSyncParams(Params):
     """Contacts and the tags to add to and remove from each of them."""
 
-    contact_ids: list[NimbleId] = Field(min_length=1, max_length=10_000, description="The contacts to change.")
-    add: list[str] = Field(default_factory=list, max_length=50, description="Tags every contact must have.")
-    remove: list[str] = Field(
-        default_factory=list, max_length=50, description="Tags no contact may keep (case-insensitive)."
-    )
-    concurrency: int = Field(default=4, ge=1, le=16, description="Groups of 30 contacts in flight at once.")
+    contact_ids: list[NimbleId] = Field(min_length=1, max_length=10_000, description="The contacts.")
+    add: list[str] = Field(default_factory=list, max_length=50, description="Tags to add.")
+    remove: list[str] = Field(default_factory=list, max_length=50, description="Tags to remove.")
+    concurrency: int = Field(default=4, ge=1, le=16, description="Groups of 30 contacts at once.")
 
     @field_validator("add", "remove")
     @classmethod
@@ -165,10 +163,10 @@ async def async_sync_tags(context: CallContext, params: TagSyncParams) -> dict[s
 SYNC_TAGS = Operation(
     name="nimble_sync_contact_tags",
     description=(
-        "Add and/or remove tags on one or many contacts without touching their other tags (Nimble's own tag "
-        "call replaces the whole set; this reads each contact, merges, and writes only if something changed). "
-        "Tags compare case-insensitively. Returns counts (changed, unchanged, not_found, failed) and, per "
-        "contact, the tags added and removed. Safe to repeat."
+        "Add and/or remove tags on one or many contacts, keeping their other tags (Nimble's own tag call "
+        "replaces the whole set; this merges and writes only what changed). Tags compare case-insensitively. "
+        "Returns counts (changed, unchanged, not_found, failed) and, per contact, the tags added and removed. "
+        "Safe to repeat."
     ),
     params=TagSyncParams,
     resource="contacts",
