@@ -344,6 +344,50 @@ def test_mcp_without_elicitation_falls_back_to_the_confirm_argument(toolkit: Nim
     assert not done.is_error and not exists(toolkit, victim)
 
 
+def test_mcp_elicitation_shows_the_mass_delete_count(toolkit: NimbleToolkit) -> None:
+    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
+    selection = tag(toolkit, people(toolkit, 3), "purge-me")
+    questions: list[str] = []
+
+    async def elicit(context: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+        questions.append(params.message)
+        return types.ElicitResult(action="decline")
+
+    async def go() -> types.CallToolResult:
+        async with Client(toolkit.emit("mcp", approve="elicit"), elicitation_callback=elicit) as client:
+            return await client.call_tool(BULK, selection)
+
+    result = anyio.run(go)
+    assert result.is_error and len(questions) == 1
+    assert questions[0].startswith(f"Allow {BULK}?") and "3 contact(s)" in questions[0]
+
+
+def test_the_cascade_count_of_a_pipeline_delete_reaches_the_approver(toolkit: NimbleToolkit) -> None:
+    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
+    sales = next(p for p in toolkit.call("list_all_nimble_deals_pipelines").result if p["name"] == "Sales")
+    assert toolkit.emulator is not None
+    deals = [
+        d for d in toolkit.emulator.state.table("deals").quiet_values() if d["pipeline_id"] == sales["pipeline_id"]
+    ]
+    previews: list[str] = []
+
+    def decline(request: ApprovalRequest) -> bool:
+        previews.append(request.preview)
+        return False
+
+    name = "delete_a_nimble_deals_pipeline_by_id"
+    call = {
+        "id": "p",
+        "type": "function",
+        "function": {"name": name, "arguments": json.dumps({"id": sales["pipeline_id"]})},
+    }
+    [result] = toolkit.emit("openai", tools=[name]).dispatch(
+        {"role": "assistant", "tool_calls": [call]}, approve=decline
+    )
+    assert deals and f"{len(deals)} deal(s)" in previews[0]
+    assert result["content"].startswith("Error: The user declined")
+
+
 # -- callables: a confirm token, or an approve function -------------------------------------------------------
 
 
