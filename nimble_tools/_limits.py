@@ -23,8 +23,9 @@ from ._errors import InvalidArgumentsError
 
 __all__ = ["MAX_DEPTH", "MAX_STRING_LENGTH", "MAX_VALUES", "check_argument_values"]
 
-MAX_STRING_LENGTH = 100_000
-"""Longest string accepted in any argument (a long note is a few thousand characters)."""
+MAX_STRING_LENGTH = 1_000_000
+"""Longest string accepted in any argument (fields set their own, smaller limits; a call transcript
+may hold 500,000 characters)."""
 MAX_DEPTH = 64
 """Deepest nesting of objects and lists accepted in one call's arguments (a search nested 20 deep uses 42)."""
 MAX_VALUES = 1_000_000

@@ -22,6 +22,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from nimble_tools._limits import MAX_STRING_LENGTH
+
 __all__ = [
     "HUGE",
     "PATH_WALKS",
@@ -36,8 +38,8 @@ MAX_ITEMS = 3
 """Longest array drawn when the schema allows more (keeps examples small and fast)."""
 MAX_TEXT = 12
 """Longest free string drawn when the schema sets no maximum."""
-HUGE = 100_001
-"""A string length beyond what any tool forwards (see ``nimble_tools._operation.MAX_STRING_LENGTH``)."""
+HUGE = MAX_STRING_LENGTH + 1
+"""A string length beyond what any tool forwards (see ``nimble_tools._limits``)."""
 
 # Printable text from all of Unicode (accents, CJK, emoji, right-to-left, zero-width joiners), never
 # lone surrogates or control characters: those are "hostile" and refused, see hostile_strings().
@@ -219,7 +221,10 @@ def accepted_types(schema: Mapping[str, Any], root: Mapping[str, Any], seen: fro
     kind = schema.get("type")
     if kind is None:
         return {"any"}
-    return set(kind) if isinstance(kind, list) else {kind}
+    kinds = set(kind) if isinstance(kind, list) else {kind}
+    if schema.get("format") in ("date", "date-time"):
+        kinds |= {"integer", "number"}  # pydantic reads a number as a Unix timestamp (documented)
+    return kinds
 
 
 def _json_type(value: Any) -> str:

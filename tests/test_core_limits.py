@@ -28,7 +28,7 @@ def refused(toolkit: NimbleToolkit, arguments: dict[str, Any]) -> str:
         ("\x1b[31mred", "control character U+001B at position 0"),
         ("next\x85line", "control character U+0085"),
         ("half \ud83d of an emoji", "unpaired surrogate U+D83D at position 5"),
-        ("x" * (MAX_STRING_LENGTH + 1), "is 100,001 characters long; at most 100,000 are accepted"),
+        ("x" * (MAX_STRING_LENGTH + 1), "is 1,000,001 characters long; at most 1,000,000 are accepted"),
     ],
     ids=["nul", "escape", "c1", "surrogate", "huge"],
 )

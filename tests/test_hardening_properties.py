@@ -5,7 +5,7 @@
   requests the official spec accepts: the operation's own route, declared query arguments of the
   right type, the required ones present, a body valid against the request-body schema.
 * Invalid arguments (a required field left out, an unknown field, a value of the wrong type, a
-  string with a control character, an unpaired surrogate or 100,001 characters, an id that tries
+  string with a control character, an unpaired surrogate or over a million characters, an id that tries
   to walk the path) come back to the model as a clear error naming the tool and the field and
   saying nothing was sent; and nothing is sent.
 
@@ -213,7 +213,7 @@ class Broken:
     field: str
     arguments: Any
 
-    def __repr__(self) -> str:  # a 100,001-character string is no help in a failure report
+    def __repr__(self) -> str:  # a million-character string is no help in a failure report
         return f"Broken({self.how!r}, {self.field!r}, {repr(self.arguments)[:400]})"
 
 

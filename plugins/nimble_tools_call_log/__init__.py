@@ -26,7 +26,7 @@ from nimble_tools_actionkit import (
 )
 from nimble_tools_dedupe import Lead
 from nimble_tools_dedupe._steps import search_candidates, settle
-from pydantic import Field, PrivateAttr, StringConstraints, model_validator
+from pydantic import Field, PrivateAttr, StringConstraints, field_validator, model_validator
 
 from nimble_tools import NimbleAPIError, NimbleId, Operation, Params, ServerError, TransportError, hookimpl
 
@@ -70,6 +70,14 @@ class CallLogParams(Params):
 
     _email: str | None = PrivateAttr(default=None)
     _phone: str | None = PrivateAttr(default=None)
+
+    @field_validator("time")
+    @classmethod
+    def _plausible(cls, value: datetime) -> datetime:
+        # The note lookup walks back from the call's time: a year-1 or year-9999 call would overflow.
+        if not 1970 <= value.year <= 2100:
+            raise ValueError(f"{value.isoformat()} is not a plausible call time: give one between 1970 and 2100")
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> CallLogParams:
