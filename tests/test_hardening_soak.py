@@ -36,7 +36,7 @@ from nimble_tools import (
     RetryPolicy,
     TransportError,
 )
-from nimble_tools.sandbox import FaultInjector, FaultPlan
+from nimble_tools.sandbox import FaultInjector, FaultPlan, Sandbox
 from nimble_tools.sandbox._faults import FAULT_KINDS
 
 SEED = int(os.environ.get("NIMBLE_SOAK_SEED", "20261130"))
@@ -314,3 +314,52 @@ def test_no_record_is_created_twice(soaked: Soaked) -> None:
 
 def test_bounded_time(soaked: Soaked) -> None:
     assert soaked.elapsed < TIME_BOUND, f"seed {SEED}: {soaked.elapsed:.1f}s"
+
+
+def test_a_shorter_soak_over_real_sockets() -> None:
+    """The same mix through the sandbox's HTTP server on loopback: real timeouts, real dropped sockets."""
+    calls = max(CALLS // 10, 50)
+    retry = RecordingRetry(max_attempts=3, backoff_base=0.001, backoff_max=0.005)
+    box = Sandbox()
+    plan = FaultPlan(
+        seed=SEED,
+        server_error=0.04,
+        rate_limit=0.03,
+        timeout=0.02,
+        disconnect=0.03,
+        malformed=0.02,
+        slow=0.02,
+        slow_seconds=0.001,
+        retry_after=RETRY_AFTER,
+        hang_seconds=0.3,
+    )
+    with box.server() as server:
+        toolkit = NimbleToolkit(box.api_key, base_url=server.base_url, timeout=0.15, retry=retry)
+        people = toolkit.call("nimble_contacts_contact_ids", {"record_type": "person", "limit": 20}).result
+        ledger = Ledger(contacts=people)
+        soak = Soak(toolkit, random.Random(SEED), ledger)
+        faults = box.inject_faults(plan)
+        assert faults is not None
+        start = time.perf_counter()
+        for _ in range(calls):
+            name, arguments, kind, marker = soak.step()
+            try:
+                soak.record(name, kind, marker, toolkit.call(name, arguments).result, None)
+            except Exception as error:
+                soak.record(name, kind, marker, None, error)
+        elapsed = time.perf_counter() - start
+        box.inject_faults(None)
+        toolkit.close()
+    assert not ledger.unexpected, f"seed {SEED}: {ledger.unexpected[:5]}"
+    assert faults.counts()["timeout"] and faults.counts()["disconnect"], dict(faults.counts())
+    assert ledger.outcomes["ok"] > calls // 2, dict(ledger.outcomes)
+    for decision in retry.decisions:
+        if decision.method == "POST" and decision.delay is not None:
+            assert decision.status == 429 or decision.error == ConnectError.__name__, decision
+    names = Counter(
+        value.get("value")
+        for record in box.state.table("contacts").quiet_values()
+        for value in record.get("fields", {}).get("last name", [])
+    )
+    assert all(names[marker] <= 1 for marker in ledger.created), "a contact was created twice"
+    assert elapsed < TIME_BOUND / 3, f"seed {SEED}: {elapsed:.1f}s"
