@@ -11,7 +11,6 @@ Nimble, which has not documented it for deals.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import (
@@ -19,16 +18,13 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
-    GetJsonSchemaHandler,
     Tag,
     model_serializer,
     model_validator,
 )
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
 
 from ._schema import model_facing
-from .search import SearchCondition, SearchGroup, parse_nse
+from .search import AnyOfUnion, SearchCondition, SearchGroup, from_nse_if_raw, query_kind
 
 __all__ = ["DealSearchCondition", "DealSearchGroup", "DealSearchQuery"]
 
@@ -64,34 +60,11 @@ class DealSearchGroup(SearchGroup):
     conditions: list[DealSearchQuery] = Field(min_length=1, description="Conditions or nested groups.")  # type: ignore[assignment]
 
 
-def _kind(value: Any) -> str:
-    if isinstance(value, SearchGroup) or (isinstance(value, Mapping) and ({"join", "conditions"} & set(value))):
-        return "group"
-    return "condition"
-
-
-def _from_nse_if_raw(value: Any) -> Any:
-    """Let Nimble's own JSON in: a mapping without ``field``/``join`` keys is read as NSE."""
-    if isinstance(value, Mapping) and not ({"field", "join", "conditions", "operator"} & set(value)):
-        return parse_nse(value)
-    return value
-
-
-class _AnyOf:
-    """Publish the union as ``anyOf`` (OpenAI strict mode refuses ``oneOf``); the branches exclude each other."""
-
-    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
-        result = handler(schema)
-        if "oneOf" in result:
-            result["anyOf"] = result.pop("oneOf")
-        return result
-
-
 DealSearchQuery = Annotated[
     Annotated[DealSearchCondition, Tag("condition")] | Annotated[DealSearchGroup, Tag("group")],
-    Discriminator(_kind),
-    BeforeValidator(_from_nse_if_raw),
-    _AnyOf(),
+    Discriminator(query_kind),
+    BeforeValidator(from_nse_if_raw),
+    AnyOfUnion(),
 ]
 """One deal condition or a group: the type of every deal ``query`` parameter."""
 

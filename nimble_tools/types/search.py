@@ -299,7 +299,7 @@ def _depth(node: SearchCondition | SearchGroup) -> int:
     return 1 + max(_depth(child) for child in node.conditions)
 
 
-def _kind(value: Any) -> str:
+def query_kind(value: Any) -> str:
     if isinstance(value, SearchGroup):
         return "group"
     if isinstance(value, Mapping) and ("join" in value or "conditions" in value):
@@ -307,14 +307,14 @@ def _kind(value: Any) -> str:
     return "condition"
 
 
-def _from_nse_if_raw(value: Any) -> Any:
+def from_nse_if_raw(value: Any) -> Any:
     """Let Nimble's own JSON in: a mapping without ``field``/``join`` keys is read as NSE."""
     if isinstance(value, Mapping) and not ({"field", "join", "conditions", "operator"} & set(value)):
         return parse_nse(value)
     return value
 
 
-class _AnyOf:
+class AnyOfUnion:
     """Publish the union as ``anyOf``: OpenAI strict mode and several SDKs refuse ``oneOf``.
 
     The two branches cannot both match (each forbids the other's required keys), so nothing changes.
@@ -329,9 +329,9 @@ class _AnyOf:
 
 SearchQuery = Annotated[
     Annotated[SearchCondition, Tag("condition")] | Annotated[SearchGroup, Tag("group")],
-    Discriminator(_kind),
-    BeforeValidator(_from_nse_if_raw),
-    _AnyOf(),
+    Discriminator(query_kind),
+    BeforeValidator(from_nse_if_raw),
+    AnyOfUnion(),
 ]
 """One condition or a group: the type of every ``query`` parameter."""
 
