@@ -19,7 +19,6 @@ from nimble_tools_langchain import NimbleTool
 from pydantic import BaseModel
 
 from nimble_tools import NimbleToolkit, UsageError
-from nimble_tools.adapting import model_params
 from nimble_tools.toolsets import resolve
 
 MISSING_ID = "5f" * 12
@@ -41,15 +40,15 @@ def test_one_tool_per_operation_with_its_pydantic_schema_and_flags(toolkit: Nimb
         operation = view[tool.name]  # as emitted: list tools say their items are compact
         assert isinstance(tool, NimbleTool) and tool.operation == operation
         assert isinstance(tool.args_schema, type) and issubclass(tool.args_schema, BaseModel)
-        assert tool.args_schema is model_params(operation) and tool.description == operation.description
+        assert tool.args_schema is view.model_params(tool.name) and tool.description == operation.description
         assert tool.metadata is not None and tool.metadata["read_only"] is operation.read_only
-        assert tool.metadata["destructive"] is operation.destructive
+        assert tool.metadata["destructive"] is operation.may_destroy
         assert tool.tags is not None and ("read_only" in tool.tags) is operation.read_only
-        assert ("destructive" in tool.tags) is operation.destructive
+        assert ("destructive" in tool.tags) is operation.may_destroy
         assert tool.response_format == "content_and_artifact"
         converted = convert_to_openai_tool(tool)["function"]
         assert converted["name"] == tool.name and converted["description"] == tool.description
-        assert set(converted["parameters"]["properties"]) == set(model_params(operation).model_fields)
+        assert set(converted["parameters"]["properties"]) == set(view.model_params(tool.name).model_fields)
     delete = by_name(tools)["delete_a_nimble_contact_by_id"]
     assert delete.tags is not None and "destructive" in delete.tags
 

@@ -54,7 +54,7 @@ def test_tools_are_listed_in_order_with_schemas_and_annotations(toolkit: NimbleT
         assert hints is not None
         assert (hints.read_only_hint, hints.destructive_hint, hints.idempotent_hint, hints.open_world_hint) == (
             operation.read_only,
-            operation.destructive,
+            operation.may_destroy,
             operation.idempotent,
             True,
         )

@@ -14,6 +14,7 @@ from ..types.contact_fields import ContactFields, escape_list
 from ..types.privacy import Privacy
 from ..types.search import SearchQuery
 from ._contact_search import QUERY_HELP, ContactFilters, Contexts, FieldNames, KeywordFilter, Sort, encode_filters
+from ._previews import bulk_delete_preview, replace_update_preview
 from ._shared import PagedParams, RecordType
 
 CONTACTS_PAGING = PagePaging(items_key="resources")
@@ -268,6 +269,9 @@ OPERATIONS = (
         path="/api/v1/contact/{id}",
         idempotent=True,
         encode=_encode_update,
+        # replace=true wipes the values of each given field that the call does not repeat.
+        destructive_when=lambda params: params.replace is True,
+        preview=replace_update_preview,
     ),
     Operation(
         name="delete_a_nimble_contact_by_id",
@@ -292,5 +296,6 @@ OPERATIONS = (
         destructive=True,
         idempotent=True,
         encode=encode_filters,
+        preview=bulk_delete_preview,
     ),
 )

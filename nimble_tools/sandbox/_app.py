@@ -122,7 +122,7 @@ def _parse_json(request: SandboxRequest) -> Any:
         return None  # form bodies (the OAuth token endpoint) are read by their handler
     try:
         return json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested absurdly deep
         raise ApiError(400, {"message": "Request body is not valid JSON"}) from None
 
 
