@@ -17,6 +17,13 @@ from ._contact_search import QUERY_HELP, ContactFilters, Contexts, FieldNames, K
 from ._shared import PagedParams, RecordType
 
 CONTACTS_PAGING = PagePaging(items_key="resources")
+MISSING_WHEN_EMPTY: dict[str, tuple[str, str]] = {"get_single_nimble_contact_by_id": ("contact", "id")}
+"""Reads by id whose empty answer means "no such record": operation -> (object type, id parameter).
+
+Live Nimble answers ``GET /api/v1/contact/{id}`` for a missing or deleted id with ``200
+{"resources": []}`` (the spec lists no 404 for it); the toolkit raises ``NotFoundError`` then, as it
+does for a 404, so callers keep one behaviour whatever the server (see ``nimble_tools.readers``).
+"""
 MAX_STANDARD_IDS = 30
 MAX_TAGS_ON_CREATE = 5
 
@@ -225,7 +232,10 @@ OPERATIONS = (
     ),
     Operation(
         name="nimble_contacts_standard",
-        description=(f"Get the full records of up to {MAX_STANDARD_IDS} contacts by id (split longer lists)."),
+        description=(
+            f"Get the full records of up to {MAX_STANDARD_IDS} contacts by id (split longer lists); ids that do "
+            "not exist are left out."
+        ),
         params=StandardParams,
         resource="contacts",
         method="GET",
