@@ -108,6 +108,15 @@ def _presentation(definition: FieldDef) -> dict[str, Any]:
     return {"type": widget or _WIDGETS.get(definition.kind, "single-line-text-box"), "width": "1"}
 
 
+def _legacy_presentation(definition: FieldDef) -> dict[str, Any]:
+    """The legacy metadata's presentation: a choice field's options live here (and ``next_id``)."""
+    shown = _presentation(definition)
+    if definition.kind == "choice":
+        numbers = [int(c["id"]) for c in definition.choices if c["id"].isdigit()]
+        shown |= {"values": [dict(c) for c in definition.choices], "next_id": str(max(numbers, default=0) + 1)}
+    return shown
+
+
 @dataclass
 class Group:
     """A group of fields inside a tab."""
@@ -346,7 +355,7 @@ class ContactLayout:
                             "modifier": modifier,
                             "multiples": definition.multiples,
                             "read_only": False,
-                            "presentation": _presentation(definition),
+                            "presentation": _legacy_presentation(definition),
                         }
                         for modifier in definition.modifiers or ("",)
                     ]
