@@ -27,7 +27,15 @@ from urllib.parse import parse_qsl, urlsplit
 
 from spec_support import spec
 
-__all__ = ["HttpExample", "ProseExample", "ShapeRules", "prose_examples", "shape_problems", "value_format"]
+__all__ = [
+    "HttpExample",
+    "ProseExample",
+    "ShapeRules",
+    "prose_examples",
+    "prose_table",
+    "shape_problems",
+    "value_format",
+]
 
 Kind = Literal["json", "text", "http", "url"]
 _FENCE = re.compile(r"^(?P<prefix>[ >]*)```[ ]*(?P<lang>\w*)[ ]*$")
@@ -254,3 +262,22 @@ def _map_problems(example: Mapping[str, Any], answer: Mapping[str, Any], rules: 
         expected = example.get(key, template)
         problems += shape_problems(expected, value, rules, f"{path}/*")
     return list(dict.fromkeys(problems))
+
+
+def prose_table(source: str, heading: str) -> list[dict[str, str]]:
+    """The rows of the markdown table under ``heading`` in one prose text, as {column: cell}."""
+    markdown = next(text for name, text in _sources() if name == source)
+    lines = markdown.splitlines()
+    start = next(i for i, line in enumerate(lines) if (m := _HEADING.match(line)) and m["title"].strip() == heading)
+    rows: list[list[str]] = []
+    for line in lines[start + 1 :]:
+        if _HEADING.match(line):
+            break
+        if line.startswith("|"):
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            if not all(set(cell) <= set("-: ") for cell in cells):
+                rows.append(cells)
+        elif rows:
+            break
+    header, *body = rows
+    return [dict(zip(header, row, strict=True)) for row in body]

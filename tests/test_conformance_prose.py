@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 import pytest
-from prose_examples import ProseExample, ShapeRules, prose_examples, shape_problems
+from prose_examples import ProseExample, ShapeRules, prose_examples, prose_table, shape_problems
 from spec_support import schema_errors, spec_operation
 
 from nimble_tools.sandbox import (
@@ -538,8 +538,56 @@ def test_the_sandbox_answers_like_the_example(ex: ProseExample) -> None:
     )
 
 
+# The prose's tables of default fields and tabs, against the sandbox's field metadata.
+FIELD_KINDS = {"contact employment": "employment"}  # the schema's EmploymentFieldValuesType; values are JSON strings
+TAB_NAMES = {"employment": "contact employment", "google+": "google plus"}  # how the tab table writes them
+NOT_FIELDS = {
+    "title": "deprecated by the spec, replaced by contact employment",
+    "parent company": "deprecated by the spec, replaced by contact employment",
+    "lead stage": "a lead's stage is its contact pipeline (stages_info), not a field",
+    "Files": "contact files are not fields; the sandbox has no contact files",
+}
+NOT_TABS = {"Extra Info": "holds only contact files (see NOT_FIELDS)"}
+
+
+def _field_members(tab: dict[str, Any]) -> list[dict[str, Any]]:
+    return [f for m in tab["members"] for f in ([m] if m["type"] == "field" else m["fields"])]
+
+
+def test_the_default_fields_table_matches_the_sandbox() -> None:
+    with box() as b:
+        legacy = b.ok("GET", "/api/v1/contacts/metadata")["fields"]
+        tabs = b.ok("GET", "/api/v1/contacts/fields")["tabs"]
+    kinds = {f["name"]: f["field_type"]["field_kind"] for tab in tabs for f in _field_members(tab)}
+    rows = prose_table("tag Contacts Fields", "Nimble Default Fields")
+    assert len(rows) >= 25
+    for row in rows:
+        name = row["Field Name"]
+        assert name in legacy, f"default field {name!r} is missing"
+        assert legacy[name][0]["multiples"] is (row["Multiple Field"] == "+"), name
+        modifiers = [] if row["Modifiers"] == "N/A" else [m.strip() for m in row["Modifiers"].split(",")]
+        assert [e["modifier"] for e in legacy[name]] == (modifiers or [""]), name
+        assert kinds[name] == FIELD_KINDS.get(name, row["Type"]), name
+
+
+def test_the_default_tabs_table_matches_the_sandbox() -> None:
+    with box() as b:
+        tabs = {tab["tab_name"]: tab for tab in b.ok("GET", "/api/v1/contacts/fields")["tabs"]}
+    for row in prose_table("tag Contacts Fields", "Nimble Default Field Tabs"):
+        if row["Tab Name"] in NOT_TABS:
+            continue
+        listed = [re.sub(r"^[-*]\s*", "", item).strip().rstrip(",") for item in row["Fields"].split("<br>")]
+        present = {f["name"] for f in _field_members(tabs[row["Tab Name"]])}
+        for name in listed:
+            if name not in NOT_FIELDS:
+                assert TAB_NAMES.get(name, name) in present, f"{name!r} is not in the tab {row['Tab Name']!r}"
+
+
 def test_every_deviation_and_skip_is_explained_in_the_sandbox_docs() -> None:
+    assert "(nimble_tools/sandbox/README.md)" in (SANDBOX_DOCS.parents[2] / "README.md").read_text()
     docs = SANDBOX_DOCS.read_text()
+    for name in [*FIELD_KINDS, *TAB_NAMES, *NOT_FIELDS, *NOT_TABS]:
+        assert name in docs, f"{SANDBOX_DOCS.name} does not explain {name!r} of the fields tables"
     for key in [*DEVIATIONS, *NOT_REPLAYED]:
         heading = key.partition(" / ")[2].rsplit(" #", 1)[0]
         assert heading in docs, f"{SANDBOX_DOCS.name} does not mention the example {key!r}"

@@ -232,10 +232,7 @@ OPERATIONS = (
     ),
     Operation(
         name="nimble_contacts_standard",
-        description=(
-            f"Get the full records of up to {MAX_STANDARD_IDS} contacts by id (split longer lists); ids that do "
-            "not exist are left out."
-        ),
+        description=(f"Get the full records of up to {MAX_STANDARD_IDS} contacts by id (split longer lists)."),
         params=StandardParams,
         resource="contacts",
         method="GET",
