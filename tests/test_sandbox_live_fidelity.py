@@ -32,26 +32,32 @@ OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 MISSING = "5e00000000000000000000ff"
 
 
-@pytest.fixture(params=["in-process", "http"])
-def kit(request: pytest.FixtureRequest) -> Iterator[NimbleToolkit]:
-    """A toolkit on a fresh sandbox, in-process or over a real socket."""
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[Sandbox, str]]:
+    """One sandbox over a real socket for the module (each test makes its own contacts)."""
     box = Sandbox()
+    with box.server(port=0) as running:
+        yield box, running.base_url
+
+
+@pytest.fixture(params=["in-process", "http"])
+def kit(request: pytest.FixtureRequest, server: tuple[Sandbox, str]) -> Iterator[NimbleToolkit]:
+    """A toolkit on a fresh sandbox in-process, or on the served one over a real socket."""
     if request.param == "in-process":
-        with NimbleToolkit.sandbox(emulator=box) as toolkit:
+        with NimbleToolkit.sandbox() as toolkit:
             yield toolkit
         return
-    with box.server(port=0) as server, NimbleToolkit(box.api_key, base_url=server.base_url) as toolkit:
+    box, base_url = server
+    with NimbleToolkit(box.api_key, base_url=base_url) as toolkit:
         yield toolkit
 
 
 @pytest.fixture
-def served() -> Iterator[tuple[Sandbox, httpx.Client]]:
-    """A sandbox over a real socket and a raw HTTP client with its key."""
-    box = Sandbox()
-    with box.server(port=0) as server:
-        auth = {"Authorization": f"Bearer {box.api_key}"}
-        with httpx.Client(base_url=server.base_url, headers=auth) as client:
-            yield box, client
+def served(server: tuple[Sandbox, str]) -> Iterator[tuple[Sandbox, httpx.Client]]:
+    """The served sandbox and a raw HTTP client with its key."""
+    box, base_url = server
+    with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {box.api_key}"}) as client:
+        yield box, client
 
 
 def create(toolkit: NimbleToolkit, **arguments: Any) -> dict[str, Any]:
