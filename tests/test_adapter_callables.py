@@ -120,7 +120,7 @@ def test_errors_can_be_returned_for_a_model_instead(toolkit: NimbleToolkit) -> N
     with pytest.raises(NimbleAPIError):
         raising(id=MISSING_ID)
     returning = by_name(toolkit.emit("callables", on_error="return"))["get_single_nimble_contact_by_id"]
-    assert "Nimble answered HTTP 404" in returning(id=MISSING_ID)["error"]
+    assert "No contact with id" in returning(id=MISSING_ID)["error"]
     assert "not a Nimble id" in returning(id="x")["error"]
     with pytest.raises(UsageError, match="on_error"):
         toolkit.emit("callables", on_error="ignore")

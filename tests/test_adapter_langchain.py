@@ -84,7 +84,7 @@ def test_plain_arguments_return_only_the_content(toolkit: NimbleToolkit) -> None
             "list_all_nimble_contacts", {"keyword": "a", "colour": "red"}, "colour: unknown field", id="unknown-field"
         ),
         pytest.param("create_a_nimble_contact", {"tags": None}, "fields: required, but missing", id="no-fields"),
-        pytest.param("get_single_nimble_contact_by_id", {"id": MISSING_ID}, "Nimble answered HTTP 404", id="not-found"),
+        pytest.param("get_single_nimble_contact_by_id", {"id": MISSING_ID}, "No contact with id", id="not-found"),
     ],
 )
 def test_bad_calls_become_error_tool_messages(
@@ -95,7 +95,7 @@ def test_bad_calls_become_error_tool_messages(
     message = tool.invoke(tool_call(name, args, "bad_1"))
     assert isinstance(message, ToolMessage) and message.status == "error" and message.tool_call_id == "bad_1"
     assert expected in str(message.content)
-    if "404" not in expected:
+    if "No contact" not in expected:
         assert f"tool '{name}'" in str(message.content)
         assert toolkit.emulator.request_count == before  # type: ignore[union-attr]
 
@@ -112,7 +112,7 @@ def test_async_invocation_uses_the_async_call_path(toolkit: NimbleToolkit) -> No
             tool_call("get_single_nimble_contact_by_id", {"id": MISSING_ID}, "a2")
         )
     )
-    assert error.status == "error" and "404" in str(error.content)
+    assert error.status == "error" and "No contact with id" in str(error.content)
 
 
 def test_the_account_comes_from_the_run_config_or_the_emit_default() -> None:

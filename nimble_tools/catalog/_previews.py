@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..confirmation import Preview, digest_of
+from ..readers import single_record, tag_names
 
 if TYPE_CHECKING:
     from .._toolkit import CallContext
@@ -73,7 +74,9 @@ def replace_update_preview(context: CallContext) -> Preview:
     """``update_a_nimble_contact_by_id`` with ``replace=true``: the values it would remove."""
     contact_id = context.params.id  # type: ignore[attr-defined]
     given = context.params.model_dump(by_alias=True, exclude_none=True).get("fields") or {}
-    record = context.call("get_single_nimble_contact_by_id", {"id": contact_id}).result
+    record = single_record(
+        context.call("get_single_nimble_contact_by_id", {"id": contact_id}).result, "contact", contact_id
+    )
     current = _values(record)
     lost = [f"{name}: {value}" for name in given for value in current.get(name, []) if value not in _given(given[name])]
     removed = "; ".join(lost[:10]) + ("; ..." if len(lost) > 10 else "") if lost else "none of its current values"
@@ -88,8 +91,10 @@ def assign_tags_preview(context: CallContext) -> Preview:
     """``nimble_contacts_assign_tags``: the tags the new set would drop."""
     contact_id = context.params.id  # type: ignore[attr-defined]
     wanted = list(context.params.tags)  # type: ignore[attr-defined]
-    record = context.call("get_single_nimble_contact_by_id", {"id": contact_id}).result
-    current = [_tag_name(tag) for tag in _list(record, "tags")]
+    record = single_record(
+        context.call("get_single_nimble_contact_by_id", {"id": contact_id}).result, "contact", contact_id
+    )
+    current = tag_names(record)
     dropped = [tag for tag in current if tag not in wanted]
     if not dropped:
         text = f"this sets the tags of contact {contact_id} to {wanted}; it removes none of its current tags."
@@ -110,11 +115,6 @@ def _total(raw: Any) -> int | None:
 def _list(raw: Any, key: str) -> list[Any]:
     value = raw.get(key) if isinstance(raw, Mapping) else None
     return value if isinstance(value, list) else []
-
-
-def _tag_name(tag: Any) -> str:
-    # Live Nimble renders tags as {"tag": name, "id": ...}; older answers as plain names.
-    return str(tag.get("tag")) if isinstance(tag, Mapping) else str(tag)
 
 
 def _values(record: Any) -> dict[str, list[str]]:

@@ -18,6 +18,13 @@ from ._previews import bulk_delete_preview, replace_update_preview
 from ._shared import PagedParams, RecordType
 
 CONTACTS_PAGING = PagePaging(items_key="resources")
+MISSING_WHEN_EMPTY: dict[str, tuple[str, str]] = {"get_single_nimble_contact_by_id": ("contact", "id")}
+"""Reads by id whose empty answer means "no such record": operation -> (object type, id parameter).
+
+Live Nimble answers ``GET /api/v1/contact/{id}`` for a missing or deleted id with ``200
+{"resources": []}`` (the spec lists no 404 for it); the toolkit raises ``NotFoundError`` then, as it
+does for a 404, so callers keep one behaviour whatever the server (see ``nimble_tools.readers``).
+"""
 MAX_STANDARD_IDS = 30
 MAX_TAGS_ON_CREATE = 5
 

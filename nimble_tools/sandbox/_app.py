@@ -123,7 +123,9 @@ def _parse_json(request: SandboxRequest) -> Any:
     try:
         return json.loads(request.body)
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested absurdly deep
-        raise ApiError(400, {"message": "Request body is not valid JSON"}) from None
+        # The spec lists no 400 anywhere: invalid parameters are its 409 validation error (code 245),
+        # as an invalid `query` argument is.
+        raise ApiError.validation("Request body is not valid JSON", {"/": {"message": "Invalid JSON"}}) from None
 
 
 def _normalise(reply: Any) -> SandboxResponse:
