@@ -30,6 +30,7 @@ from ._cursors import CursorSeal
 from ._envelope import Result
 from ._errors import ConfigurationError, NimbleToolsError, UnknownTargetError, UsageError
 from ._operation import HttpMethod, Operation, Params, RequestSpec, query_value
+from ._origin import CallOrigin
 from ._registry import OperationRegistry, PluginHost
 from .confirmation import Confirmations
 
@@ -64,6 +65,8 @@ class CallContext:
     call the application or a model made. Confirmation concerns those, not their steps."""
     confirm: Callable[[CallContext], Any] | None = field(default=None, repr=False)
     """The confirmation a model-facing call waits for, run after ``before_call`` (set by ToolView.run)."""
+    origin: CallOrigin | None = None
+    """For a model's call through an adapter: the adapter, the host's call id, the tool's name."""
 
     @property
     def method(self) -> str:
@@ -335,11 +338,12 @@ class NimbleToolkit:
         *,
         gate: Callable[[CallContext], Any] | None = None,
         parent: CallContext | None = None,
+        origin: CallOrigin | None = None,
     ) -> Result:
         context: CallContext | None = None
         try:
             context = self._start(name, arguments, account, options, parent)
-            context.confirm = gate
+            context.confirm, context.origin = gate, origin
             self._host.hook.before_call(context=context)
             if gate is not None:
                 gate(context)
@@ -357,11 +361,12 @@ class NimbleToolkit:
         *,
         gate: Callable[[CallContext], Awaitable[Any]] | None = None,
         parent: CallContext | None = None,
+        origin: CallOrigin | None = None,
     ) -> Result:
         context: CallContext | None = None
         try:
             context = self._start(name, arguments, account, options, parent)
-            context.confirm = gate
+            context.confirm, context.origin = gate, origin
             self._host.hook.before_call(context=context)
             if gate is not None:
                 await gate(context)

@@ -22,6 +22,7 @@ the adapter only renders one or the other.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ from ._errors import InvalidArgumentsError, UnknownOperationError, UsageError
 from ._limits import check_argument_values, parse_arguments
 from ._names import close_names
 from ._operation import Operation
+from ._origin import CallOrigin
 from .approval import TOKEN_FALLBACK, Approval, ApprovalRequest, aask, ask
 from .confirmation import CONFIRM_TOKEN, preview_of
 
@@ -106,12 +108,15 @@ class ToolView(Mapping[str, Operation]):
         *,
         confirm_destructive: bool = True,
         approve: Approval = None,
+        target: str | None = None,
     ) -> None:
         if not isinstance(confirm_destructive, bool):
             raise UsageError(f"confirm_destructive takes True or False, got {confirm_destructive!r}.")
         self.toolkit = toolkit
         self.confirm_destructive = confirm_destructive
         self.approve = approve
+        self.target = target
+        """The adapter target that emitted this view (``"langchain"``, ...); calls carry it."""
         self._entries = dict(entries)
         self._scopes: dict[int, ToolView] = {}
         self._params: dict[tuple[str, bool], type[BaseModel]] = {}
@@ -131,9 +136,15 @@ class ToolView(Mapping[str, Operation]):
     def __repr__(self) -> str:
         return f"<ToolView of {len(self)} tools>"
 
-    def with_safety(self, *, confirm_destructive: bool, approve: Approval) -> ToolView:
-        """The same tools with other confirmation settings."""
-        return ToolView(self.toolkit, self._entries, confirm_destructive=confirm_destructive, approve=approve)
+    def with_safety(self, *, confirm_destructive: bool, approve: Approval, target: str | None = None) -> ToolView:
+        """The same tools with other confirmation settings (and the adapter target emitting them)."""
+        return ToolView(
+            self.toolkit,
+            self._entries,
+            confirm_destructive=confirm_destructive,
+            approve=approve,
+            target=target or self.target,
+        )
 
     def entry(self, name: str) -> ViewEntry:
         """The entry exposed as ``name``, or :class:`UnknownOperationError` with close names."""
@@ -186,6 +197,7 @@ class ToolView(Mapping[str, Operation]):
         account: str | None = None,
         approve: Approval = VIEW_DEFAULT,
         decode: Decode | None = None,
+        call_id: str | None = None,
     ) -> Result:
         """Run the tool exposed as ``name`` with a model's ``arguments`` (JSON text or a mapping).
 
@@ -196,6 +208,7 @@ class ToolView(Mapping[str, Operation]):
             approve: who confirms a destructive call (default: the view's); a host mechanism must
                 already be resolved to a function by the adapter.
             decode: the adapter's decoding of its target's argument forms, run after the limits.
+            call_id: the host's id of this tool call (observers see it as ``context.call_id``).
 
         Returns:
             The envelope; list results compact and auto-paged as the view was configured.
@@ -205,8 +218,8 @@ class ToolView(Mapping[str, Operation]):
                 call, a refusal, Nimble's errors); nothing is sent when the arguments are bad.
         """
         entry, params, token, approver = self._prepare(name, arguments, decode, approve)
-        gate = self._gate(entry, token, approver, account)
-        return self._execute(entry, params, account, {**self._meta_options(entry, approver, token), "_gate": gate})
+        options = {**self._meta_options(entry, approver, token), "_gate": self._gate(entry, token, approver)}
+        return self._execute(entry, params, account, options, call_id)
 
     async def arun(
         self,
@@ -216,12 +229,12 @@ class ToolView(Mapping[str, Operation]):
         account: str | None = None,
         approve: Approval = VIEW_DEFAULT,
         decode: Decode | None = None,
+        call_id: str | None = None,
     ) -> Result:
         """Async twin of :meth:`run`; the approver may be async."""
         entry, params, token, approver = self._prepare(name, arguments, decode, approve)
-        gate = self._agate(entry, token, approver, account)
-        options = {**self._meta_options(entry, approver, token), "_agate": gate}
-        return await self._aexecute(entry, params, account, options)
+        options = {**self._meta_options(entry, approver, token), "_agate": self._agate(entry, token, approver)}
+        return await self._aexecute(entry, params, account, options, call_id)
 
     def _prepare(
         self, name: str, arguments: Any, decode: Decode | None, approve: Approval
@@ -249,9 +262,7 @@ class ToolView(Mapping[str, Operation]):
         arguments = context.params.model_dump(mode="json", exclude_unset=True)
         return ApprovalRequest(entry.operation.name, arguments, preview_text, context.account, count)
 
-    def _gate(
-        self, entry: ViewEntry, token: str | None, approver: Approval, account: str | None
-    ) -> Callable[[CallContext], None]:
+    def _gate(self, entry: ViewEntry, token: str | None, approver: Approval) -> Callable[[CallContext], None]:
         def gate(context: CallContext) -> None:
             if not self._held(context):
                 return
@@ -263,9 +274,7 @@ class ToolView(Mapping[str, Operation]):
 
         return gate
 
-    def _agate(
-        self, entry: ViewEntry, token: str | None, approver: Approval, account: str | None
-    ) -> Callable[[CallContext], Any]:
+    def _agate(self, entry: ViewEntry, token: str | None, approver: Approval) -> Callable[[CallContext], Any]:
         async def gate(context: CallContext) -> None:
             if not self._held(context):
                 return
@@ -315,28 +324,35 @@ class ToolView(Mapping[str, Operation]):
         account = options.pop("account", None)
         return await self._aexecute(entry, arguments, account, {**self._meta_options(entry, None), **options})
 
-    def _execute(self, entry: ViewEntry, arguments: Any, account: str | None, options: dict[str, Any]) -> Result:
+    def _execute(
+        self, entry: ViewEntry, arguments: Any, account: str | None, options: dict[str, Any], call_id: str | None = None
+    ) -> Result:
         gate = options.pop("_gate", None)
+        origin = CallOrigin(self.target, call_id, entry.operation.name)
+        # The view is the toolkit's own runtime: it calls the toolkit's call path with what only it knows.
+        run = functools.partial(self.toolkit._call, gate=gate, origin=origin)
         budget = self._budget(entry, arguments)
-        run = self.toolkit._call
         if budget is None:
-            return self._shaped(entry, run(entry.origin, arguments, account, options, gate=gate))
+            return self._shaped(entry, run(entry.origin, arguments, account, options))
         result = collect_with(
-            lambda args: run(entry.origin, args, account, options, gate=gate),
+            lambda args: run(entry.origin, args, account, options),
             _plain(arguments),
             max_items=budget,
             **paging_limits(self.toolkit, self.toolkit.operations[entry.origin], budget),
         )
         return self._shaped(entry, result)
 
-    async def _aexecute(self, entry: ViewEntry, arguments: Any, account: str | None, options: dict[str, Any]) -> Result:
+    async def _aexecute(
+        self, entry: ViewEntry, arguments: Any, account: str | None, options: dict[str, Any], call_id: str | None = None
+    ) -> Result:
         gate = options.pop("_agate", None)
+        origin = CallOrigin(self.target, call_id, entry.operation.name)
+        run = functools.partial(self.toolkit._acall, gate=gate, origin=origin)
         budget = self._budget(entry, arguments)
-        run = self.toolkit._acall
         if budget is None:
-            return self._shaped(entry, await run(entry.origin, arguments, account, options, gate=gate))
+            return self._shaped(entry, await run(entry.origin, arguments, account, options))
         result = await acollect_with(
-            lambda args: run(entry.origin, args, account, options, gate=gate),
+            lambda args: run(entry.origin, args, account, options),
             _plain(arguments),
             max_items=budget,
             **paging_limits(self.toolkit, self.toolkit.operations[entry.origin], budget),

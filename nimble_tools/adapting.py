@@ -142,7 +142,7 @@ def select_tools(
     view = resolve(toolkit, tools)
     if toolkit.plugins.hook.offer_operation.get_hookimpls():
         view = _offered(toolkit, view, named=tools is not None and not isinstance(tools, Toolset | ToolView))
-    return view.with_safety(confirm_destructive=confirm_destructive, approve=approve)
+    return view.with_safety(confirm_destructive=confirm_destructive, approve=approve, target=target)
 
 
 def _offered(toolkit: NimbleToolkit, view: ToolView, *, named: bool) -> ToolView:

@@ -31,6 +31,7 @@ __all__ = ["ACCOUNT_KEY", "INTERRUPT", "Approval", "NimbleTool", "langchain_tool
 ACCOUNT_KEY = "nimble_account"
 """Key in ``config["configurable"]`` naming the connected account a run calls Nimble for."""
 _ARGUMENTS = "nimble_arguments"
+_CALL_ID = "nimble_call_id"
 
 
 class NimbleTool(BaseTool):
@@ -105,7 +106,7 @@ class NimbleTool(BaseTool):
     def _to_args_and_kwargs(self, tool_input: str | dict[str, Any], tool_call_id: str | None) -> tuple[Any, Any]:
         # The model's arguments go to the view's call path as they came, under one key: the path
         # checks limits before any validation, and a model cannot collide with _run's own parameters.
-        return (), {_ARGUMENTS: tool_input}
+        return (), {_ARGUMENTS: tool_input, _CALL_ID: tool_call_id}
 
     def _parse_input(self, tool_input: str | dict[str, Any], tool_call_id: str | None) -> str | dict[str, Any]:
         return tool_input  # validated by the call path, which names the tool and field in its errors
@@ -128,7 +129,11 @@ class NimbleTool(BaseTool):
     ) -> tuple[str, dict[str, Any]]:
         try:
             result = self._view.run(
-                self.name, kwargs.get(_ARGUMENTS), account=self._account(config), approve=self._approver()
+                self.name,
+                kwargs.get(_ARGUMENTS),
+                account=self._account(config),
+                approve=self._approver(),
+                call_id=kwargs.get(_CALL_ID),
             )
         except NimbleToolsError as error:
             raise ToolException(error.for_model()) from error
@@ -142,7 +147,11 @@ class NimbleTool(BaseTool):
     ) -> tuple[str, dict[str, Any]]:
         try:
             result = await self._view.arun(
-                self.name, kwargs.get(_ARGUMENTS), account=self._account(config), approve=self._approver()
+                self.name,
+                kwargs.get(_ARGUMENTS),
+                account=self._account(config),
+                approve=self._approver(),
+                call_id=kwargs.get(_CALL_ID),
             )
         except NimbleToolsError as error:
             raise ToolException(error.for_model()) from error

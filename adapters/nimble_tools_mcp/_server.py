@@ -152,7 +152,11 @@ class NimbleMCPServer(Server[Any]):
             raise MCPError(code=types.INVALID_PARAMS, message=unknown.for_model())
         try:
             result = await self.view.arun(
-                params.name, params.arguments, account=self.account, approve=self._approver(ctx, params)
+                params.name,
+                params.arguments,
+                account=self.account,
+                approve=self._approver(ctx, params),
+                call_id=str(ctx.request_id),
             )
         except NimbleToolsError as error:
             return types.CallToolResult(content=[types.TextContent(type="text", text=error.for_model())], is_error=True)

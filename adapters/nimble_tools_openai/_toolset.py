@@ -301,7 +301,14 @@ class OpenAIToolset(list[dict[str, Any]]):
     def _run(self, call: _Call, account: str | None, approver: Approval) -> str:
         try:
             return content_of(
-                self.view.run(call.name, call.arguments, account=account, approve=approver, decode=self._decoder(call))
+                self.view.run(
+                    call.name,
+                    call.arguments,
+                    account=account,
+                    approve=approver,
+                    decode=self._decoder(call),
+                    call_id=call.call_id or None,
+                )
             )
         except NimbleToolsError as error:
             return _error_text(error)
@@ -309,7 +316,12 @@ class OpenAIToolset(list[dict[str, Any]]):
     async def _arun(self, call: _Call, account: str | None, approver: Approval) -> str:
         try:
             result = await self.view.arun(
-                call.name, call.arguments, account=account, approve=approver, decode=self._decoder(call)
+                call.name,
+                call.arguments,
+                account=account,
+                approve=approver,
+                decode=self._decoder(call),
+                call_id=call.call_id or None,
             )
         except NimbleToolsError as error:
             return _error_text(error)
