@@ -131,7 +131,7 @@ def load_json(text: str | bytes | bytearray) -> Any:
     if _nesting(text) > MAX_DEPTH:
         raise ValueError(f"is nested more than {MAX_DEPTH} levels deep; flatten the value")
     try:
-        return json.loads(text, parse_int=_bounded_int, parse_constant=_no_constant)
+        return _DECODER.decode(text)
     except _NumberRefused:
         raise
     except ValueError as exc:
@@ -176,6 +176,9 @@ def _bounded_int(text: str) -> int:
 
 def _no_constant(name: str) -> Any:
     raise _NumberRefused(f"holds {name}, which is not a number Nimble can store; send a finite number")
+
+
+_DECODER = json.JSONDecoder(parse_int=_bounded_int, parse_constant=_no_constant)  # one, made once: it is stateless
 
 
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')

@@ -144,6 +144,9 @@ class Operation:
     destructive_when: Callable[[Any], bool] | None = None
     """For tools destructive only with some arguments (an update with ``replace=true``): tells, from
     the validated params, whether this call is. Such calls are confirmed like destructive tools."""
+    check_answer: Callable[[CallContext, Any], None] | None = None
+    """Reads Nimble's answer before it becomes the result, and may raise: a read by id that finds
+    nothing raises ``NotFoundError`` as a 404 would (live Nimble answers it with an empty list)."""
     preview: Callable[[CallContext], Preview] | None = None
     """For destructive tools: what a call would destroy, counting the records where it can (a mass
     delete, a cascade); it may read Nimble through ``context.call``. Default: the tool and its arguments."""

@@ -158,6 +158,7 @@ class NimbleToolkit:
         self._pending_plugins = list(plugins)
         self._registry: OperationRegistry | None = None
         self._registry_lock = threading.Lock()
+        self._confirms: tuple[int, bool] | None = None  # (plugins seen, a confirmation policy among them)
         self.emulator: Sandbox | None = None
         """The embedded sandbox behind this toolkit, when made by :meth:`sandbox`."""
         material = getattr(auth, "signing_material", None)
@@ -231,10 +232,13 @@ class NimbleToolkit:
 
         Then every destructive call waits for confirmation, the application's own included.
         """
-        from .policies import ConfirmDestructivePolicy
-
         self.operations  # noqa: B018 - plugins given at construction are registered with the registry
-        return any(isinstance(plugin, ConfirmDestructivePolicy) for plugin in self._host.manager.get_plugins())
+        plugins = self._host.manager.get_plugins()
+        if self._confirms is None or self._confirms[0] != len(plugins):  # asked on every model call
+            from .policies import ConfirmDestructivePolicy
+
+            self._confirms = (len(plugins), any(isinstance(p, ConfirmDestructivePolicy) for p in plugins))
+        return self._confirms[1]
 
     def targets(self) -> dict[str, str]:
         """The targets the loaded adapters can emit, with a description of each."""
@@ -286,6 +290,8 @@ class NimbleToolkit:
 
     def _finish(self, context: CallContext, spec: RequestSpec | None, value: Any) -> Result:
         operation = context.operation
+        if operation.check_answer is not None:
+            operation.check_answer(context, value)
         if isinstance(value, Result):
             result = value
         elif spec is not None and operation.paging is not None:

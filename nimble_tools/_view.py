@@ -246,17 +246,17 @@ class ToolView(Mapping[str, Operation]):
             raise UsageError(f"{tool}: approve={approver!r} must be resolved by the adapter before the call.")
         values = parse_arguments(tool, arguments)
         token = None
-        if self.offers_confirm_token(name) and CONFIRM_TOKEN in values:
+        if CONFIRM_TOKEN in values and self.offers_confirm_token(name):
             token = _token(tool, values.pop(CONFIRM_TOKEN))
         if decode is not None:
             check_argument_values(tool, values)  # before the adapter's decoder walks the values
-            values = decode(values)
+            values = decode(values)  # (what it decodes, JSON text inside a value, is checked again below)
         params = self.toolkit.operations[entry.origin].validate_arguments(values)
         # A person asked directly makes the token moot: it is never what confirms the call.
         return entry, params, token if approver is None else None, approver
 
     def _held(self, context: CallContext) -> bool:  # meta-tools are not held: the call they make is
-        return self.confirms and META_TAG not in context.operation.tags and context.is_destructive
+        return context.is_destructive and META_TAG not in context.operation.tags and self.confirms
 
     def _request(self, entry: ViewEntry, context: CallContext, preview_text: str, count: int | None) -> ApprovalRequest:
         arguments = context.params.model_dump(mode="json", exclude_unset=True)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, field_validator, model_validator
 
 from .._envelope import PagePaging
 from .._operation import NimbleId, Operation, Params, RequestSpec, default_encode
 from ..projections import COMPACT_TAG
+from ..readers import single_record
 from ..types.contact_fields import ContactFields, escape_list
 from ..types.privacy import Privacy
 from ..types.search import SearchQuery
@@ -17,14 +18,23 @@ from ._contact_search import QUERY_HELP, ContactFilters, Contexts, FieldNames, K
 from ._previews import bulk_delete_preview, replace_update_preview
 from ._shared import PagedParams, RecordType
 
-CONTACTS_PAGING = PagePaging(items_key="resources")
-MISSING_WHEN_EMPTY: dict[str, tuple[str, str]] = {"get_single_nimble_contact_by_id": ("contact", "id")}
-"""Reads by id whose empty answer means "no such record": operation -> (object type, id parameter).
+if TYPE_CHECKING:
+    from .._toolkit import CallContext
 
-Live Nimble answers ``GET /api/v1/contact/{id}`` for a missing or deleted id with ``200
-{"resources": []}`` (the spec lists no 404 for it); the toolkit raises ``NotFoundError`` then, as it
-does for a 404, so callers keep one behaviour whatever the server (see ``nimble_tools.readers``).
-"""
+CONTACTS_PAGING = PagePaging(items_key="resources")
+
+
+def _missing_when_empty(context: CallContext, answer: Any) -> None:
+    """A read by id that finds nothing is ``NotFoundError``, as a 404 would be.
+
+    Live Nimble answers ``GET /api/v1/contact/{id}`` for a missing or deleted id with ``200
+    {"resources": []}`` (the spec lists no 404 for it); callers keep one behaviour whatever the
+    server (see ``nimble_tools.readers``).
+    """
+    contact_id = str(context.params.id)  # type: ignore[attr-defined]
+    single_record(answer, "contact", contact_id, method="GET", path=f"/api/v1/contact/{contact_id}")
+
+
 MAX_STANDARD_IDS = 30
 MAX_TAGS_ON_CREATE = 5
 
@@ -250,6 +260,7 @@ OPERATIONS = (
         path="/api/v1/contact/{id}",
         read_only=True,
         idempotent=True,
+        check_answer=_missing_when_empty,
     ),
     Operation(
         name="create_a_nimble_contact",
