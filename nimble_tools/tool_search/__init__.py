@@ -34,9 +34,8 @@ from .._operation import Operation, Params
 from ..hookspecs import hookimpl
 from ..toolsets import META_TAG, SCOPE_OPTION, Toolset, ToolView, ViewEntry, everything
 from ._evaluate import Accuracy, LabelledRequest, evaluate
-from ._lexical import LexicalRanker, embedding_texts
+from ._ranking import ranker
 from ._semantic import available as semantic_available
-from ._semantic import fuse, semantic_ranker
 
 if TYPE_CHECKING:
     from .._registry import OperationRegistry
@@ -101,26 +100,13 @@ class Hit:
     operation: Operation
 
 
-Ranker = Callable[[str], Sequence[float]]
-
-
-@functools.lru_cache(maxsize=16)
-def _ranker(operations: tuple[Operation, ...], semantic: bool) -> Ranker:
-    # Built once per distinct set of exposed tools (a view), not once per query.
-    lexical = LexicalRanker(operations)
-    model = semantic_ranker([embedding_texts(op) for op in operations]) if semantic else None
-    if model is None:
-        return lexical.scores
-    return lambda query: fuse(lexical.scores(query), model(query))
-
-
 def search(view: ToolView, query: str, limit: int = DEFAULT_LIMIT) -> list[Hit]:
     """The ``limit`` tools of ``view`` that best match ``query``, best first (meta-tools excluded)."""
     names = [n for n, op in view.items() if META_TAG not in op.tags]
     operations = tuple(view[n] for n in names)
     if not operations:
         return []
-    scores = _ranker(operations, semantic_available())(query)
+    scores = ranker(operations, semantic_available())(query)
     order = sorted(range(len(names)), key=lambda i: -scores[i])
     return [Hit(names[i], scores[i], operations[i]) for i in order[:limit] if scores[i] > 0]
 
