@@ -32,7 +32,7 @@ from ._text import stem
 __all__ = ["CONCEPTS", "Intent", "intent"]
 
 # Each line: words or short phrases (joined by -) a user writes -> the signals they carry, with an
-# optional strength (default 1). Signals are concepts (what a request is about), verbs (read,
+# optional strength (default 1). Words match in any form ("notes" is "note") unless marked "=". Signals are concepts (what a request is about), verbs (read,
 # create, update, delete) and sharper actions (archive, won, undo, import...).
 _TABLE = """
 # what a request is about
@@ -49,7 +49,9 @@ stage stages step steps phase phases -> stage
 note notes memo memos comment comments -> note
 jot-down write-down -> note create
 wrote written -> note:0.6
-tag tags tagged label labels labelled labeled -> tag
+tag tags label labels -> tag
+=tagged =labelled =labeled -> condition tag:0.6
+where whose matching =created =added since located based -> condition
 field fields property properties attribute attributes custom -> field
 layout form -> field:0.8 tab:0.6 group:0.6
 dropdown drop-down picklist pick-list -> field choice:0.8
@@ -61,7 +63,7 @@ file files attachment attachments document documents pdf doc docs -> file
 url urls download -> download
 task tasks todo todos to-do reminder reminders remind follow-up followup -> task activity:0.6
 activity activities -> activity history:0.8
-meetings calls events -> activity:0.7 history:0.6
+meetings =calls events -> activity:0.7 history:0.6
 history timeline interactions interaction touchpoints -> history
 up-to -> activity
 activity-types activity-type kinds-of types-of sources -> history_kind
@@ -85,7 +87,7 @@ show list see view pull display read fetch find look lookup search what whats wh
     open check give get tell -> read
 add create make start enter register put write compose prepare save -> create update:0.4
 new leave -> create:0.7
-log record -> log create:0.5
+log -> log create:0.5
 update change changed edit modify rename fix correct adjust tweak bump push switch replace
     reassign assign move promoted moved reorder -> update
 set fill blank empty -> update value
@@ -100,11 +102,11 @@ reset -> delete:0.8 update:0.5
 retire -> delete:0.8 archive:0.5
 # sharper actions
 archive shelve mothball hide -> archive
-archived -> archive:0.5
+=archived -> archive:0.5
 unarchive restore reactivate bring-back unhide -> unarchive
 undo revert oops roll-back rollback take-back -> undo
 won win converted closed-won close-it -> won
-closed signed -> won:0.6
+=closed =signed -> won:0.6
 close-date closing-date expected-close amount probability -> deal:0.8 value:0.8
 lost lose dead said-no went-with declined -> lost
 import csv spreadsheet -> import
@@ -151,7 +153,7 @@ VERBS = frozenset({"read", "create", "update", "delete"})
 # Words that start what a noun belongs to: "a note *on* the deal", "stages *in* pipeline X".
 _PREPOSITIONS = frozenset({"to", "on", "in", "for", "from", "with", "of", "under", "at", "into", "onto", "about", "by"})
 # Words that may stand between a noun and the id that follows it: "the contact id 5f...".
-_ID_LEAD_INS = frozenset({"the", "a", "an", "id", "no", "number", "with", "of"})
+_ID_LEAD_INS = frozenset({"the", "a", "an", "id", "no", "number"})
 _RECORDS = frozenset({"contact", "deal"})
 _PAYLOAD = 0.5
 """Strength of the signals after a colon: the content of a note or a task, not the request."""
@@ -220,7 +222,10 @@ def _table() -> tuple[dict[tuple[str, ...], dict[str, float]], int]:
             name, _, weight = item.partition(":")
             signals[name] = float(weight) if weight else 1.0
         for phrase in left.split():
-            key = tuple(stem(w) for w in phrase.split("-"))
+            if phrase.startswith("="):  # this form only: "=tagged" is not "tag"
+                key = tuple("=" + w for w in phrase[1:].split("-"))
+            else:
+                key = tuple(stem(w) for w in phrase.split("-"))
             entries.setdefault(key, {}).update(signals)
     return entries, max(len(k) for k in entries)
 
@@ -338,32 +343,36 @@ class _Reader:
                 i += 1
                 continue
             first_word = i == 0 and raw in _NOUN_VERBS
-            compound = i == head_end and not after_preposition and not payload
+            noun = "condition" not in found  # "tagged vip" filters; it does not name the object
+            compound = noun and i == head_end and not after_preposition and not payload
             last_concept = None
-            for name, weight in found.items():
+            role = 1.0  # the same for every concept of one word: its own, and the ones it implies
+            for position, (name, weight) in enumerate(found.items()):
                 strength = weight * (_PAYLOAD if payload else 1.0)
                 if name in CONCEPTS:
                     if negated:
                         continue
-                    if compound and self.head is not None and name != self.head:
-                        # The last noun of a compound is its head: "deal tag", "contact field".
-                        self.signals[self.head] = min(self.signals.get(self.head, 0.0), MODIFIER)
-                        self.head = None
-                    if self.head is None and (first_word or (not after_preposition and not payload)):
-                        self.head = name
-                        head_end = -1 if first_word else i + size
-                        last = self.tokens[i + size - 1][0]
-                        self.plural = last.endswith("s") and stem(last) != last
-                    elif name != self.head:
-                        strength *= MODIFIER
-                    if after_preposition:
-                        self.targets.append(name)
-                    if last_concept is None and not first_word:
-                        last_concept = name
+                    if position == 0:
+                        if compound and self.head is not None and name != self.head:
+                            # The last noun of a compound is its head: "deal tag", "contact field".
+                            self.signals[self.head] = min(self.signals.get(self.head, 0.0), MODIFIER)
+                            self.head = None
+                        eligible = noun and (first_word or (not after_preposition and not payload))
+                        if self.head is None and eligible:
+                            self.head = name
+                            head_end = -1 if first_word else i + size
+                            last = self.tokens[i + size - 1][0]
+                            self.plural = last.endswith("s") and stem(last) != last
+                        elif name != self.head:
+                            role = MODIFIER
+                        if after_preposition:
+                            self.targets.append(name)
+                        if not first_word:
+                            last_concept = name
+                    strength *= role
                 elif name in VERBS and not payload:
                     self.verb_seen = True
                 self.add(name, strength)
-                compound = False
             if first_word:
                 self.add(_NOUN_VERBS[raw], 1.0)
                 self.add("create", 0.6)
@@ -372,7 +381,8 @@ class _Reader:
 
     def _match(self, i: int) -> tuple[dict[str, float] | None, int]:
         for n in range(min(self.longest, len(self.words) - i), 0, -1):
-            found = self.entries.get(tuple(self.words[i : i + n]))
+            exact = tuple("=" + t for t, _ in self.tokens[i : i + n])
+            found = self.entries.get(exact) or self.entries.get(tuple(self.words[i : i + n]))
             if found is not None:
                 return found, n
         return None, 1

@@ -18,7 +18,7 @@ __all__ = ["Ranker", "ranker"]
 Ranker = Callable[[str], Sequence[float]]
 
 STRIP = True
-SHARES = {"lexical": 0.7, "semantic": 1.0, "structure": 1.0}
+SHARES = {"lexical": 1.0, "semantic": 1.0, "structure": 1.0}
 
 
 def _scaled(values: Sequence[float]) -> list[float]:

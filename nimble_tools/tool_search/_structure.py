@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ._frames import Frame
-from ._intent import MODIFIER, Intent
+from ._intent import MODIFIER, VERBS, Intent
 
 __all__ = ["FEATURES", "WEIGHTS", "features", "structural_scores"]
 
@@ -81,6 +81,7 @@ FEATURES = (
     "owner",
     "head_is_owner",
     "verb",
+    "other_verb",
     "action",
     "unasked_sub_object",
     "unasked_action",
@@ -91,28 +92,31 @@ FEATURES = (
     "many",
     "address",
     "lookup",
+    "filter",
     "url",
     "number",
     "composite",
 )
 WEIGHTS: Mapping[str, float] = {
     "object": 1.0,
-    "owner": -0.2,
-    "head_is_owner": 0.0,
-    "verb": 0.8,
+    "owner": 0.8,
+    "head_is_owner": 0.2,
+    "verb": 0.6,
+    "other_verb": -1.0,
     "action": 1.0,
-    "unasked_sub_object": -0.8,
+    "unasked_sub_object": -0.4,
     "unasked_action": -0.6,
     "other_world": -0.6,
-    "record_read": 0.8,
-    "value": 1.5,
-    "id": 0.4,
+    "record_read": 1.5,
+    "value": 1.0,
+    "id": 0.8,
     "many": 0.4,
     "address": 0.4,
-    "lookup": 0.4,
+    "lookup": 0.8,
+    "filter": 0.4,
     "url": 0.4,
-    "number": 0.0,
-    "composite": 0.0,
+    "number": 0.2,
+    "composite": -0.2,
 }
 
 
@@ -173,6 +177,7 @@ def features(
         "owner": max((request[o] for o in frame.owners if o != request.head), default=0.0),
         "head_is_owner": float(request.head in frame.owners),
         "verb": request[frame.verb],
+        "other_verb": float(request[frame.verb] == 0.0 and max(request[v] for v in VERBS) >= 1.0),
         "action": min((request[a] for a in frame.actions), default=0.0),
         "unasked_sub_object": float(frame.object in SUB_OBJECTS and named == 0.0),
         "unasked_action": max((1.0 - min(request[a], 1.0) for a in specific | frame.requires), default=0.0),
@@ -200,6 +205,7 @@ def features(
         "lookup": float(
             (pasted.emails + pasted.phones) > 0 and frame.searches and request["read"] > 0 and frame.object == "contact"
         ),
+        "filter": float(request["condition"] > 0 and frame.searches),
         "url": float(pasted.urls > 0 and frame.takes_url),
         "number": float(frame.verb == "read" and frame.lists == request.plural),
         "composite": float(frame.composite),
