@@ -9,11 +9,12 @@ do something special (archive, import, undo) that nobody asked for?
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from ._frames import Frame
 from ._intent import MODIFIER, VERBS, Intent
 
-__all__ = ["FEATURES", "WEIGHTS", "features", "structural_scores"]
+__all__ = ["FEATURES", "WEIGHTS", "StructureScorer"]
 
 # Objects that live inside another record: a tool for one of them should not win a request that
 # names only the record ("update her record" is not about a field of it).
@@ -141,85 +142,134 @@ def asked_world(request: Intent) -> str:
     return "deal" if weights["deal"] > weights["contact"] else "contact"
 
 
-def _id_match(request: Intent, frame: Frame) -> float:
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """What every tool is compared with, worked out once per request."""
+
+    signals: Mapping[str, float]
+    head: str | None
+    plural: bool
+    side: str
+    strong_verb: bool
+    id_owners: tuple[str | None, ...]
+    ids: int
+    addresses: int
+    urls: int
+    names_nothing: bool
+
+    @classmethod
+    def of(cls, request: Intent) -> _Asked:
+        pasted = request.pasted
+        return cls(
+            signals=request.signals,
+            head=request.head,
+            plural=request.plural,
+            side=asked_world(request),
+            strong_verb=max(request[v] for v in VERBS) >= 1.0,
+            id_owners=request.id_owners or (None,) * pasted.ids,
+            ids=pasted.ids,
+            addresses=pasted.emails + pasted.phones,
+            urls=pasted.urls,
+            names_nothing=not request.concepts,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Tool:
+    """A frame with what the features ask of it, worked out once per tool."""
+
+    frame: Frame
+    world: str | None
+    must_ask: frozenset[str]
+    """Actions and accessories a request must mention for this tool (an archive, a file)."""
+    reads_record: bool
+    """It reads one record (a contact, a deal, a pipeline) by its id."""
+
+    @classmethod
+    def of(cls, frame: Frame) -> _Tool:
+        reads_record = frame.verb == "read" and frame.object in RECORDS and frame.takes_id and not frame.lists
+        return cls(frame, world(frame), (frame.actions & SPECIFIC_ACTIONS) | frame.requires, reads_record)
+
+
+def _id_match(asked: _Asked, frame: Frame) -> float:
     """1 when the tool takes the id the request pasted (a deal's id for a deal tool), 0.5 when
     nobody can tell whose id it is, 0 when the tool takes no id or another record's."""
     if not frame.takes_id and not frame.takes_ids:
         return 0.0
     best = 0.0
-    for owner in request.id_owners or (None,) * request.pasted.ids:
+    for owner in asked.id_owners:
         if owner is None:
-            best = max(best, 0.5)
+            best = 0.5
         elif owner in frame.id_of or (owner == "contact" and "lead" in frame.id_of):
             return 1.0
     return best
 
 
-def features(
-    request: Intent, frame: Frame, readable: frozenset[tuple[str | None, str]] = frozenset()
-) -> dict[str, float]:
-    """The structural features of one (request, tool) pair.
-
-    ``readable`` holds the (side, concept) pairs some tool of the view reads by an id: a request to
-    read anything else of a record (a deal's notes, a contact's tags) is served by reading the record.
-    """
-    pasted = request.pasted
-    named = request[frame.object]
+def _features(asked: _Asked, tool: _Tool, readable: frozenset[tuple[str | None, str]]) -> tuple[float, ...]:
+    """The features of one (request, tool) pair, in the order of :data:`FEATURES`."""
+    signal = asked.signals.get
+    frame = tool.frame
+    named = signal(frame.object, 0.0)
     if frame.object == "lead":
-        named = max(named, MODIFIER * request["contact"])  # a lead is a contact in a pipeline
-    if frame.object == "contact" and not request.concepts and (pasted.ids or pasted.emails or pasted.phones):
+        named = max(named, MODIFIER * signal("contact", 0.0))  # a lead is a contact in a pipeline
+    if frame.object == "contact" and asked.names_nothing and (asked.ids or asked.addresses):
         named = 0.5  # a record named only by its id or address is a contact unless the request says otherwise
-    side = asked_world(request)
-    own_world = world(frame)
-    specific = frame.actions & SPECIFIC_ACTIONS
-    return {
-        "object": named,
-        "owner": max((request[o] for o in frame.owners if o != request.head), default=0.0),
-        "head_is_owner": float(request.head in frame.owners),
-        "verb": request[frame.verb],
-        "other_verb": float(request[frame.verb] == 0.0 and max(request[v] for v in VERBS) >= 1.0),
-        "action": min((request[a] for a in frame.actions), default=0.0),
-        "unasked_sub_object": float(frame.object in SUB_OBJECTS and named == 0.0),
-        "unasked_action": max((1.0 - min(request[a], 1.0) for a in specific | frame.requires), default=0.0),
-        "other_world": float(own_world is not None and own_world != side),
-        "record_read": float(
-            frame.verb == "read"
-            and frame.object in RECORDS
-            and frame.takes_id
-            and not frame.lists
-            and pasted.ids > 0
-            and request.head in SUB_OBJECTS
-            and (side, request.head) not in readable
-            and request["read"] > 0
-            and (request[frame.object] > 0 or (frame.object == "contact" and side == "contact"))
+    verb = signal(frame.verb, 0.0)
+    head = asked.head
+    return (
+        named,
+        max((signal(o, 0.0) for o in frame.owners if o != head), default=0.0),
+        float(head in frame.owners),
+        verb,
+        float(verb == 0.0 and asked.strong_verb),
+        min((signal(a, 0.0) for a in frame.actions), default=0.0),
+        float(frame.object in SUB_OBJECTS and named == 0.0),
+        max((1.0 - min(signal(a, 0.0), 1.0) for a in tool.must_ask), default=0.0),
+        float(tool.world is not None and tool.world != asked.side),
+        float(
+            tool.reads_record
+            and asked.ids > 0
+            and head in SUB_OBJECTS
+            and (asked.side, head) not in readable
+            and signal("read", 0.0) > 0
+            and (signal(frame.object, 0.0) > 0 or (frame.object == "contact" and asked.side == "contact"))
         ),
-        "value": float(
-            request["value"] > 0
-            and request.head in (None, "field", "contact", "deal")
+        float(
+            signal("value", 0.0) > 0
+            and head in (None, "field", "contact", "deal")
             and frame.object in RECORDS
             and frame.verb == "update"
         ),
-        "id": _id_match(request, frame),
-        "many": float(request["many"] > 0 and frame.takes_ids),
-        "address": float((pasted.emails + pasted.phones) > 0 and frame.finds_by_address),
-        "lookup": float(
-            (pasted.emails + pasted.phones) > 0 and frame.searches and request["read"] > 0 and frame.object == "contact"
-        ),
-        "filter": float(request["condition"] > 0 and frame.searches),
-        "url": float(pasted.urls > 0 and frame.takes_url),
-        "number": float(frame.verb == "read" and frame.lists == request.plural),
-        "composite": float(frame.composite),
-    }
+        _id_match(asked, frame),
+        float(signal("many", 0.0) > 0 and frame.takes_ids),
+        float(asked.addresses > 0 and frame.finds_by_address),
+        float(asked.addresses > 0 and frame.searches and signal("read", 0.0) > 0 and frame.object == "contact"),
+        float(signal("condition", 0.0) > 0 and frame.searches),
+        float(asked.urls > 0 and frame.takes_url),
+        float(frame.verb == "read" and frame.lists == asked.plural),
+        float(frame.composite),
+    )
 
 
-def readable_concepts(frames: Sequence[Frame]) -> frozenset[tuple[str | None, str]]:
-    """The (side, concept) pairs that some tool reads by an id."""
-    return frozenset((world(f), f.object) for f in frames if f.verb == "read" and f.takes_id)
+class StructureScorer:
+    """Scores a view's tools by structure; built once per view, asked once per request."""
 
+    def __init__(self, frames: Sequence[Frame], weights: Mapping[str, float] = WEIGHTS) -> None:
+        self.frames = list(frames)
+        self._tools = [_Tool.of(f) for f in self.frames]
+        # The (side, concept) pairs some tool reads by an id: a request to read anything else of a
+        # record (a deal's notes, a contact's tags) is served by reading the record itself.
+        self.readable = frozenset(
+            (t.world, t.frame.object) for t in self._tools if t.frame.verb == "read" and t.frame.takes_id
+        )
+        self.weights = tuple(weights[name] for name in FEATURES)
 
-def structural_scores(
-    request: Intent, frames: Sequence[Frame], weights: Mapping[str, float] = WEIGHTS
-) -> list[float]:
-    """One structural score per tool: the weighted sum of its features."""
-    readable = readable_concepts(frames)
-    return [sum(weights[k] * v for k, v in features(request, f, readable).items()) for f in frames]
+    def features(self, request: Intent) -> list[tuple[float, ...]]:
+        """Every tool's features for ``request``, in the order of :data:`FEATURES`."""
+        asked = _Asked.of(request)
+        return [_features(asked, tool, self.readable) for tool in self._tools]
+
+    def scores(self, request: Intent) -> list[float]:
+        """One structural score per tool: the weighted sum of its features."""
+        weights = self.weights
+        return [sum(w * v for w, v in zip(weights, values, strict=True)) for values in self.features(request)]
