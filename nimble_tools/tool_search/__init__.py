@@ -11,16 +11,17 @@ the chosen tool through the same call path: validation, policies, retries, envel
 within a scope, the view they were emitted with (default: every operation but themselves), so a
 read-only scope gives a read-only agent.
 
-Ranking is lexical (BM25 over names, descriptions, parameters and a synonym table) and runs offline
-in well under a millisecond. With the ``semantic`` extra installed, a small embedding model joins
-in (see :mod:`nimble_tools.tool_search._semantic`); without it the lexical ranker works alone.
+Ranking (:mod:`nimble_tools.tool_search._ranking`) adds three scores: BM25 over each tool's words
+with a synonym table; the structure of the request (what it acts on, the verb, the ids it pastes)
+against each tool's endpoint; and, with the ``semantic`` extra, a small embedding model, asked only
+when the first two leave the top tools close. Each card says when to use its tool rather than its
+nearest neighbour (:mod:`nimble_tools.tool_search._cards`).
 """
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -29,10 +30,10 @@ from typing_extensions import override
 
 from .._envelope import Result
 from .._errors import InvalidArgumentsError, UsageError
-from .._lean import published_schema
 from .._operation import Operation, Params
 from ..hookspecs import hookimpl
 from ..toolsets import META_TAG, SCOPE_OPTION, Toolset, ToolView, ViewEntry, everything
+from ._cards import card_parameters, choice_lines
 from ._evaluate import Accuracy, LabelledRequest, evaluate
 from ._ranking import ranker
 from ._semantic import available as semantic_available
@@ -100,10 +101,17 @@ class Hit:
     operation: Operation
 
 
+def _searchable(view: ToolView) -> tuple[list[str], tuple[Operation, ...]]:
+    names = [n for n, op in view.items() if META_TAG not in op.tags]
+    return names, tuple(view[n] for n in names)
+
+
 def search(view: ToolView, query: str, limit: int = DEFAULT_LIMIT) -> list[Hit]:
     """The ``limit`` tools of ``view`` that best match ``query``, best first (meta-tools excluded)."""
-    names = [n for n, op in view.items() if META_TAG not in op.tags]
-    operations = tuple(view[n] for n in names)
+    return _ranked(*_searchable(view), query, limit)
+
+
+def _ranked(names: list[str], operations: tuple[Operation, ...], query: str, limit: int) -> list[Hit]:
     if not operations:
         return []
     scores = ranker(operations, semantic_available())(query)
@@ -111,13 +119,17 @@ def search(view: ToolView, query: str, limit: int = DEFAULT_LIMIT) -> list[Hit]:
     return [Hit(names[i], scores[i], operations[i]) for i in order[:limit] if scores[i] > 0]
 
 
-def tool_card(operation: Operation) -> dict[str, Any]:
-    """What the model reads about a found tool: name, description and argument schema."""
-    return {
-        "name": operation.name,
-        "description": operation.description,
-        "parameters": published_schema(operation.parameters_json_schema()),
-    }
+def tool_card(operation: Operation, when: str | None = None) -> dict[str, Any]:
+    """What the model reads about a found tool.
+
+    Its name, description, ``when`` to use it rather than its nearest neighbour (see
+    :func:`._cards.choice_lines`) and its argument schema.
+    """
+    card: dict[str, Any] = {"name": operation.name, "description": operation.description}
+    if when:
+        card["when_to_use"] = when
+    card["parameters"] = card_parameters(operation)
+    return card
 
 
 def _scope(context: CallContext) -> ToolView:
@@ -126,8 +138,10 @@ def _scope(context: CallContext) -> ToolView:
 
 
 def _search(context: CallContext, params: SearchToolsParams) -> Result:
-    hits = search(_scope(context), params.query, params.limit)
-    return Result([tool_card(hit.operation) for hit in hits], None)
+    names, operations = _searchable(_scope(context))
+    hits = _ranked(names, operations, params.query, params.limit)
+    lines = choice_lines(operations)
+    return Result([tool_card(hit.operation, lines.get(hit.name)) for hit in hits], None)
 
 
 def _target(context: CallContext, params: CallToolParams) -> tuple[ToolView, dict[str, Any]]:

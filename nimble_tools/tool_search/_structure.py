@@ -192,8 +192,11 @@ class _Tool:
 
 
 def _id_match(asked: _Asked, frame: Frame) -> float:
-    """1 when the tool takes the id the request pasted (a deal's id for a deal tool), 0.5 when
-    nobody can tell whose id it is, 0 when the tool takes no id or another record's."""
+    """Whether the tool takes the id the request pasted.
+
+    1 when it takes that record's id (a deal's id for a deal tool), 0.5 when nobody can tell whose
+    id it is, 0 when the tool takes no id or another record's.
+    """
     if not frame.takes_id and not frame.takes_ids:
         return 0.0
     best = 0.0
