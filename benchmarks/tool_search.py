@@ -51,7 +51,7 @@ view = resolve(NimbleToolkit.sandbox(seed=False), None)
 if sys.argv[1] == "worst":
     _ranking.CONFIDENT_MARGIN = float("inf")  # this first request needs the model
 start = time.perf_counter()
-search(view, "Carla got promoted, update her record", 5)
+search(view, "Dana moved to a new job, please fix her record", 5)
 print(json.dumps({"first": time.perf_counter() - start}))
 """
 
@@ -75,7 +75,7 @@ def _per_search_ms(view: Any, queries: list[str]) -> list[float]:
     from nimble_tools.tool_search import _ranking, search
 
     _ranking.ranker.cache_clear()  # no query embedding cached from the accuracy runs
-    search(view, "Carla got promoted, update her record", 5)  # index, model and embeddings loaded
+    search(view, "Dana moved to a new job, please fix her record", 5)  # index, model and embeddings loaded
     search(view, "warm up the model", 5)
     times = []
     for query in queries:
@@ -146,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     first_best = _first_search_ms("best", env)
     mean_ratio = statistics.mean(later) / max(statistics.mean(baseline), 1e-9)
     mode = modes[-1][0]
-    print(f"\nfirst search in a fresh process ({mode}): {first_worst:.0f} ms needing the model, {first_best:.0f} ms not")
+    print(
+        f"\nfirst search in a fresh process ({mode}): {first_worst:.0f} ms needing the model, {first_best:.0f} ms not"
+    )
     print(f"later searches ({mode}, {len(later)} requests): {_summary(later)}")
     print(f"baseline, plain BM25 over the tool texts: {_summary(baseline)}; ratio of means {mean_ratio:.1f}x")
 
@@ -158,7 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"aim missed on set {UNTOUCHED}: top-1 {untouched.top1:.3f} (aim {AIM_TOP1}), top-5 {untouched.topk:.3f}")
         status = 1
     if first_worst > AIM_FIRST_MS or statistics.mean(later) > AIM_LATER_MS:
-        print(f"speed aim missed: first search {first_worst:.0f} ms (aim {AIM_FIRST_MS:.0f}), later {statistics.mean(later):.2f} ms")
+        print(
+            f"speed aim missed: first search {first_worst:.0f} ms (aim {AIM_FIRST_MS:.0f}), later {statistics.mean(later):.2f} ms"
+        )
         status = 1
     return status
 

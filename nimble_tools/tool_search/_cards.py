@@ -106,8 +106,9 @@ def _reason(operation: Operation, f: Frame) -> str:
 
 def _closeness(a: Frame, b: Frame) -> float:
     score = 4.0 * (a.object == b.object) + 3.0 * (a.verb == b.verb) + 1.0 * (a.actions == b.actions)
-    score += 2.0 * (a.object in b.owners or b.object in a.owners) + 1.0 * bool(a.owners & b.owners)
-    score += 2.0 * (world(a) == world(b))
+    same_side = world(a) == world(b)
+    score += 2.0 * ((a.object in b.owners or b.object in a.owners) and same_side) + 1.0 * bool(a.owners & b.owners)
+    score += 1.0 * same_side
     return score - 0.5 * len(b.actions)  # a plain tool is a closer neighbour than a special one
 
 

@@ -47,7 +47,7 @@ pipeline pipelines funnel funnels sales-process -> pipeline
 process processes -> pipeline:0.8
 stage stages step steps phase phases -> stage
 note notes memo memos comment comments -> note
-jot-down write-down -> note create
+jot jot-down write-down -> note create
 wrote written -> note:0.6
 tag tags label labels -> tag
 =tagged =labelled =labeled -> condition tag:0.6
@@ -170,6 +170,7 @@ _NOUN_VERBS = {
     "call": "create",
     "file": "create",
     "remind": "create",
+    "jot": "create",
 }
 # Pronouns that point at a person: "bump her to Contacted" moves a contact.
 _PERSON_PRONOUNS = frozenset({"he", "she", "him", "her", "his", "hers", "them"})
