@@ -67,7 +67,8 @@ meetings =calls events -> activity:0.7 history:0.6
 history timeline interactions interaction touchpoints -> history
 up-to -> activity
 activity-types activity-type kinds-of types-of sources -> history_kind
-draft drafts an-email email-to -> draft
+draft drafts -> draft
+an-email email-to -> draft:0.5
 personalised personalized -> draft:0.6
 call phone-call voicemail -> call
 lost-reason lost-reasons loss-reason loss-reasons reason reasons -> reason
@@ -155,6 +156,8 @@ _PREPOSITIONS = frozenset({"to", "on", "in", "for", "from", "with", "of", "under
 # Words that may stand between a noun and the id that follows it: "the contact id 5f...".
 _ID_LEAD_INS = frozenset({"the", "a", "an", "id", "no", "number"})
 _RECORDS = frozenset({"contact", "deal"})
+# Prepositions after which a record is the one a request changes: "add her linkedin *to* the record".
+_TARGETS = frozenset({"to", "on", "onto", "into"})
 _PAYLOAD = 0.5
 """Strength of the signals after a colon: the content of a note or a task, not the request."""
 _NEGATIONS = frozenset({"not", "nor", "instead"})
@@ -313,6 +316,7 @@ class _Reader:
 
     def read(self) -> None:
         after_preposition = negated = payload = False
+        preposition = ""
         last_concept: str | None = None
         head_end = -1  # where the head's words end, to read compounds ("deal tag": a tag)
         i = 0
@@ -336,6 +340,7 @@ class _Reader:
             found, size = self._match(i)
             if raw in _PREPOSITIONS and size == 1:
                 after_preposition = True
+                preposition = raw
             if found is None:
                 if word in _PERSON_PRONOUNS:
                     self.add("contact", MODIFIER)
@@ -366,7 +371,7 @@ class _Reader:
                             self.plural = last.endswith("s") and stem(last) != last
                         elif name != self.head:
                             role = MODIFIER
-                        if after_preposition:
+                        if after_preposition and preposition in _TARGETS:
                             self.targets.append(name)
                         if not first_word:
                             last_concept = name
@@ -398,7 +403,7 @@ class _Reader:
             signals["lead"] *= MODIFIER
             self.head = "contact" if self.head == "lead" else self.head
         records = [t for t in self.targets if t in _RECORDS]
-        if records and signals.get("create") and self.head in (None, "contact", "deal"):
+        if records and signals.get("create") and self.head in (None, "contact"):
             # "add Sara to the Acme deal", "add her linkedin to the record": the target is updated.
             target = records[-1]
             if self.head != target:
