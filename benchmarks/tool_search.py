@@ -49,9 +49,12 @@ from nimble_tools.toolsets import resolve
 from nimble_tools.tool_search import _ranking, search
 view = resolve(NimbleToolkit.sandbox(seed=False), None)
 if sys.argv[1] == "worst":
-    _ranking.CONFIDENT_MARGIN = float("inf")  # this first request needs the model
+    _ranking.CONFIDENT_MARGIN = float("inf")  # the first request needs the model: load it and the embeddings
+    query = "Dana moved to a new job, please fix her record"
+else:
+    query = "archive the pipeline 5f1c8e2ab94d0736c2e1f58a"  # words and structure are sure: no model
 start = time.perf_counter()
-search(view, "Dana moved to a new job, please fix her record", 5)
+search(view, query, 5)
 print(json.dumps({"first": time.perf_counter() - start}))
 """
 

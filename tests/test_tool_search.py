@@ -54,8 +54,8 @@ SPEC_EXTRAS = {
 # Floors a little under the figures measured when written (README, "Fewer tools, fewer tokens");
 # a change that makes search worse fails here. Raise them when search gets better.
 # (top-1, top-5) per set: the old set, then the blind ones; hybrid, then lexical alone.
-FLOORS = {"old": (0.85, 0.97), "a": (0.88, 0.97), "b": (0.84, 0.95), "c": (0.70, 0.95)}
-LEXICAL_FLOORS = {"old": (0.82, 0.97), "a": (0.88, 0.96), "b": (0.80, 0.93), "c": (0.65, 0.90)}
+FLOORS = {"old": (0.85, 0.97), "a": (0.88, 0.97), "b": (0.84, 0.96), "c": (0.80, 0.95)}
+LEXICAL_FLOORS = {"old": (0.82, 0.97), "a": (0.88, 0.97), "b": (0.81, 0.95), "c": (0.79, 0.93)}
 
 
 def sent(toolkit: NimbleToolkit) -> int:
