@@ -18,6 +18,8 @@ import json
 import re
 from typing import Any
 
+from pydantic import BaseModel
+
 from .._lean import published_schema
 from .._operation import Operation
 from ._frames import Frame, frame
@@ -153,11 +155,11 @@ def choice_lines(operations: tuple[Operation, ...]) -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=512)
-def _parameters(operation: Operation) -> str:
-    return json.dumps(published_schema(operation.parameters_json_schema()))
+def _parameters(params: type[BaseModel]) -> str:
+    return json.dumps(published_schema(params.model_json_schema()))
 
 
-def card_parameters(operation: Operation) -> dict[str, Any]:
-    """The argument schema a card shows, built once per tool (each caller gets its own copy)."""
-    parameters: dict[str, Any] = json.loads(_parameters(operation))
+def card_parameters(params: type[BaseModel]) -> dict[str, Any]:
+    """The argument schema a card shows, built once per model (each caller gets its own copy)."""
+    parameters: dict[str, Any] = json.loads(_parameters(params))
     return parameters
