@@ -36,6 +36,7 @@ __all__ = [
     "MAX_STRING_LENGTH",
     "MAX_VALUES",
     "check_argument_values",
+    "load_json",
     "parse_arguments",
     "parse_json",
 ]
@@ -113,29 +114,37 @@ def _number_problem(value: float) -> str | None:
     return None
 
 
-def parse_json(tool: str, text: str | bytes | bytearray, field: str = "arguments") -> Any:
-    """Parse JSON ``text`` given for ``field`` within the limits above.
+def load_json(text: str | bytes | bytearray) -> Any:
+    """Parse JSON text a model or a caller gave, within the limits above.
 
     Raises:
-        InvalidArgumentsError: for text that is not JSON, too long, nested too deep, or that holds a
-            number no field can take; naming ``field``.
+        ValueError: saying what is wrong (not JSON, too long, nested too deep, a number no field can
+            take), in words that fit after a field's name.
     """
     if isinstance(text, bytes | bytearray):
         try:
             text = bytes(text).decode("utf-8")
         except UnicodeDecodeError:
-            raise InvalidArgumentsError(tool, [(field, "not UTF-8 text; send a JSON object")]) from None
+            raise ValueError("is not UTF-8 text") from None
     if len(text) > MAX_JSON_TEXT:
-        raise InvalidArgumentsError(tool, [(field, f"is {len(text):,} characters of JSON; at most {MAX_JSON_TEXT:,}")])
+        raise ValueError(f"is {len(text):,} characters of JSON; at most {MAX_JSON_TEXT:,} are accepted")
     if _nesting(text) > MAX_DEPTH:
-        raise InvalidArgumentsError(tool, [(field, f"nested more than {MAX_DEPTH} levels deep; flatten the value")])
+        raise ValueError(f"nested more than {MAX_DEPTH} levels deep; flatten the value")
     try:
         return json.loads(text, parse_int=_bounded_int, parse_constant=_no_constant)
-    except _NumberRefused as refused:
-        raise InvalidArgumentsError(tool, [(field, str(refused))]) from None
+    except _NumberRefused:
+        raise
     except ValueError as exc:
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-        raise InvalidArgumentsError(tool, [(field, f"not valid JSON ({reason})")]) from None
+        raise ValueError(f"not valid JSON ({reason})") from None
+
+
+def parse_json(tool: str, text: str | bytes | bytearray, field: str = "arguments") -> Any:
+    """:func:`load_json`, its refusal as :class:`InvalidArgumentsError` naming ``tool`` and ``field``."""
+    try:
+        return load_json(text)
+    except ValueError as refused:
+        raise InvalidArgumentsError(tool, [(field, str(refused))]) from None
 
 
 def parse_arguments(tool: str, arguments: Any, field: str = "arguments") -> dict[str, Any]:

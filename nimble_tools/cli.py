@@ -23,6 +23,7 @@ from ._cli_support import CommandFailed, NimbleGroup, json_option, sandbox_optio
 from ._console import Console, ProgressUpdate, dumps
 from ._describe import describe_operation, operation_kind
 from ._lead_files import read_leads
+from ._limits import load_json
 from ._net import is_loopback
 from ._target_schemas import schemas_of
 from .adapting import operation_metadata
@@ -313,10 +314,10 @@ def _arguments(text: str) -> dict[str, Any]:
         except OSError as exc:
             raise click.BadParameter(f"cannot read {path}: {exc.strerror}.", param_hint="ARGUMENTS") from None
     try:
-        value = json.loads(text or "{}")
+        value = load_json(text or "{}")
     except ValueError as exc:
         raise click.BadParameter(
-            f"{source} is not valid JSON ({exc}); quote it for the shell: '{{\"limit\": 3}}'.", param_hint="ARGUMENTS"
+            f"{source} {exc}; quote it for the shell: '{{\"limit\": 3}}'.", param_hint="ARGUMENTS"
         ) from None
     if not isinstance(value, dict):
         raise click.BadParameter(f"{source} must be a JSON object, got {type(value).__name__}.", param_hint="ARGUMENTS")

@@ -22,7 +22,6 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
-import json
 import types
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -31,6 +30,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, cr
 from pydantic.fields import FieldInfo
 
 from nimble_tools import Location, NimbleToolkit, NimbleToolsError, Operation, UsageError
+from nimble_tools._limits import load_json
 from nimble_tools.adapting import COMMON_OPTIONS, invalid_arguments, select_tools, structured_of
 from nimble_tools.approval import Approval
 from nimble_tools.toolsets import ToolsetLike, ToolView
@@ -286,9 +286,9 @@ def _type_name(annotation: Any) -> str:
 def _from_json(value: Any) -> Any:
     if isinstance(value, str):
         try:
-            return json.loads(value)
-        except ValueError:
-            raise ValueError("expected a JSON-encoded value") from None
+            return load_json(value)
+        except ValueError as refused:
+            raise ValueError(f"expected a JSON-encoded value: it {refused}") from None
     return value
 
 

@@ -201,11 +201,35 @@ class NimbleMCPServer(Server[Any]):
     # -- serving -----------------------------------------------------------------------------
 
     async def serve_stdio(self) -> None:
-        """Serve one client over this process's stdin and stdout until it disconnects."""
+        """Serve one client over this process's stdin and stdout until it disconnects.
+
+        A line that is not a JSON-RPC message is answered with a JSON-RPC parse error (``-32700``)
+        instead of being dropped in silence, so a client always hears back.
+        """
+        import anyio
         from mcp.server.stdio import stdio_server
+        from mcp.shared.message import SessionMessage
 
         async with stdio_server() as (read_stream, write_stream):
-            await self.run(read_stream, write_stream, self.create_initialization_options())
+            forward, messages = anyio.create_memory_object_stream[SessionMessage | Exception](16)
+
+            async def relay() -> None:
+                async with forward:
+                    async for item in read_stream:
+                        if isinstance(item, Exception):
+                            error = types.ErrorData(
+                                code=types.PARSE_ERROR, message="Parse error: not a JSON-RPC message"
+                            )
+                            await write_stream.send(
+                                SessionMessage(types.JSONRPCError(jsonrpc="2.0", id=None, error=error))
+                            )
+                            continue
+                        await forward.send(item)
+
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(relay)
+                await self.run(messages, write_stream, self.create_initialization_options())
+                tasks.cancel_scope.cancel()
 
     def http_app(
         self,

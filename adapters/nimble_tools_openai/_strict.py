@@ -19,11 +19,12 @@ The rewritten schema carries private ``x-nimble-*`` markers that tell :func:`dec
 from __future__ import annotations
 
 import copy
-import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from nimble_tools._limits import load_json
 
 __all__ = [
     "ALLOWED_FORMATS",
@@ -475,11 +476,13 @@ def _decode(schema: Mapping[str, Any], data: Any, defs: Mapping[str, Any], path:
     schema = _deref(schema, defs)
     if schema.get(JSON_STRING) and isinstance(data, str):
         try:
-            return json.loads(data)
-        except ValueError:
-            if lenient:
+            return load_json(data)
+        except ValueError as refused:
+            if lenient and "not valid JSON" in str(refused):
                 return data
-            raise DecodeError(path or "arguments", "expected a JSON-encoded value (a string such as '{}')") from None
+            raise DecodeError(
+                path or "arguments", f"expected a JSON-encoded value (a string such as '{{}}'): it {refused}"
+            ) from None
     if schema.get(MAP) and isinstance(data, list):
         value_schema = schema["items"]["properties"]["value"]
         if all(isinstance(e, Mapping) and "key" in e for e in data):

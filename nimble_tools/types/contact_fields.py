@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
+from .._limits import load_json
 from ._schema import model_facing
 
 __all__ = [
@@ -165,7 +166,7 @@ class FieldEntry(BaseModel):
     def _json_kinds(self) -> FieldEntry:
         if self.name in ("address", "contact employment") and self.value is not None:
             try:
-                decoded = json.loads(self.value)
+                decoded = load_json(self.value)
             except ValueError:
                 decoded = None
             if not isinstance(decoded, dict):
