@@ -129,14 +129,14 @@ def load_json(text: str | bytes | bytearray) -> Any:
     if len(text) > MAX_JSON_TEXT:
         raise ValueError(f"is {len(text):,} characters of JSON; at most {MAX_JSON_TEXT:,} are accepted")
     if _nesting(text) > MAX_DEPTH:
-        raise ValueError(f"nested more than {MAX_DEPTH} levels deep; flatten the value")
+        raise ValueError(f"is nested more than {MAX_DEPTH} levels deep; flatten the value")
     try:
         return json.loads(text, parse_int=_bounded_int, parse_constant=_no_constant)
     except _NumberRefused:
         raise
     except ValueError as exc:
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-        raise ValueError(f"not valid JSON ({reason})") from None
+        raise ValueError(f"is not valid JSON ({reason})") from None
 
 
 def parse_json(tool: str, text: str | bytes | bytearray, field: str = "arguments") -> Any:

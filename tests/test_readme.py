@@ -31,7 +31,7 @@ def run_example(name: str) -> str:
 
 
 def test_the_marked_examples_are_found() -> None:
-    assert set(MARKED) == {"quickstart", "agent", "plugin"}
+    assert set(MARKED) == {"quickstart", "agent", "plugin", "adapter"}
 
 
 def test_quickstart_runs() -> None:
@@ -39,12 +39,13 @@ def test_quickstart_runs() -> None:
     assert printed.startswith('{"result": [{') or printed.startswith("{'result': [")
 
 
-def test_plugin_example_prints_what_its_comments_say() -> None:
-    printed = run_example("plugin").splitlines()
+@pytest.mark.parametrize(("name", "lines"), [("plugin", 5), ("adapter", 3)])
+def test_example_prints_what_its_comments_say(name: str, lines: int) -> None:
+    printed = run_example(name).splitlines()
     claims = [
-        line.split("  # ", 1)[1] for line in MARKED["plugin"].splitlines() if line.startswith(("print(", "    print("))
+        line.split("  # ", 1)[1] for line in MARKED[name].splitlines() if line.startswith(("print(", "    print("))
     ]
-    assert len(printed) == len(claims) == 5
+    assert len(printed) == len(claims) == lines
     for shown, claim in zip(printed, claims, strict=True):
         assert shown.startswith(claim.removesuffix("...")), (shown, claim)
 

@@ -235,6 +235,11 @@ def test_the_call_command_asks_first_and_json_says_why() -> None:
     assert "--yes" in error["message"] and "cannot be undone" in error["preview"]
 
 
+def test_the_call_command_without_a_terminal_refuses_and_says_why() -> None:
+    done = run_cli("call", DELETE, json.dumps({"id": first_person()}), "--sandbox")
+    assert done.returncode == 1 and "--yes" in done.stderr and "needs confirmation" in done.stderr
+
+
 def test_the_call_command_runs_with_yes() -> None:
     victim = first_person()
     done = run_cli("call", DELETE, json.dumps({"id": victim}), "--sandbox", "--yes", "--json")

@@ -76,6 +76,20 @@ def test_forged_cursors_are_refused_through_every_adapter(wired: tuple[NimbleToo
             assert wire.sent == [], how
 
 
+def test_a_cursor_works_in_another_process_for_the_same_account_only() -> None:
+    from nimble_tools.sandbox import SANDBOX_BASE_URL, Sandbox
+
+    box = Sandbox()
+
+    def toolkit_for(key: str) -> NimbleToolkit:  # as a second command-line run would build it
+        return NimbleToolkit(key, base_url=SANDBOX_BASE_URL, transport=box.transport())
+
+    cursor = toolkit_for(box.api_key).call(LIST, {"limit": 2}).next_cursor
+    assert toolkit_for(box.api_key).call(LIST, {"limit": 2, "next_cursor": cursor}).result
+    with pytest.raises(InvalidArgumentsError, match="next_cursor"):
+        toolkit_for("another-accounts-key").call(LIST, {"limit": 2, "next_cursor": cursor})
+
+
 def test_a_real_cursor_still_pages(toolkit: NimbleToolkit) -> None:
     first = toolkit.call(LIST, {"limit": 2})
     second = toolkit.call(LIST, {"limit": 2, "next_cursor": first.next_cursor})

@@ -83,9 +83,11 @@ def test_a_non_loopback_interface_starts_when_told_how(
 
     served: list[dict[str, Any]] = []
     monkeypatch.setattr(NimbleMCPServer, "serve", lambda self, transport, **options: served.append(options))
-    outcome = CliRunner().invoke(main, ["mcp", "--sandbox", "--http", "--host", "0.0.0.0", *flags], env=env)
+    command = ["mcp", "--sandbox", "--http", "--host", "0.0.0.0", "--allowed-host", "crm.example", *flags]
+    outcome = CliRunner().invoke(main, command, env=env)
     assert outcome.exit_code == 0, outcome.output
     assert served[0]["bearer_token"] == env.get("NIMBLE_TOOLS_MCP_TOKEN")
+    assert served[0]["allowed_hosts"] == ("crm.example",)
     assert ("no authentication" in outcome.stderr) is (not env)
 
 

@@ -110,15 +110,19 @@ def test_a_changed_selection_is_previewed_again_instead_of_deleted(toolkit: Nimb
     assert not done.startswith("Error") and not any(exists(toolkit, c) for c in (first, second, third))
 
 
-def test_a_token_expires() -> None:
+@pytest.mark.parametrize(("ttl", "after"), [(None, 300), (60, 60)], ids=["five-minutes-by-default", "configured"])
+def test_a_token_expires(ttl: float | None, after: float) -> None:
     now = [0.0]
-    toolkit = NimbleToolkit.sandbox(confirmations=Confirmations(ttl=60, clock=lambda: now[0]))
+    book = Confirmations(clock=lambda: now[0]) if ttl is None else Confirmations(ttl=ttl, clock=lambda: now[0])
+    toolkit = NimbleToolkit.sandbox(confirmations=book)
     call = model_call(toolkit)
-    victim = people(toolkit, 1)[0]
-    token = token_in(call(DELETE, {"id": victim}))
-    now[0] = 61.0
-    assert "unknown, used or expired" in call(DELETE, {"id": victim, CONFIRM_TOKEN: token})
-    assert exists(toolkit, victim)
+    first, second = people(toolkit, 2)
+    early, late = token_in(call(DELETE, {"id": first})), token_in(call(DELETE, {"id": second}))
+    now[0] = after - 1
+    assert not call(DELETE, {"id": first, CONFIRM_TOKEN: early}).startswith("Error")
+    now[0] = after + 1
+    assert "unknown, used or expired" in call(DELETE, {"id": second, CONFIRM_TOKEN: late})
+    assert exists(toolkit, second)
 
 
 def test_the_book_of_pending_tokens_stays_bounded() -> None:

@@ -25,7 +25,6 @@ from mcp.server import Server, ServerRequestContext
 from mcp.shared.exceptions import MCPError
 
 from nimble_tools import NimbleToolkit, NimbleToolsError, Operation, UnknownOperationError
-from nimble_tools._net import is_loopback
 from nimble_tools.adapting import (
     ENVELOPE_JSON_SCHEMA,
     close_names,
@@ -36,6 +35,8 @@ from nimble_tools.adapting import (
 )
 from nimble_tools.approval import ELICIT, Approval, ApprovalRequest, Approver
 from nimble_tools.toolsets import ToolsetLike, ToolView
+
+from ._serving import http_app, serve, serve_stdio
 
 __all__ = ["APPROVAL_SCHEMA", "INSTRUCTIONS", "NimbleMCPServer", "mcp_server", "tool_definition"]
 
@@ -198,38 +199,14 @@ class NimbleMCPServer(Server[Any]):
 
         return ask_now
 
-    # -- serving -----------------------------------------------------------------------------
+    # -- serving (see _serving.py) ----------------------------------------------------------------
 
     async def serve_stdio(self) -> None:
         """Serve one client over this process's stdin and stdout until it disconnects.
 
-        A line that is not a JSON-RPC message is answered with a JSON-RPC parse error (``-32700``)
-        instead of being dropped in silence, so a client always hears back.
+        A line that is not a JSON-RPC message is answered with a JSON-RPC parse error (``-32700``).
         """
-        import anyio
-        from mcp.server.stdio import stdio_server
-        from mcp.shared.message import SessionMessage
-
-        async with stdio_server() as (read_stream, write_stream):
-            forward, messages = anyio.create_memory_object_stream[SessionMessage | Exception](16)
-
-            async def relay() -> None:
-                async with forward:
-                    async for item in read_stream:
-                        if isinstance(item, Exception):
-                            error = types.ErrorData(
-                                code=types.PARSE_ERROR, message="Parse error: not a JSON-RPC message"
-                            )
-                            await write_stream.send(
-                                SessionMessage(types.JSONRPCError(jsonrpc="2.0", id=None, error=error))
-                            )
-                            continue
-                        await forward.send(item)
-
-            async with anyio.create_task_group() as tasks:
-                tasks.start_soon(relay)
-                await self.run(messages, write_stream, self.create_initialization_options())
-                tasks.cancel_scope.cancel()
+        await serve_stdio(self)
 
     def http_app(
         self,
@@ -240,7 +217,7 @@ class NimbleMCPServer(Server[Any]):
         bearer_token: str | None = None,
         allowed_hosts: Iterable[str] = (),
     ) -> Any:
-        """The streamable-HTTP ASGI app: Host and Origin checked, and a bearer token if given.
+        """The streamable-HTTP ASGI app, Host and Origin checked, a bearer token required if given.
 
         Args:
             host: the interface it is served on (its name is an allowed Host).
@@ -249,33 +226,7 @@ class NimbleMCPServer(Server[Any]):
             bearer_token: when set, every request must carry ``Authorization: Bearer <token>``.
             allowed_hosts: more names clients reach it by (a proxy's, a LAN name), without port.
         """
-        from mcp.server.transport_security import TransportSecuritySettings
-
-        names = {host, *allowed_hosts}
-        if is_loopback(host):
-            names |= {"127.0.0.1", "localhost", "[::1]"}
-        security = TransportSecuritySettings(
-            enable_dns_rebinding_protection=True,
-            allowed_hosts=sorted(f"{name}:{port}" for name in names) + sorted(names),
-            allowed_origins=sorted(f"{scheme}://{name}:{port}" for name in names for scheme in ("http", "https")),
-        )
-        app = self.streamable_http_app(streamable_http_path=path, host=host, transport_security=security)
-        return _BearerGate(app, bearer_token) if bearer_token else app
-
-    async def serve_http(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 8000,
-        path: str = "/mcp",
-        *,
-        bearer_token: str | None = None,
-        allowed_hosts: Iterable[str] = (),
-    ) -> None:
-        """Serve over streamable HTTP at ``http://host:port/path`` until cancelled (see :meth:`http_app`)."""
-        import uvicorn
-
-        app = self.http_app(host, port, path, bearer_token=bearer_token, allowed_hosts=allowed_hosts)
-        await uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning")).serve()
+        return http_app(self, host, port, path, bearer_token=bearer_token, allowed_hosts=allowed_hosts)
 
     def serve(
         self,
@@ -287,41 +238,7 @@ class NimbleMCPServer(Server[Any]):
         allowed_hosts: Iterable[str] = (),
     ) -> None:
         """Serve (blocking) over ``"stdio"`` or streamable ``"http"`` (see :meth:`http_app`)."""
-        import anyio
-
-        if transport == "stdio":
-            anyio.run(self.serve_stdio)
-        elif transport == "http":
-            anyio.run(lambda: self.serve_http(host, port, bearer_token=bearer_token, allowed_hosts=allowed_hosts))
-        else:
-            from nimble_tools import UsageError
-
-            raise UsageError(f"transport must be 'stdio' or 'http', got {transport!r}.")
-
-
-class _BearerGate:
-    """ASGI middleware: HTTP requests without ``Authorization: Bearer <token>`` get 401."""
-
-    def __init__(self, app: Any, token: str) -> None:
-        self.app = app
-        self._expected = f"Bearer {token}".encode()
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        import hmac
-
-        if scope.get("type") == "http":
-            given = dict(scope.get("headers") or []).get(b"authorization", b"")
-            if not hmac.compare_digest(given, self._expected):
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 401,
-                        "headers": [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")],
-                    }
-                )
-                await send({"type": "http.response.body", "body": b'{"error": "a bearer token is required"}'})
-                return
-        await self.app(scope, receive, send)
+        serve(self, transport, host=host, port=port, bearer_token=bearer_token, allowed_hosts=allowed_hosts)
 
 
 _APPROVAL_KEY = "nimble_approval"
