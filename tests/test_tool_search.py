@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +21,27 @@ from nimble_tools.tool_search import (
     CALL_TOOL,
     SEARCH_TOOL,
     LabelledRequest,
+    _cards,
+    _intent,
+    _ranking,
     _semantic,
+    _synonyms,
     evaluate,
     search,
 )
-from nimble_tools.tool_search._lexical import LexicalRanker, query_terms
+from nimble_tools.tool_search._lexical import query_terms
 from nimble_tools.tool_search._text import stem, terms
 from nimble_tools.toolsets import resolve
 
 DATA = Path(__file__).parent / "data"
 LABELLED = json.loads((DATA / "tool_search_requests.json").read_text())["requests"]
+# The blind sets (issue 15): written by separate writers who saw only a plain description of
+# Nimble, labelled afterwards. A was tuned on, B checked, C left untouched until the end.
+BLIND = {
+    name: json.loads(path.read_text())["requests"]
+    for name in ("a", "b", "c")
+    if (path := DATA / "tool_search" / f"blind_{name}.json").is_file()
+}
 SEED_NAMES = {op["tool"] for op in json.loads((DATA / "operations.json").read_text())}
 # The spec's operations that the seed list lacks, as the catalog names them.
 SPEC_EXTRAS = {
@@ -41,11 +51,11 @@ SPEC_EXTRAS = {
     "nimble_contact_notes_create_for_contact",
 }
 
-# Floors measured on the catalog at the time of writing (see README, "Tool search"); a change that
-# makes search worse fails here. Raise them when search gets better.
-TOP5_FLOOR = 0.90
-TOP1_FLOOR = 0.55
-LEXICAL_TOP5_FLOOR = 0.78
+# Floors a little under the figures measured when written (README, "Fewer tools, fewer tokens");
+# a change that makes search worse fails here. Raise them when search gets better.
+# (top-1, top-5) per set: the old set, then the blind ones; hybrid, then lexical alone.
+FLOORS = {"old": (0.85, 0.97), "a": (0.88, 0.97), "b": (0.84, 0.96), "c": (0.80, 0.95)}
+LEXICAL_FLOORS = {"old": (0.82, 0.97), "a": (0.88, 0.97), "b": (0.81, 0.95), "c": (0.79, 0.93)}
 
 
 def sent(toolkit: NimbleToolkit) -> int:
@@ -73,7 +83,7 @@ def test_search_returns_cards_with_argument_schemas(toolkit: NimbleToolkit) -> N
     assert sent(toolkit) == before  # searching sends nothing to Nimble
     assert len(found) == 3
     me = next(card for card in found if card["name"] == "list_all_nimble_me")
-    assert set(me) == {"name", "description", "parameters"}
+    assert set(me) == {"name", "description", "when_to_use", "parameters"}
     assert me["description"] == toolkit.operations["list_all_nimble_me"].description
     assert me["parameters"]["type"] == "object"
     card = next(c for c in toolkit.call(SEARCH_TOOL, {"query": "open a contact by id"}).result if "id" in c["name"])
@@ -203,15 +213,32 @@ def test_without_the_semantic_extra_search_is_lexical(toolkit: NimbleToolkit, mo
     assert not _semantic.available()
     assert _semantic.semantic_ranker([("a document",)]) is None
     view = resolve(toolkit, None)
-    operations = list(view.values())
-    scores = LexicalRanker(operations).scores("change a contact's email")
-    best = max(range(len(operations)), key=lambda i: scores[i])
-    assert search(view, "change a contact's email", 1)[0].name == operations[best].name
+    assert search(view, "change a contact's email", 1)[0].name == "update_a_nimble_contact_by_id"
 
 
-def test_fuse_scales_each_ranker_to_the_same_range() -> None:
-    assert _semantic.fuse([0.0, 10.0, 5.0], [0.2, 0.2, 0.6], 0.5) == pytest.approx([0.0, 0.5, 0.75])
-    assert _semantic.fuse([1.0, 1.0], [0.0, 0.0]) == [0.0, 0.0]
+def test_the_model_is_asked_only_when_the_top_tools_are_close(
+    toolkit: NimbleToolkit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+
+    def fake_model(documents: Any) -> Any:
+        def scores(query: str) -> list[float]:
+            asked.append(query)
+            return [float(i) for i in range(len(documents))]
+
+        return scores
+
+    monkeypatch.setattr(_ranking, "semantic_ranker", fake_model)
+    operations = tuple(resolve(toolkit, None).values())
+    rank = _ranking.ranker.__wrapped__(operations, True)
+    rank("archive the pipeline 5f1c8e2ab94d0736c2e1f58a")  # words and structure agree: far ahead
+    assert asked == []
+    close = "what about the thing"  # nothing stands out: the model's scores join in
+    joined = rank(close)
+    assert asked == [close]
+    alone = _ranking.ranker.__wrapped__(operations, False)(close)
+    added = [a - b for a, b in zip(joined, alone, strict=True)]
+    assert added[-1] - added[0] == pytest.approx(1.0)  # the model's scores, scaled to [0, 1], added
 
 
 @pytest.mark.skipif(not _semantic.available(), reason="the semantic extra is not installed")
@@ -225,13 +252,13 @@ def test_the_embedding_model_runs_offline_and_knows_meaning() -> None:
     assert float(vectors[0] @ vectors[2]) < 0.3
 
 
-def test_search_is_fast(toolkit: NimbleToolkit) -> None:
+def test_the_index_is_built_once_per_view(toolkit: NimbleToolkit) -> None:
     view = resolve(toolkit, None)
     search(view, "warm up", 5)
-    started = time.perf_counter()
-    for item in LABELLED[:50]:
+    built = _ranking.ranker.cache_info().misses
+    for item in LABELLED[:20]:
         search(view, item["request"], 5)
-    assert (time.perf_counter() - started) / 50 < 0.05  # well under 50 ms a query, model included
+    assert _ranking.ranker.cache_info().misses == built
 
 
 # -- the labelled requests -------------------------------------------------------------------------
@@ -256,19 +283,61 @@ def test_requests_are_in_users_words_not_copied_from_descriptions(toolkit: Nimbl
     assert len(copied) <= len(LABELLED) // 50, copied
 
 
-def measure(toolkit: NimbleToolkit, split: str | None = None) -> Any:
-    requests = [LabelledRequest.from_dict(r) for r in LABELLED if split is None or r["split"] == split]
-    return evaluate(resolve(toolkit, None), requests, k=5)
+def measure(toolkit: NimbleToolkit, requests: list[dict[str, Any]]) -> Any:
+    return evaluate(resolve(toolkit, None), [LabelledRequest.from_dict(r) for r in requests], k=5)
 
 
-def test_search_accuracy_on_requests_in_users_words(toolkit: NimbleToolkit) -> None:
-    accuracy = measure(toolkit)
-    assert accuracy.measured >= min(150, sum(item["tools"][0] in toolkit.operations for item in LABELLED))
-    assert accuracy.topk >= (TOP5_FLOOR if _semantic.available() else LEXICAL_TOP5_FLOOR), accuracy.misses
-    assert accuracy.top1 >= TOP1_FLOOR or not _semantic.available()
+SETS = {"old": LABELLED, **BLIND}
 
 
-def test_lexical_accuracy_alone(toolkit: NimbleToolkit, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("name", sorted(SETS))
+def test_search_accuracy_on_requests_in_users_words(toolkit: NimbleToolkit, name: str) -> None:
+    accuracy = measure(toolkit, SETS[name])
+    assert accuracy.measured == len(SETS[name])
+    top1, top5 = FLOORS[name] if _semantic.available() else LEXICAL_FLOORS[name]
+    assert accuracy.topk >= top5, accuracy.misses
+    assert accuracy.top1 >= top1
+
+
+@pytest.mark.parametrize("name", sorted(SETS))
+def test_lexical_accuracy_alone(toolkit: NimbleToolkit, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     monkeypatch.setenv(_semantic.DISABLE_ENV, "0")
-    accuracy = measure(toolkit)
-    assert accuracy.topk >= LEXICAL_TOP5_FLOOR, accuracy.misses
+    accuracy = measure(toolkit, SETS[name])
+    top1, top5 = LEXICAL_FLOORS[name]
+    assert accuracy.topk >= top5, accuracy.misses
+    assert accuracy.top1 >= top1
+
+
+def test_the_blind_sets_are_separate_and_name_real_tools(toolkit: NimbleToolkit) -> None:
+    assert {"a", "b"} <= set(BLIND)
+    seen: set[str] = set()
+    for requests in BLIND.values():
+        assert len(requests) >= 150
+        texts = {item["request"].strip().lower() for item in requests}
+        assert not texts & seen  # no request is in two sets
+        seen |= texts
+        assert all(set(item["tools"]) <= set(toolkit.operations) for item in requests)
+
+
+def _runs(text: str, n: int) -> set[tuple[str, ...]]:
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def test_no_evaluation_request_is_written_into_the_ranker(toolkit: NimbleToolkit) -> None:
+    """No request of any labelled set, nor a long run of its words, is in what the ranker reads.
+
+    Seven words: shorter runs that requests share with descriptions are the domain's own phrases
+    ("created in the last 30 days" is in the plain description the blind writers read).
+    """
+    corpus = [_synonyms._TABLE, _intent._TABLE, *_cards._COMPOSITE_REASONS.values(), *_cards._NOUNS.values()]
+    for operation in toolkit.operations.values():
+        corpus.append(operation.description)
+        corpus += [field.description or "" for field in operation.params.model_fields.values()]
+    written = set().union(*(_runs(text, 7) for text in corpus))
+    flat = " ".join(" ".join(re.findall(r"[a-z0-9]+", text.lower())) for text in corpus)
+    for name, requests in SETS.items():
+        for item in requests:
+            words = " ".join(re.findall(r"[a-z0-9]+", item["request"].lower()))
+            assert words not in flat, (name, item["request"])
+            assert not _runs(item["request"], 7) & written, (name, item["request"])

@@ -11,15 +11,16 @@ the chosen tool through the same call path: validation, policies, retries, envel
 within a scope, the view they were emitted with (default: every operation but themselves), so a
 read-only scope gives a read-only agent.
 
-Ranking is lexical (BM25 over names, descriptions, parameters and a synonym table) and runs offline
-in well under a millisecond. With the ``semantic`` extra installed, a small embedding model joins
-in (see :mod:`nimble_tools.tool_search._semantic`); without it the lexical ranker works alone.
+Ranking (:mod:`nimble_tools.tool_search._ranking`) adds three scores: BM25 over each tool's words
+with a synonym table; the structure of the request (what it acts on, the verb, the ids it pastes)
+against each tool's endpoint; and, with the ``semantic`` extra, a small embedding model, asked only
+when the first two leave the top tools close. Each card says when to use its tool rather than its
+nearest neighbour (:mod:`nimble_tools.tool_search._cards`).
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -28,17 +29,16 @@ from typing_extensions import override
 
 from .._envelope import Result
 from .._errors import InvalidArgumentsError, UsageError
-from .._lean import published_schema
 from .._limits import parse_json
 from .._operation import Operation, Params
 from .._view import APPROVE_OPTION, META_TAG, SCOPE_OPTION, TOKEN_OPTION, VIEW_DEFAULT, ToolView, ViewEntry
 from ..confirmation import CONFIRM_TOKEN
 from ..hookspecs import hookimpl
 from ..toolsets import Toolset, everything
+from ._cards import card_parameters, choice_lines
 from ._evaluate import Accuracy, LabelledRequest, evaluate
-from ._lexical import LexicalRanker, embedding_texts
+from ._ranking import ranker
 from ._semantic import available as semantic_available
-from ._semantic import fuse, semantic_ranker
 
 if TYPE_CHECKING:
     from .._registry import OperationRegistry
@@ -101,41 +101,36 @@ class Hit:
     operation: Operation
 
 
-Ranker = Callable[[str], Sequence[float]]
-
-
-@functools.lru_cache(maxsize=16)
-def _ranker(operations: tuple[Operation, ...], semantic: bool) -> Ranker:
-    # Built once per distinct set of exposed tools (a view), not once per query.
-    lexical = LexicalRanker(operations)
-    model = semantic_ranker([embedding_texts(op) for op in operations]) if semantic else None
-    if model is None:
-        return lexical.scores
-    return lambda query: fuse(lexical.scores(query), model(query))
+def _searchable(view: ToolView) -> tuple[list[str], tuple[Operation, ...]]:
+    names = [n for n, op in view.items() if META_TAG not in op.tags]
+    return names, tuple(view[n] for n in names)
 
 
 def search(view: ToolView, query: str, limit: int = DEFAULT_LIMIT) -> list[Hit]:
     """The ``limit`` tools of ``view`` that best match ``query``, best first (meta-tools excluded)."""
-    names = [n for n, op in view.items() if META_TAG not in op.tags]
-    operations = tuple(view[n] for n in names)
+    return _ranked(*_searchable(view), query, limit)
+
+
+def _ranked(names: list[str], operations: tuple[Operation, ...], query: str, limit: int) -> list[Hit]:
     if not operations:
         return []
-    scores = _ranker(operations, semantic_available())(query)
+    scores = ranker(operations, semantic_available())(query)
     order = sorted(range(len(names)), key=lambda i: -scores[i])
     return [Hit(names[i], scores[i], operations[i]) for i in order[:limit] if scores[i] > 0]
 
 
-def tool_card(operation: Operation, params: type[BaseModel] | None = None) -> dict[str, Any]:
-    """What the model reads about a found tool: name, description and argument schema.
+def tool_card(operation: Operation, params: type[BaseModel] | None = None, when: str | None = None) -> dict[str, Any]:
+    """What the model reads about a found tool: name, description, when to use it, argument schema.
 
     ``params`` is the model the tool is offered with, when it differs from the operation's own
-    (``confirm_token`` added where the view checks one).
+    (``confirm_token`` added where the view checks one). ``when`` says when to use the tool rather
+    than its nearest neighbour (see :func:`._cards.choice_lines`).
     """
-    return {
-        "name": operation.name,
-        "description": operation.description,
-        "parameters": published_schema((params or operation.params).model_json_schema()),
-    }
+    card: dict[str, Any] = {"name": operation.name, "description": operation.description}
+    if when:
+        card["when_to_use"] = when
+    card["parameters"] = card_parameters(params or operation.params)
+    return card
 
 
 def _scope(context: CallContext) -> ToolView:
@@ -145,8 +140,10 @@ def _scope(context: CallContext) -> ToolView:
 
 def _search(context: CallContext, params: SearchToolsParams) -> Result:
     scope = _scope(context)
-    hits = search(scope, params.query, params.limit)
-    return Result([tool_card(hit.operation, scope.model_params(hit.name)) for hit in hits], None)
+    names, operations = _searchable(scope)
+    hits = _ranked(names, operations, params.query, params.limit)
+    lines = choice_lines(operations)
+    return Result([tool_card(hit.operation, scope.model_params(hit.name), lines.get(hit.name)) for hit in hits], None)
 
 
 def _target(context: CallContext, params: CallToolParams) -> ToolView:

