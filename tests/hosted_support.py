@@ -163,6 +163,12 @@ class FormBrowser:
     def close(self) -> None:
         self.client.close()
 
+    def __enter__(self) -> FormBrowser:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def open(self, url: str, *, stop_at: str | None = None) -> httpx.Response:
         """GET ``url`` and follow redirects until a page, or until a URL starting with ``stop_at``."""
         return self._follow(self.client.get(self._hinted(url)), stop_at)

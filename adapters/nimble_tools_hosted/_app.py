@@ -11,7 +11,8 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -52,6 +53,7 @@ class HostedApp:
         settings: the server's settings.
         store: the shared record store (default: the one ``settings.store`` names).
         nimble_transport: how to reach Nimble, for tests (an in-process sandbox's transport).
+        clock: a ``time.time``-like function for the expiry of consents, codes and tokens (tests move it).
     """
 
     def __init__(
@@ -60,9 +62,11 @@ class HostedApp:
         *,
         store: RecordStore | None = None,
         nimble_transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
-        self.store = store if store is not None else open_store(settings.store or str(default_store_path()))
+        location = settings.store or str(default_store_path())
+        self.store = store if store is not None else open_store(location, clock=clock)
         self.keys = ServerKeys(settings.secret_keys())
         credentials = self.store.token_store(self.keys.cipher)
         async_transport = nimble_transport if isinstance(nimble_transport, httpx.AsyncBaseTransport) else None
@@ -73,8 +77,8 @@ class HostedApp:
             transport=nimble_transport,
             async_transport=async_transport,
         )
-        self.people = People(self.store, credentials, settings.nimble_url)
-        self.provider = HostedAuthProvider(settings, self.store, self.keys, self.people)
+        self.people = People(self.store, credentials, settings.nimble_url, clock=clock)
+        self.provider = HostedAuthProvider(settings, self.store, self.keys, self.people, clock=clock)
         self.servers = PersonalServers(self.nimble.toolkit, tool_search=settings.tool_search)
         self.mcp = HostedMCPServer(self.servers)
         self.asgi = self._build()
