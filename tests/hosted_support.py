@@ -66,6 +66,7 @@ def hosted_server(
     store: Any = None,
     sandbox: Sandbox | None = None,
     sandbox_url: str | None = None,
+    clock: Callable[[], float] = time.time,
     **settings: Any,
 ) -> Iterator[HostedServer]:
     """A hosted server on a free loopback port (uvicorn in a thread), and its sandbox served on another."""
@@ -88,7 +89,7 @@ def hosted_server(
         register_oauth_client(
             box.state, DEFAULT_OAUTH_CLIENT_ID, "hosted-test-client-secret", [config.nimble_callback_url], loopback=True
         )
-        app = HostedApp(config, store=store)
+        app = HostedApp(config, store=store, clock=clock)
         server = uvicorn.Server(uvicorn.Config(app.asgi, host="127.0.0.1", port=port, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
@@ -154,9 +155,10 @@ class FormBrowser:
             person would by typing their email on Nimble's login page).
     """
 
-    def __init__(self, *, login_hint: str | None = None) -> None:
+    def __init__(self, *, login_hint: str | None = None, at_nimble: str = "") -> None:
         self.client = httpx.Client(follow_redirects=False, timeout=30)
         self.login_hint = login_hint
+        self.at_nimble = at_nimble
         self.page: httpx.Response | None = None
         self.pages: list[httpx.Response] = []
 
@@ -174,8 +176,9 @@ class FormBrowser:
         return self._follow(self.client.get(self._hinted(url)), stop_at)
 
     def _hinted(self, url: str) -> str:
-        if self.login_hint and "/oauth/authorize" in url:
-            return url + "&login_hint=" + self.login_hint
+        if "/oauth/authorize" in url:
+            url += f"&login_hint={self.login_hint}" if self.login_hint else ""
+            url += self.at_nimble  # what the person does on Nimble's page, e.g. "&sandbox_consent=deny"
         return url
 
     def _follow(self, response: httpx.Response, stop_at: str | None) -> httpx.Response:
@@ -303,3 +306,59 @@ async def mcp_client(
         Client(streamable_http_client(url, http_client=http)) as client,
     ):
         yield client
+
+
+# --- a hand-written OAuth client, for the security tests ----------------------------------------
+
+
+def pkce_pair() -> tuple[str, str]:
+    """(verifier, S256 challenge)."""
+    import base64
+    import hashlib
+    import secrets
+
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    return verifier, challenge
+
+
+def register(base_url: str, redirect_uris: list[str] | None = None, **metadata: Any) -> httpx.Response:
+    """POST /register (RFC 7591)."""
+    body = {"redirect_uris": redirect_uris or [REDIRECT_URI], "client_name": "Hand client", **metadata}
+    return httpx.post(f"{base_url}/register", json=body, timeout=30)
+
+
+def authorize_url(base_url: str, client_id: str, challenge: str | None, **extra: str) -> str:
+    """The /authorize URL an MCP client sends its person to."""
+    from urllib.parse import urlencode
+
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": REDIRECT_URI,
+        "state": "state-123",
+        "resource": f"{base_url}/mcp",
+        **({"code_challenge": challenge, "code_challenge_method": "S256"} if challenge else {}),
+        **extra,
+    }
+    return f"{base_url}/authorize?{urlencode(params)}"
+
+
+def exchange(base_url: str, client: dict[str, Any], code: str, verifier: str) -> httpx.Response:
+    """POST /token with an authorization code."""
+    return httpx.post(
+        f"{base_url}/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+            "client_id": client["client_id"],
+            "client_secret": client.get("client_secret") or "",
+            "code_verifier": verifier,
+        },
+        timeout=30,
+    )
+
+
+def query_of(url: str) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(urlsplit(url).query).items()}

@@ -61,7 +61,9 @@ async def _connect(server: HostedServer, *, key_of: str | None = None, hint: str
         return await _authorise(server, browser, storage, key_of)
 
 
-async def _authorise(server: HostedServer, browser: FormBrowser, storage: MemoryTokens, key_of: str | None) -> MemoryTokens:
+async def _authorise(
+    server: HostedServer, browser: FormBrowser, storage: MemoryTokens, key_of: str | None
+) -> MemoryTokens:
     if key_of is not None:
         key = server.sandbox.personal_api_key(key_of)
         consent = lambda url: consent_with_key(browser, url, key, REDIRECT_URI)  # noqa: E731
@@ -146,7 +148,9 @@ async def test_sdk_client_connects_lists_and_reads_its_own_account_then_refreshe
     assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
     # Presenting the rotated refresh token again counts as theft: the whole grant is revoked.
     async with httpx.AsyncClient() as http:
-        answer = await http.post(server.mcp_url, json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers=_bearer(storage))
+        answer = await http.post(
+            server.mcp_url, json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers=_bearer(storage)
+        )
     assert answer.status_code == 401
 
 
