@@ -144,8 +144,8 @@ def allow_page(
         f"{_app_facts(client_name, redirect_uri)}"
         f'<form method="post" action="/consent/{escape(request_id)}/decision">{_hidden(csrf)}'
         f"<fieldset><legend>What it may do</legend>{choices}</fieldset>"
-        '<p class="muted">Untick what you do not want to give. You can cut it off later by asking your '
-        "administrator, or by removing the connector from the app.</p>"
+        '<p class="muted">Untick what you do not want to give. Your administrator can cut this access off '
+        "at any time.</p>"
         '<div class="actions">'
         '<button type="submit" name="decision" value="allow">Allow</button>'
         '<button type="submit" name="decision" value="deny" class="secondary">Deny</button>'
