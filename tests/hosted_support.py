@@ -2,8 +2,7 @@
 
 * :func:`hosted_server` serves the hosted app with uvicorn in a thread, its Nimble being a real
   sandbox served on another loopback port (the browser must reach Nimble's authorize page).
-* :class:`FormBrowser` plays a person's browser with httpx: it keeps cookies, follows the consent
-  pages and submits their forms as they are written in the HTML (CSRF token included).
+* ``FormBrowser`` (from ``nimble_tools_hosted.testing``) plays a person's browser with httpx.
 * :func:`mcp_client` is the official MCP client SDK, authorising through its own OAuth provider
   (discovery from a bare 401, dynamic registration, PKCE), with the browser giving consent.
 """
@@ -15,13 +14,11 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import httpx2
 import uvicorn
 from mcp import Client
@@ -30,6 +27,17 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
 from nimble_tools_hosted._app import HostedApp
 from nimble_tools_hosted._settings import HostedSettings
+from nimble_tools_hosted.testing import (  # noqa: F401 - re-exported for the tests
+    REDIRECT_URI,
+    FormBrowser,
+    authorize_url,
+    consent_with_key,
+    consent_with_nimble,
+    exchange,
+    pkce_pair,
+    query_of,
+    register,
+)
 
 from nimble_tools.sandbox import DEFAULT_OAUTH_CLIENT_ID, Sandbox, register_oauth_client
 
@@ -109,143 +117,6 @@ def hosted_server(
 
 
 @dataclass
-class Form:
-    action: str
-    fields: dict[str, list[str]] = field(default_factory=dict)
-    buttons: list[tuple[str, str, str]] = field(default_factory=list)  # (name, value, label)
-    checkboxes: list[tuple[str, str]] = field(default_factory=list)
-
-
-class _Forms(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[Form] = []
-        self._button: list[str] | None = None
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag == "form":
-            self.forms.append(Form(a.get("action", "")))
-        elif tag == "input" and self.forms:
-            if a.get("type") == "checkbox":
-                self.forms[-1].checkboxes.append((a["name"], a["value"]))
-            elif a.get("type") == "hidden":
-                self.forms[-1].fields.setdefault(a["name"], []).append(a.get("value", ""))
-        elif tag == "button" and self.forms:
-            self._button = [a.get("name", ""), a.get("value", ""), ""]
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-        if self._button is not None:
-            self._button[2] += data
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "button" and self._button is not None and self.forms:
-            name, value, label = self._button
-            self.forms[-1].buttons.append((name, value, label.strip()))
-            self._button = None
-
-
-class FormBrowser:
-    """A person's browser: cookies, redirects, and the forms of the page it is on.
-
-    Args:
-        login_hint: which sandbox user signs in at Nimble (added to Nimble's authorize URL, as a
-            person would by typing their email on Nimble's login page).
-    """
-
-    def __init__(self, *, login_hint: str | None = None, at_nimble: str = "") -> None:
-        self.client = httpx.Client(follow_redirects=False, timeout=30)
-        self.login_hint = login_hint
-        self.at_nimble = at_nimble
-        self.page: httpx.Response | None = None
-        self.pages: list[httpx.Response] = []
-
-    def close(self) -> None:
-        self.client.close()
-
-    def __enter__(self) -> FormBrowser:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def open(self, url: str, *, stop_at: str | None = None) -> httpx.Response:
-        """GET ``url`` and follow redirects until a page, or until a URL starting with ``stop_at``."""
-        return self._follow(self.client.get(self._hinted(url)), stop_at)
-
-    def _hinted(self, url: str) -> str:
-        if "/oauth/authorize" in url:
-            url += f"&login_hint={self.login_hint}" if self.login_hint else ""
-            url += self.at_nimble  # what the person does on Nimble's page, e.g. "&sandbox_consent=deny"
-        return url
-
-    def _follow(self, response: httpx.Response, stop_at: str | None) -> httpx.Response:
-        while response.is_redirect:
-            target = urljoin(str(response.url), response.headers["location"])
-            if stop_at is not None and target.startswith(stop_at):
-                self.page = response
-                return response
-            response = self.client.get(self._hinted(target))
-        self.page = response
-        self.pages.append(response)
-        return response
-
-    def forms(self) -> list[Form]:
-        parser = _Forms()
-        parser.feed(self.page.text if self.page is not None else "")
-        return parser.forms
-
-    def text(self) -> str:
-        parser = _Forms()
-        parser.feed(self.page.text if self.page is not None else "")
-        return " ".join(" ".join(parser.text).split())
-
-    def submit(
-        self,
-        action_suffix: str,
-        *,
-        button: str | None = None,
-        data: dict[str, Any] | None = None,
-        uncheck: tuple[str, ...] = (),
-        stop_at: str | None = None,
-    ) -> httpx.Response:
-        """Submit the form whose action ends with ``action_suffix`` (pressing the button labelled ``button``)."""
-        assert self.page is not None
-        form = next(f for f in self.forms() if f.action.endswith(action_suffix))
-        body: dict[str, Any] = {k: v[-1] for k, v in form.fields.items()}
-        checked = [value for name, value in form.checkboxes if value not in uncheck]
-        if checked:
-            body["scope"] = checked
-        if button is not None:
-            name, value, _ = next(b for b in form.buttons if b[2] == button)
-            if name:
-                body[name] = value
-        body.update(data or {})
-        response = self.client.post(urljoin(str(self.page.url), form.action), data=body)
-        return self._follow(response, stop_at)
-
-
-def consent_with_key(browser: FormBrowser, authorize_url: str, api_key: str, redirect_prefix: str) -> str:
-    """Go through consent with a pasted API key; return the redirect back to the app."""
-    browser.open(authorize_url)
-    browser.submit("/key", data={"api_key": api_key})
-    response = browser.submit("/decision", button="Allow", stop_at=redirect_prefix)
-    return str(response.headers["location"])
-
-
-def consent_with_nimble(browser: FormBrowser, authorize_url: str, redirect_prefix: str) -> str:
-    """Go through consent signing in with Nimble (the sandbox's OAuth); return the redirect back to the app."""
-    browser.open(authorize_url)
-    browser.submit("/nimble")
-    response = browser.submit("/decision", button="Allow", stop_at=redirect_prefix)
-    return str(response.headers["location"])
-
-
-# --- the MCP client SDK, authorising itself ----------------------------------------------------
-
-
 class MemoryTokens:
     """The client SDK's TokenStorage, in memory."""
 
@@ -264,9 +135,6 @@ class MemoryTokens:
 
     async def set_client_info(self, client_info: OAuthClientInformationFull) -> None:
         self.client_info = client_info
-
-
-REDIRECT_URI = "http://127.0.0.1:9/callback"
 
 
 def oauth_provider(
@@ -306,59 +174,3 @@ async def mcp_client(
         Client(streamable_http_client(url, http_client=http)) as client,
     ):
         yield client
-
-
-# --- a hand-written OAuth client, for the security tests ----------------------------------------
-
-
-def pkce_pair() -> tuple[str, str]:
-    """(verifier, S256 challenge)."""
-    import base64
-    import hashlib
-    import secrets
-
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-    return verifier, challenge
-
-
-def register(base_url: str, redirect_uris: list[str] | None = None, **metadata: Any) -> httpx.Response:
-    """POST /register (RFC 7591)."""
-    body = {"redirect_uris": redirect_uris or [REDIRECT_URI], "client_name": "Hand client", **metadata}
-    return httpx.post(f"{base_url}/register", json=body, timeout=30)
-
-
-def authorize_url(base_url: str, client_id: str, challenge: str | None, **extra: str) -> str:
-    """The /authorize URL an MCP client sends its person to."""
-    from urllib.parse import urlencode
-
-    params = {
-        "response_type": "code",
-        "client_id": client_id,
-        "redirect_uri": REDIRECT_URI,
-        "state": "state-123",
-        "resource": f"{base_url}/mcp",
-        **({"code_challenge": challenge, "code_challenge_method": "S256"} if challenge else {}),
-        **extra,
-    }
-    return f"{base_url}/authorize?{urlencode(params)}"
-
-
-def exchange(base_url: str, client: dict[str, Any], code: str, verifier: str) -> httpx.Response:
-    """POST /token with an authorization code."""
-    return httpx.post(
-        f"{base_url}/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": REDIRECT_URI,
-            "client_id": client["client_id"],
-            "client_secret": client.get("client_secret") or "",
-            "code_verifier": verifier,
-        },
-        timeout=30,
-    )
-
-
-def query_of(url: str) -> dict[str, str]:
-    return {k: v[-1] for k, v in parse_qs(urlsplit(url).query).items()}
