@@ -240,6 +240,8 @@ def connect(
 ) -> dict[str, Any]:
     """Register a client, consent as one person (their API key, or "Sign in with Nimble"), and return the tokens.
 
+    The answer is the token response, plus ``client`` (the registration) and ``code`` (spent).
+
     Raises:
         RuntimeError: a step answered something else than the flow expects.
     """
@@ -260,5 +262,5 @@ def connect(
     tokens = exchange(base_url, client, code, verifier)
     if tokens.status_code != 200:
         raise RuntimeError(f"the token request failed: HTTP {tokens.status_code} {tokens.text[:200]}")
-    result: dict[str, Any] = {**tokens.json(), "client": client}
+    result: dict[str, Any] = {**tokens.json(), "client": client, "code": code}
     return result
