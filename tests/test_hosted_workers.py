@@ -18,9 +18,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from auth_support import REDIS_HOWTO
+from nimble_tools_hosted.testing import connect
 
 from benchmarks.hosted_load import hosted_server, redis_server, run
-from nimble_tools_hosted.testing import connect
 
 SECRET = "workers-test-secret-0123456789-abcdefghij"
 PING = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
@@ -55,40 +55,42 @@ def _ping(url: str, token: str, times: int) -> set[int]:
 
 def test_revoking_a_person_is_refused_at_once_by_every_worker_of_every_host(redis_url: str) -> None:
     env = {"NIMBLE_HOSTED_SECRET_KEY": SECRET}
-    with hosted_server(redis_url, workers=2, extra_env=env) as first:
-        # A second host behind the same public address, sharing the store.
-        with hosted_server(redis_url, workers=1, extra_env=env, extra_args=("--public-url", first.url)) as second:
-            keys = first.facts["sandbox"]["personal_keys"]
-            sam = next(email for email in keys if email.startswith("sam"))
-            tokens = connect(first.url, api_key=keys[sam])
-            token = tokens["access_token"]
-            second_mcp = f"http://127.0.0.1:{second.url.rsplit(':', 1)[1]}/mcp"
-            assert _ping(first.mcp_url, token, 10) == {200}
-            assert _ping(second_mcp, token, 3) == {200}
-            assert len(first.workers()) == 2
+    # Two servers (hosts) behind the same public address, sharing the store: 2 workers and 1.
+    with (
+        hosted_server(redis_url, workers=2, extra_env=env) as first,
+        hosted_server(redis_url, workers=1, extra_env=env, extra_args=("--public-url", first.url)) as second,
+    ):
+        keys = first.facts["sandbox"]["personal_keys"]
+        sam = next(email for email in keys if email.startswith("sam"))
+        tokens = connect(first.url, api_key=keys[sam])
+        token = tokens["access_token"]
+        second_mcp = f"http://127.0.0.1:{second.url.rsplit(':', 1)[1]}/mcp"
+        assert _ping(first.mcp_url, token, 10) == {200}
+        assert _ping(second_mcp, token, 3) == {200}
+        assert len(first.workers()) == 2
 
-            revoked = subprocess.run(
-                [sys.executable, "-c", "from nimble_tools.cli import main; main()", "serve", "revoke", sam, "--json"],
-                env={**os.environ, "NIMBLE_HOSTED_STORE": redis_url},
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
-            assert revoked.returncode == 0, revoked.stderr
-            assert json.loads(revoked.stdout)["revoked"]["email"] == sam
+        revoked = subprocess.run(
+            [sys.executable, "-c", "from nimble_tools.cli import main; main()", "serve", "revoke", sam, "--json"],
+            env={**os.environ, "NIMBLE_HOSTED_STORE": redis_url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert revoked.returncode == 0, revoked.stderr
+        assert json.loads(revoked.stdout)["revoked"]["email"] == sam
 
-            assert _ping(first.mcp_url, token, 20) == {401}
-            assert _ping(second_mcp, token, 5) == {401}
-            refresh = httpx.post(
-                f"{first.url}/token",
-                data={
-                    "grant_type": "refresh_token",
-                    "refresh_token": tokens["refresh_token"],
-                    "client_id": tokens["client"]["client_id"],
-                    "client_secret": tokens["client"]["client_secret"],
-                },
-            )
-            assert refresh.status_code == 400 and refresh.json()["error"] == "invalid_grant"
+        assert _ping(first.mcp_url, token, 20) == {401}
+        assert _ping(second_mcp, token, 5) == {401}
+        refresh = httpx.post(
+            f"{first.url}/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": tokens["refresh_token"],
+                "client_id": tokens["client"]["client_id"],
+                "client_secret": tokens["client"]["client_secret"],
+            },
+        )
+        assert refresh.status_code == 400 and refresh.json()["error"] == "invalid_grant"
     log = first.log.read_text()
     # The access log redacts query strings: no code, state or token reaches it.
     assert "POST /token HTTP/1.1" in log and "GET /authorize?…" in log
