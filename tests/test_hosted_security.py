@@ -365,3 +365,25 @@ def test_access_log_lines_lose_their_query_strings() -> None:
     record.args = ("127.0.0.1:5000", "GET", "/nimble/callback?code=SECRET-CODE&state=S", "1.1", 303)
     assert RedactQueryFilter().filter(record)
     assert "SECRET-CODE" not in record.getMessage() and "/nimble/callback?…" in record.getMessage()
+
+
+def test_consent_pages_allow_no_script_no_framing_and_no_caching(server: HostedServer, browser: FormBrowser) -> None:
+    client = _client(server)
+    page = browser.open(authorize_url(server.url, client["client_id"], pkce_pair()[1]))
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy and "script" not in policy
+    assert "<script" not in page.text
+    assert page.headers["x-frame-options"] == "DENY" and page.headers["cache-control"] == "no-store"
+    assert page.headers["referrer-policy"] == "no-referrer"
+    cookie = page.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+def test_the_mcp_endpoint_answers_only_requests_for_its_own_host(server: HostedServer) -> None:
+    from nimble_tools_hosted.testing import connect
+
+    token = connect(server.url, api_key=server.sandbox.personal_api_key(SAM))["access_token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert httpx.post(server.mcp_url, json=PING, headers=bearer).status_code == 200
+    rebinding = httpx.post(server.mcp_url, json=PING, headers={**bearer, "host": "attacker.example"})
+    assert rebinding.status_code in (400, 421)  # DNS rebinding: a page on another name cannot reach it
