@@ -537,7 +537,7 @@ def serve(arguments: tuple[str, ...]) -> None:
         from nimble_tools_hosted.cli import serve as hosted
     except ImportError as exc:
         raise CommandFailed(f"The hosted server needs {exc.name}: pip install 'nimble-tools[hosted]'.") from None
-    hosted.main(list(arguments), prog_name="nimble-tools serve")
+    hosted.main(list(arguments), prog_name=click.get_current_context().command_path)
 
 
 # -- the tour ------------------------------------------------------------------------------------
