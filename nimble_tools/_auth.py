@@ -77,6 +77,10 @@ class ApiKeyAuth:
     def headers(self, account: str | None) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._key.reveal()}"}
 
+    def signing_material(self) -> bytes:
+        """Secret bytes the toolkit derives its cursor seal from (never sent, never shown)."""
+        return self._key.reveal().encode()
+
     async def aheaders(self, account: str | None) -> dict[str, str]:
         return self.headers(account)
 

@@ -7,7 +7,8 @@ failed; 2 stays click's for a wrong command line).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -57,7 +58,36 @@ class CommandFailed(click.ClickException):
 
 
 class NimbleGroup(click.Group):
-    """Turns a toolkit error escaping any command into a clean message instead of a traceback."""
+    """Turns a toolkit error escaping any command into a clean message instead of a traceback.
+
+    With ``--json`` anywhere on the command line, a wrong command line (an unknown option, a
+    missing argument, a bad value) is printed as one JSON document too, exit status 2.
+    """
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        if "--json" not in argv or not standalone_mode:
+            return super().main(argv, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            return super().main(argv, prog_name, complete_var, False, **extra)
+        except click.UsageError as error:
+            click.echo(dumps({"error": {"type": "UsageError", "message": error.format_message()}}))
+            sys.exit(error.exit_code)
+        except click.ClickException as error:
+            error.show()
+            sys.exit(error.exit_code)
+        except click.exceptions.Exit as done:
+            sys.exit(done.exit_code)
+        except click.Abort:
+            click.echo(dumps({"error": {"type": "Aborted", "message": "Aborted."}}))
+            sys.exit(1)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

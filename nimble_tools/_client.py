@@ -32,6 +32,7 @@ from ._errors import (
     ValidationFailedError,
 )
 from ._http_pool import HttpClients
+from ._net import check_secure_url
 from ._operation import RequestSpec
 
 if TYPE_CHECKING:
@@ -133,9 +134,12 @@ class NimbleClient:
         rate_limit: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         async_sleep: Callable[[float], Any] | None = None,
+        allow_insecure_http: bool | None = None,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ConfigurationError(f"base_url must start with http:// or https://, got {base_url!r}.")
+        in_process = transport is not None or async_transport is not None
+        check_secure_url(base_url, what="the credentials", in_process=in_process, allow_insecure=allow_insecure_http)
         self.base_url = base_url.rstrip("/")
         self.auth = auth
         self.retry = retry or RetryPolicy()

@@ -126,16 +126,16 @@ def collect(
         lambda args: toolkit.call(name, args, account=account, **options),
         arguments or {},
         max_items=max_items,
-        **paging_limits(operation, max_items),
+        **paging_limits(toolkit, operation, max_items),
     )
 
 
-def paging_limits(operation: Operation, max_items: int) -> dict[str, Any]:
+def paging_limits(toolkit: NimbleToolkit, operation: Operation, max_items: int) -> dict[str, Any]:
     """``largest_page`` and ``cursor_size`` of a list operation, for :func:`collect_with`."""
 
     def cursor_size(cursor: str) -> int | None:
-        size = decode_cursor(operation.name, cursor).get("per_page")
-        return int(size) if isinstance(size, int) and size > 0 else None
+        size = decode_cursor(operation.name, toolkit.open_cursor(operation.name, cursor)).get("per_page")
+        return size if isinstance(size, int) and not isinstance(size, bool) and 0 < size <= 1000 else None
 
     return {
         "largest_page": int(getattr(operation.paging, "max_limit", None) or max_items),

@@ -6,7 +6,10 @@ Nimble pages in four ways (1-based ``page``/``per_page`` with ``meta``; zero-bas
 style and reads the next position back out of the answer into an opaque cursor.
 
 A cursor is base64url JSON that names the operation it belongs to, so a cursor from one tool
-cannot be replayed against another, and it never carries a host or a free path.
+cannot be replayed against another, and it never carries a host or a free path. A cursor comes
+back from outside (a model may forge one), so every value read from it is checked: its keys, types
+and ranges; anything else is refused as :class:`~nimble_tools.InvalidArgumentsError` naming
+``next_cursor``, before any request is sent.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
 from ._errors import InvalidArgumentsError
+from ._limits import parse_json
 from ._operation import RequestSpec
 
 __all__ = [
@@ -28,9 +32,30 @@ __all__ = [
     "PagePaging",
     "Paging",
     "Result",
+    "cursor_error",
     "decode_cursor",
     "encode_cursor",
 ]
+
+MAX_CURSOR_LENGTH = 16_384
+"""Longest cursor accepted (a board cursor holds up to 200 pending pages)."""
+MAX_PAGE = 1_000_000
+"""Highest page number a cursor may ask for."""
+_NOT_OURS = "not a cursor this toolkit issued; pass next_cursor back unchanged"
+
+
+def cursor_error(operation: str, problem: str = _NOT_OURS) -> InvalidArgumentsError:
+    """The error for a cursor that cannot be used, naming ``next_cursor``."""
+    return InvalidArgumentsError(operation, [("next_cursor", problem)])
+
+
+def cursor_int(operation: str, value: Any, low: int, high: int) -> int:
+    """An integer read from a cursor, within ``low``..``high`` (text digits accepted)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 12:
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise cursor_error(operation)
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,21 +94,24 @@ def encode_cursor(operation: str, state: Mapping[str, Any]) -> str:
 
 
 def decode_cursor(operation: str, cursor: str) -> dict[str, Any]:
-    """Read a cursor made by :func:`encode_cursor` for the same operation."""
+    """Read a cursor made by :func:`encode_cursor` for the same operation.
+
+    Only its envelope is checked here (size, encoding, JSON within limits, the operation's name);
+    each paging style checks the values it reads.
+    """
+    if not isinstance(cursor, str) or len(cursor) > MAX_CURSOR_LENGTH:
+        raise cursor_error(operation)
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        data = parse_json(operation, base64.urlsafe_b64decode(padded.encode("ascii")), "next_cursor")
+    except (ValueError, binascii.Error, UnicodeError, InvalidArgumentsError):
         data = None
     if not isinstance(data, dict) or not isinstance(data.get("s"), dict):
-        raise InvalidArgumentsError(
-            operation, [("next_cursor", "not a cursor this toolkit issued; pass next_cursor back unchanged")]
-        )
+        raise cursor_error(operation)
     if data.get("op") != operation:
-        raise InvalidArgumentsError(
-            operation,
-            [("next_cursor", f"this cursor belongs to tool {data.get('op')!r}; use it only with that tool")],
-        )
+        if not isinstance(data.get("op"), str):
+            raise cursor_error(operation)
+        raise cursor_error(operation, f"this cursor belongs to tool {data['op'][:64]!r}; use it only with that tool")
     state: dict[str, Any] = data["s"]
     return state
 
@@ -121,8 +149,11 @@ class PagePaging:
         page = self.first_page
         if cursor:
             state = decode_cursor(operation, cursor)
-            page = int(state.get("page", self.first_page))
-            limit = limit or int(state.get("per_page", self.default_limit))
+            if not set(state) <= {"page", "per_page"}:
+                raise cursor_error(operation)
+            page = cursor_int(operation, state.get("page", self.first_page), self.first_page, MAX_PAGE)
+            size = cursor_int(operation, state.get("per_page", self.default_limit), 1, self.max_limit)
+            limit = limit or size
         per_page = min(limit or self.default_limit, self.max_limit)
         params = {**request.params, "page": str(page), "per_page": str(per_page)}
         return replace(request, params=params, page_state={"page": page, "per_page": per_page})
@@ -163,7 +194,9 @@ class NextPageArgsPaging:
         params = dict(request.params)
         if cursor:
             state = decode_cursor(operation, cursor)
-            params.update({k: str(v) for k, v in state.items() if k in self.allowed})
+            if not set(state) <= self.allowed or not all(map(_plain_value, state.values())):
+                raise cursor_error(operation)
+            params.update({k: str(v) for k, v in state.items()})
         params[self.limit_param] = str(min(limit or self.default_limit, self.max_limit))
         return replace(request, params=params)
 
@@ -175,6 +208,13 @@ class NextPageArgsPaging:
             state = {k: v for k, v in next_page.items() if k in self.allowed and v is not None}
             cursor = encode_cursor(operation, state) if state else None
         return Result(items, cursor, raw=body)
+
+
+def _plain_value(value: Any) -> bool:
+    """A position value Nimble sent back: short printable text, or a bounded integer."""
+    if isinstance(value, str):
+        return len(value) <= 256 and value.isprintable()
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= 2**53
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,14 @@ from collections.abc import Iterable, Mapping
 
 from ._errors import UsageError
 
-__all__ = ["COMMON_CLIENT_PREFIXES", "MAX_NAME_LENGTH", "over_budget", "short_alias", "short_aliases"]
+__all__ = [
+    "COMMON_CLIENT_PREFIXES",
+    "MAX_NAME_LENGTH",
+    "close_names",
+    "over_budget",
+    "short_alias",
+    "short_aliases",
+]
 
 MAX_NAME_LENGTH = 64
 COMMON_CLIENT_PREFIXES: tuple[str, ...] = ("mcp__nimble__", "mcp__nimble-crm__", "nimble__")
@@ -105,3 +112,35 @@ def over_budget(
     """``(prefix, name, length)`` for every name that overflows ``limit`` behind one of the prefixes."""
     prefixes = list(prefixes)
     return [(p, n, len(p) + len(n)) for n in names for p in prefixes if len(p) + len(n) > limit]
+
+
+# -- "did you mean" ---------------------------------------------------------------------------------
+
+_NOISE = frozenset({"nimble", "a", "all", "by", "id", "single", "the"})
+
+
+def _words(name: str) -> set[str]:
+    words = set()
+    for word in re.split(r"[^a-z0-9]+", name.lower()):
+        if word and word not in _NOISE:
+            words.add(word[:-1] if len(word) > 3 and word.endswith("s") else word)  # contacts ~ contact
+    return words
+
+
+def close_names(name: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
+    """The candidates closest to a mistyped tool ``name``, best first, for "did you mean" hints.
+
+    A candidate qualifies by spelling (``difflib``'s ratio of at least 0.6) or by sharing at least
+    half of ``name``'s words (``list_contacts`` finds ``list_all_nimble_contacts``); the ones that
+    share more words come first, then the better spelled.
+    """
+    import difflib
+
+    wanted = _words(str(name))
+    scored = []
+    for candidate in candidates:
+        spelling = difflib.SequenceMatcher(None, str(name), candidate).ratio()
+        shared = len(wanted & _words(candidate)) / len(wanted) if wanted else 0.0
+        if spelling >= 0.6 or shared >= 0.5:
+            scored.append((-shared, -spelling, len(candidate), candidate))
+    return [candidate for *_, candidate in sorted(scored)[:limit]]

@@ -31,6 +31,7 @@ from ._paths import NIMBLE_ID_PATTERN, path_fields, render_path
 if TYPE_CHECKING:
     from ._envelope import Paging
     from ._toolkit import CallContext
+    from .confirmation import Preview
 
 __all__ = [
     "BODY",
@@ -140,6 +141,12 @@ class Operation:
     """Name of the plugin that registered the operation (set by the registry)."""
     tags: tuple[str, ...] = ()
     """Free labels used by views and tool search."""
+    destructive_when: Callable[[Any], bool] | None = None
+    """For tools destructive only with some arguments (an update with ``replace=true``): tells, from
+    the validated params, whether this call is. Such calls are confirmed like destructive tools."""
+    preview: Callable[[CallContext], Preview] | None = None
+    """For destructive tools: what a call would destroy, counting the records where it can (a mass
+    delete, a cascade); it may read Nimble through ``context.call``. Default: the tool and its arguments."""
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
@@ -154,8 +161,17 @@ class Operation:
         missing = [p for p in path_fields(self.path) if p not in self.params.model_fields]
         if missing:
             raise UsageError(f"Operation {self.name!r}: path fields {missing} are not in its params model.")
-        if self.read_only and self.destructive:
+        if self.read_only and self.may_destroy:
             raise UsageError(f"Operation {self.name!r} cannot be both read-only and destructive.")
+
+    @property
+    def may_destroy(self) -> bool:
+        """True when some call of this tool deletes or overwrites data beyond recovery."""
+        return self.destructive or self.destructive_when is not None
+
+    def is_destructive_call(self, params: BaseModel) -> bool:
+        """True when this call, with these validated ``params``, deletes or overwrites beyond recovery."""
+        return self.destructive or (self.destructive_when is not None and bool(self.destructive_when(params)))
 
     @property
     def is_composite(self) -> bool:

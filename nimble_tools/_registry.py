@@ -7,7 +7,6 @@ toolkits in one process import each plugin once.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import importlib
 import importlib.metadata
@@ -172,7 +171,9 @@ class OperationRegistry(Mapping[str, Operation]):
 
     def suggest(self, name: str, limit: int = 3) -> list[str]:
         """Names close to ``name``, for "did you mean" hints."""
-        return difflib.get_close_matches(str(name), list(self._operations), n=limit, cutoff=0.6)
+        from ._names import close_names
+
+        return close_names(name, self._operations, limit)
 
 
 def import_module(name: str) -> ModuleType:

@@ -6,6 +6,7 @@ A call goes one way::
       -> registry lookup                 (unknown name: UnknownOperationError, no request)
       -> params model validates          (bad input: InvalidArgumentsError, no request)
       -> hook before_call                (policies may alter or refuse)
+      -> confirmation                    (calls a model makes through a ToolView: see _view)
       -> composite handler, or build the request (path checked and encoded) + paging
       -> client.send                     (auth, rate limit, retries, error mapping)
       -> envelope Result(result, next_cursor)
@@ -17,18 +18,21 @@ from __future__ import annotations
 import inspect
 import os
 import threading
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from ._auth import ApiKeyAuth, AuthProvider, Secret
 from ._client import NimbleClient, RetryPolicy
+from ._cursors import CursorSeal
 from ._envelope import Result
 from ._errors import ConfigurationError, NimbleToolsError, UnknownTargetError, UsageError
-from ._operation import HttpMethod, Operation, RequestSpec, query_value
+from ._operation import HttpMethod, Operation, Params, RequestSpec, query_value
+from ._origin import CallOrigin
 from ._registry import OperationRegistry, PluginHost
+from .confirmation import Confirmations
 
 if TYPE_CHECKING:
     import httpx
@@ -56,14 +60,36 @@ class CallContext:
     """Extra per-call options from the caller (for example ``confirm=True`` for policies)."""
     result: Result | None = None
     """Set once the call has succeeded; ``after_call`` hooks may replace it."""
+    parent: CallContext | None = None
+    """The call this one is a step of (a composite action, a preview counting records); None for a
+    call the application or a model made. Confirmation concerns those, not their steps."""
+    confirm: Callable[[CallContext], Any] | None = field(default=None, repr=False)
+    """The confirmation a model-facing call waits for, run after ``before_call`` (set by ToolView.run)."""
+    origin: CallOrigin | None = None
+    """For a model's call through an adapter: the adapter, the host's call id, the tool's name."""
+
+    @property
+    def method(self) -> str:
+        """The HTTP method of the call (of its main effect, for a composite action)."""
+        return self.operation.method
+
+    @property
+    def path(self) -> str:
+        """The path template of the call; the exact path for ``toolkit.request``; empty for composites."""
+        return self.operation.path
+
+    @property
+    def is_destructive(self) -> bool:
+        """True when this call, with its arguments, deletes or overwrites data beyond recovery."""
+        return self.operation.is_destructive_call(self.params)
 
     def call(self, name: str, arguments: Mapping[str, Any] | None = None, **options: Any) -> Result:
         """Make another call for the same account, through the same path (for composite actions)."""
-        return self.toolkit.call(name, arguments, account=self.account, **options)
+        return self.toolkit._call(name, arguments, self.account, options, parent=self)
 
     async def acall(self, name: str, arguments: Mapping[str, Any] | None = None, **options: Any) -> Result:
         """Async twin of :meth:`call`."""
-        return await self.toolkit.acall(name, arguments, account=self.account, **options)
+        return await self.toolkit._acall(name, arguments, self.account, options, parent=self)
 
 
 class NimbleToolkit:
@@ -81,6 +107,13 @@ class NimbleToolkit:
         autoload_plugins: load entry-point plugins (default: unless
             ``NIMBLE_TOOLS_DISABLE_PLUGIN_AUTOLOAD=1``).
         plugins: extra plugin objects or modules to register.
+        confirmations: the book of pending confirmation tokens (default: one per toolkit, tokens
+            valid for five minutes; see :mod:`nimble_tools.confirmation`).
+        cursor_key: the key that seals ``next_cursor`` values (default: derived from the API key or
+            the OAuth app's secret, else random per toolkit; pass one to share cursors between
+            processes or workers).
+        allow_insecure_http: allow a plain ``http://`` base URL to a host other than loopback
+            (default: refused, unless ``NIMBLE_ALLOW_INSECURE_HTTP=1``): credentials travel in clear.
     """
 
     def __init__(
@@ -98,6 +131,9 @@ class NimbleToolkit:
         rate_limit: float | None = None,
         autoload_plugins: bool | None = None,
         plugins: Iterable[object] = (),
+        confirmations: Confirmations | None = None,
+        cursor_key: bytes | None = None,
+        allow_insecure_http: bool | None = None,
     ) -> None:
         if auth is None:
             if api_key is None:
@@ -116,6 +152,7 @@ class NimbleToolkit:
             timeout=timeout,
             retry=retry,
             rate_limit=rate_limit,
+            allow_insecure_http=allow_insecure_http,
         )
         self._host = PluginHost(autoload=autoload_plugins)
         self._pending_plugins = list(plugins)
@@ -123,6 +160,14 @@ class NimbleToolkit:
         self._registry_lock = threading.Lock()
         self.emulator: Sandbox | None = None
         """The embedded sandbox behind this toolkit, when made by :meth:`sandbox`."""
+        material = getattr(auth, "signing_material", None)
+        self._cursors = (
+            CursorSeal(cursor_key)
+            if cursor_key
+            else CursorSeal.from_material(material() if callable(material) else None)
+        )
+        self.confirmations = confirmations or Confirmations()
+        """Pending confirmations of destructive calls (see :mod:`nimble_tools.confirmation`)."""
 
     def __repr__(self) -> str:
         return f"NimbleToolkit(base_url={self.client.base_url!r})"
@@ -180,6 +225,17 @@ class NimbleToolkit:
                 registry = self._registry
         return registry
 
+    @property
+    def confirms_destructive(self) -> bool:
+        """True when a :class:`~nimble_tools.policies.ConfirmDestructivePolicy` is registered.
+
+        Then every destructive call waits for confirmation, the application's own included.
+        """
+        from .policies import ConfirmDestructivePolicy
+
+        self.operations  # noqa: B018 - plugins given at construction are registered with the registry
+        return any(isinstance(plugin, ConfirmDestructivePolicy) for plugin in self._host.manager.get_plugins())
+
     def targets(self) -> dict[str, str]:
         """The targets the loaded adapters can emit, with a description of each."""
         return self._host.targets()
@@ -200,14 +256,15 @@ class NimbleToolkit:
 
     def _start(
         self,
-        name: str,
+        name: str | Operation,
         arguments: Mapping[str, Any] | BaseModel | None,
         account: str | None,
         options: dict[str, Any],
+        parent: CallContext | None,
     ) -> CallContext:
-        operation = self.operations[name]
+        operation = name if isinstance(name, Operation) else self.operations[name]
         params = operation.validate_arguments(arguments)
-        return CallContext(self, operation, params, account=account, options=options)
+        return CallContext(self, operation, params, account=account, options=options, parent=parent)
 
     def _request_for(self, context: CallContext) -> RequestSpec:
         operation, params = context.operation, context.params
@@ -215,8 +272,17 @@ class NimbleToolkit:
         if operation.paging is not None:
             limit = getattr(params, "limit", None)
             cursor = getattr(params, "next_cursor", None)
-            spec = operation.paging.apply(operation.name, spec, limit, cursor)
+            opened = self._cursors.open(operation.name, cursor) if cursor else None
+            spec = operation.paging.apply(operation.name, spec, limit, opened)
         return spec
+
+    def open_cursor(self, name: str, cursor: str) -> str:
+        """The paging state inside a ``next_cursor`` this toolkit issued for operation ``name``.
+
+        Raises:
+            InvalidArgumentsError: for a cursor this toolkit did not issue for ``name``.
+        """
+        return self._cursors.open(name, cursor)
 
     def _finish(self, context: CallContext, spec: RequestSpec | None, value: Any) -> Result:
         operation = context.operation
@@ -224,6 +290,8 @@ class NimbleToolkit:
             result = value
         elif spec is not None and operation.paging is not None:
             result = operation.paging.envelope(operation.name, spec, value)
+            if result.next_cursor:
+                result = replace(result, next_cursor=self._cursors.seal(operation.name, result.next_cursor))
         else:
             result = Result(value, None, raw=value)
         context.result = result
@@ -242,22 +310,13 @@ class NimbleToolkit:
         account: str | None = None,
         **options: Any,
     ) -> Result:
-        """Run operation ``name`` with ``arguments``; return the envelope or raise a NimbleToolsError."""
-        context: CallContext | None = None
-        try:
-            context = self._start(name, arguments, account, options)
-            self._host.hook.before_call(context=context)
-            operation = context.operation
-            if operation.handler is not None:
-                return self._finish(context, None, operation.handler(context, context.params))
-            if operation.async_handler is not None:
-                return self._finish(context, None, _run_coroutine(operation.async_handler(context, context.params)))
-            spec = self._request_for(context)
-            body = self.client.send(spec, account=account)
-            return self._finish(context, spec, body)
-        except NimbleToolsError as error:
-            self._failed(context, error)
-            raise
+        """Run operation ``name`` with ``arguments``; return the envelope or raise a NimbleToolsError.
+
+        This is the application's own call: it runs what it is told, through the registered
+        policies. A model's calls go through the tools an adapter emits, which confirm destructive
+        calls first (see :meth:`ToolView.run <nimble_tools.toolsets.ToolView.run>`).
+        """
+        return self._call(name, arguments, account, options)
 
     async def acall(
         self,
@@ -268,25 +327,74 @@ class NimbleToolkit:
         **options: Any,
     ) -> Result:
         """Async twin of :meth:`call`; composite actions without an async handler run in a thread."""
+        return await self._acall(name, arguments, account, options)
+
+    def _call(
+        self,
+        name: str | Operation,
+        arguments: Mapping[str, Any] | BaseModel | None,
+        account: str | None,
+        options: dict[str, Any],
+        *,
+        gate: Callable[[CallContext], Any] | None = None,
+        parent: CallContext | None = None,
+        origin: CallOrigin | None = None,
+    ) -> Result:
         context: CallContext | None = None
         try:
-            context = self._start(name, arguments, account, options)
+            context = self._start(name, arguments, account, options, parent)
+            context.confirm, context.origin = gate, origin
             self._host.hook.before_call(context=context)
-            operation = context.operation
-            if operation.async_handler is not None:
-                return self._finish(context, None, await operation.async_handler(context, context.params))
-            if operation.handler is not None:
-                handler = operation.handler
-                import asyncio
-
-                value = await asyncio.to_thread(handler, context, context.params)
-                return self._finish(context, None, value)
-            spec = self._request_for(context)
-            body = await self.client.asend(spec, account=account)
-            return self._finish(context, spec, body)
+            if gate is not None:
+                gate(context)
+            return self._run(context)
         except NimbleToolsError as error:
             self._failed(context, error)
             raise
+
+    async def _acall(
+        self,
+        name: str | Operation,
+        arguments: Mapping[str, Any] | BaseModel | None,
+        account: str | None,
+        options: dict[str, Any],
+        *,
+        gate: Callable[[CallContext], Awaitable[Any]] | None = None,
+        parent: CallContext | None = None,
+        origin: CallOrigin | None = None,
+    ) -> Result:
+        context: CallContext | None = None
+        try:
+            context = self._start(name, arguments, account, options, parent)
+            context.confirm, context.origin = gate, origin
+            self._host.hook.before_call(context=context)
+            if gate is not None:
+                await gate(context)
+            return await self._arun(context)
+        except NimbleToolsError as error:
+            self._failed(context, error)
+            raise
+
+    def _run(self, context: CallContext) -> Result:
+        operation = context.operation
+        if operation.handler is not None:
+            return self._finish(context, None, operation.handler(context, context.params))
+        if operation.async_handler is not None:
+            return self._finish(context, None, _run_coroutine(operation.async_handler(context, context.params)))
+        spec = self._request_for(context)
+        return self._finish(context, spec, self.client.send(spec, account=context.account))
+
+    async def _arun(self, context: CallContext) -> Result:
+        operation = context.operation
+        if operation.async_handler is not None:
+            return self._finish(context, None, await operation.async_handler(context, context.params))
+        if operation.handler is not None:
+            import asyncio
+
+            value = await asyncio.to_thread(operation.handler, context, context.params)
+            return self._finish(context, None, value)
+        spec = self._request_for(context)
+        return self._finish(context, spec, await self.client.asend(spec, account=context.account))
 
     # -- paging helpers ----------------------------------------------------------------------
 
@@ -354,9 +462,16 @@ class NimbleToolkit:
         json: Any = None,
         *,
         account: str | None = None,
+        **options: Any,
     ) -> Result:
-        """A raw call to any Nimble endpoint through the same client (auth, retries, errors)."""
-        return Result(body := self.client.send(_raw_spec(method, path, params, json), account=account), raw=body)
+        """A raw call to any Nimble endpoint through the same client (auth, retries, errors).
+
+        It takes the call path too: ``before_call`` policies see ``context.method`` and
+        ``context.path`` (the read-only policy refuses anything but GET; a registered confirmation
+        policy holds DELETE until ``confirm_token=`` repeats it).
+        """
+        operation, arguments = _raw_request(method, path, params, json)
+        return self._call(operation, arguments, account, options)
 
     async def arequest(
         self,
@@ -366,11 +481,11 @@ class NimbleToolkit:
         json: Any = None,
         *,
         account: str | None = None,
+        **options: Any,
     ) -> Result:
         """Async twin of :meth:`request`."""
-        spec = _raw_spec(method, path, params, json)
-        body = await self.client.asend(spec, account=account)
-        return Result(body, raw=body)
+        operation, arguments = _raw_request(method, path, params, json)
+        return await self._acall(operation, arguments, account, options)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -395,17 +510,54 @@ class NimbleToolkit:
         await self.aclose()
 
 
-def _raw_spec(method: str, path: str, params: Mapping[str, Any] | None, json: Any) -> RequestSpec:
-    method = method.upper()
+RAW_REQUEST = "nimble_raw_request"
+"""The name policies see for a :meth:`NimbleToolkit.request` call; it is never offered to models."""
+
+
+class RawRequestParams(Params):
+    """A raw request's query arguments and JSON body."""
+
+    query: dict[str, str] = {}
+    body: Any = None
+
+
+def _raw_request(
+    method: str, path: str, params: Mapping[str, Any] | None, json: Any
+) -> tuple[Operation, RawRequestParams]:
+    """The one-off operation a raw request runs as (its flags follow the method), and its arguments."""
+    method = method.upper() if isinstance(method, str) else method
     if method not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
         raise UsageError(f"request(): unsupported method {method!r}.")
-    if not path.startswith("/") or path.startswith("//") or any(c in path for c in "?#\\") or "/../" in path + "/":
+    if (
+        not isinstance(path, str)
+        or not path.startswith("/")
+        or path.startswith("//")
+        or any(c in path for c in "?#\\{}")
+        or "/../" in path + "/"
+    ):
         raise UsageError(
             f"request(): path must be a plain absolute path such as '/api/v1/myself' (got {path!r}); "
             "pass query arguments in params."
         )
+    operation = Operation(
+        name=RAW_REQUEST,
+        description=f"A raw {method} request to {path}.",
+        params=RawRequestParams,
+        resource="raw",
+        method=method,  # type: ignore[arg-type]
+        path=path,
+        read_only=method == "GET",
+        destructive=method == "DELETE",
+        idempotent=method in ("GET", "PUT", "DELETE"),
+        encode=_encode_raw,
+    )
     query = {str(k): query_value(v) for k, v in (params or {}).items() if v is not None}
-    return RequestSpec(method, path, query, json)  # type: ignore[arg-type]
+    return operation, RawRequestParams(query=query, body=json)
+
+
+def _encode_raw(operation: Operation, params: BaseModel) -> RequestSpec:
+    assert isinstance(params, RawRequestParams)
+    return RequestSpec(operation.method, operation.path, dict(params.query), params.body)
 
 
 def _run_coroutine(coroutine: Any) -> Any:

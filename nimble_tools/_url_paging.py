@@ -7,10 +7,11 @@ cursor holds a queue of pending pages (path and query only, never a host), a cal
 fetches the first of them, and the answer's new ``next_page_url`` values join the front of the
 queue, so a group is read to its end before the next group continues.
 
-A cursor is data the caller hands back, so it is not trusted: the path it names must be exactly the
-path this operation builds from the call's own arguments (same endpoint, same pipeline), or the
-call is refused before anything is sent. A URL from Nimble that points elsewhere never enters a
-cursor in the first place.
+A cursor is data the caller hands back: the toolkit seals every cursor it issues (see
+``_cursors``), and still checks what it reads from one: the path must be exactly the path this
+operation builds from the call's own arguments (same endpoint, same pipeline), and the query may
+hold no credential and only bounded, printable values (a page position in digits), or the call is
+refused before anything is sent. A URL from Nimble that points elsewhere never enters a cursor.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from ._envelope import Result, decode_cursor, encode_cursor
+from ._envelope import MAX_PAGE, Result, cursor_error, decode_cursor, encode_cursor
 from ._errors import InvalidArgumentsError
 from ._operation import RequestSpec
 
@@ -29,8 +30,10 @@ __all__ = ["NextPageUrlPaging"]
 
 logger = logging.getLogger("nimble_tools.paging")
 
-# Query arguments a cursor may never set: credentials travel only in headers this toolkit controls.
-_FORBIDDEN_ARGS = frozenset({"access_token", "api_key", "token"})
+# Query arguments a next page may never carry: credentials travel only in headers this toolkit controls.
+_FORBIDDEN_ARGS = frozenset({"access_token", "api_key", "apikey", "token", "key", "auth", "authorization"})
+_NUMBERS = frozenset({"page", "per_page", "limit", "offset"})
+_MAX_VALUE = 10_000
 _MAX_PENDING = 200
 
 
@@ -97,27 +100,34 @@ def _page_of(url: str) -> dict[str, Any] | None:
     if not parts.path.startswith("/") or parts.path.startswith("//") or "\\" in parts.path:
         return None
     query = [[key, value] for key, value in parse_qsl(parts.query, keep_blank_values=True)]
-    if any(key in _FORBIDDEN_ARGS for key, _ in query):
+    if not all(_allowed(key, value) for key, value in query):
         return None
     return {"path": parts.path, "query": query}
+
+
+def _allowed(key: str, value: str) -> bool:
+    if key.lower() in _FORBIDDEN_ARGS or not (key.isprintable() and len(key) <= 64):
+        return False
+    if key in _NUMBERS:
+        return value.isascii() and value.isdigit() and len(value) <= 7 and int(value) <= MAX_PAGE
+    return len(value) <= _MAX_VALUE and value.isprintable()
 
 
 def _pending(operation: str, state: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The cursor's queue, each entry checked to be ``{path: str, query: [[str, str], ...]}``."""
     queue = state.get("pending")
-    problem = [("next_cursor", "not a cursor this toolkit issued; pass next_cursor back unchanged")]
-    if not isinstance(queue, list) or not queue or len(queue) > _MAX_PENDING:
-        raise InvalidArgumentsError(operation, problem)
+    if set(state) != {"pending"} or not isinstance(queue, list) or not queue or len(queue) > _MAX_PENDING:
+        raise cursor_error(operation)
     checked = []
     for entry in queue:
-        if not isinstance(entry, Mapping) or not isinstance(entry.get("path"), str):
-            raise InvalidArgumentsError(operation, problem)
-        query = entry.get("query")
+        if not isinstance(entry, Mapping) or set(entry) != {"path", "query"} or not isinstance(entry["path"], str):
+            raise cursor_error(operation)
+        query = entry["query"]
         if not isinstance(query, list) or not all(
             isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair) for pair in query
         ):
-            raise InvalidArgumentsError(operation, problem)
-        if any(key in _FORBIDDEN_ARGS for key, _ in query):
-            raise InvalidArgumentsError(operation, problem)
+            raise cursor_error(operation)
+        if not all(_allowed(key, value) for key, value in query):
+            raise cursor_error(operation)
         checked.append({"path": entry["path"], "query": [list(pair) for pair in query]})
     return checked

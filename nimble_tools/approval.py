@@ -1,39 +1,60 @@
-"""Approval: a person says yes or no to a call that :class:`~nimble_tools.policies.ConfirmDestructivePolicy` holds.
+"""Approval: a person says yes or no to a destructive call before it runs.
 
-The policy holds a destructive call and answers with a preview and a token. Without an approver the
-model carries the question to the user and repeats the call with ``confirm_token``. With one, the
-application asks the person itself, through its framework's own mechanism (a LangGraph interrupt,
-a callback of the OpenAI dispatcher, ...), and the model never sees the token:
+Every adapter takes the same ``approve`` option (see :data:`Approval`), and every model-facing call
+goes through :meth:`ToolView.run <nimble_tools.toolsets.ToolView.run>`, which asks it:
 
-* approved: the same call is repeated once, with the token;
-* declined: :class:`ApprovalDeclinedError`, which tells the model not to try again.
+* ``None``: nobody can be asked from here. The held call answers with a preview and a token (see
+  :mod:`nimble_tools.confirmation`); the model shows the preview to the user and repeats the call
+  with ``confirm_token`` once they agreed.
+* a function ``(ApprovalRequest) -> bool`` (or an awaitable of it, for async calls): a person is
+  asked for each held call. The model never sees a token, and a token it sends is ignored.
+* ``True`` / ``False``: the application already decided for every held call (approve / decline).
+* a host's own mechanism, by name: ``"interrupt"`` (LangChain/LangGraph: the run pauses with
+  ``interrupt()`` until a person answers) or ``"elicit"`` (MCP: the client asks its user through
+  elicitation; clients that cannot elicit get the token conversation).
 
-Adapters call :func:`call_with_approval` / :func:`acall_with_approval` instead of ``toolkit.call``
-when the application gave them an approver.
+Approved, the call runs once; declined, it raises :class:`ApprovalDeclinedError`, whose message
+tells the model not to try again.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from ._errors import PolicyViolationError, UsageError
-from .policies import ConfirmationRequiredError
 
 if TYPE_CHECKING:
     from ._envelope import Result
+    from ._toolkit import NimbleToolkit
+    from ._view import ToolView
 
 __all__ = [
+    "ELICIT",
+    "INTERRUPT",
+    "MECHANISMS",
+    "TOKEN_FALLBACK",
+    "Approval",
     "ApprovalDeclinedError",
     "ApprovalRequest",
     "Approver",
-    "Caller",
     "acall_with_approval",
     "call_with_approval",
+    "check_approval",
     "is_approval",
 ]
+
+INTERRUPT = "interrupt"
+ELICIT = "elicit"
+MECHANISMS: Mapping[str, str] = {
+    INTERRUPT: "LangChain/LangGraph: the run pauses with interrupt() until a person answers",
+    ELICIT: "MCP: the client asks its user through elicitation (the token conversation where it cannot)",
+}
+"""Hosts' own ways of asking a person, by the name ``approve`` takes."""
+TOKEN_FALLBACK = frozenset({ELICIT})
+"""Mechanisms that fall back to the preview-and-token conversation when the host cannot ask."""
 
 
 @dataclass(frozen=True)
@@ -41,16 +62,18 @@ class ApprovalRequest:
     """What the person is asked to approve.
 
     Attributes:
-        tool: the operation's name.
-        arguments: the arguments the model gave.
+        tool: the tool's name, as the model called it.
+        arguments: the arguments, as plain JSON data.
         preview: what the call would do, with a count of the affected records where it is known.
         account: the connected account the call is made for.
+        count: how many records the call would remove, where known.
     """
 
     tool: str
     arguments: Mapping[str, Any] = field(default_factory=dict)
     preview: str = ""
     account: str | None = None
+    count: int | None = None
 
     @property
     def question(self) -> str:
@@ -58,12 +81,13 @@ class ApprovalRequest:
         return f"Allow {self.tool}? {self.preview}"
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data (for a LangGraph interrupt payload, a queue, a web form)."""
+        """Plain JSON data (for a LangGraph interrupt payload, a queue, a web form)."""
         return {
             "type": "nimble_approval",
             "tool": self.tool,
             "arguments": dict(self.arguments),
             "preview": self.preview,
+            "count": self.count,
             "account": self.account,
             "question": self.question,
         }
@@ -71,18 +95,8 @@ class ApprovalRequest:
 
 Approver = Callable[[ApprovalRequest], "bool | Awaitable[bool]"]
 """Asks a person; returns (or resolves to) True to approve, False to decline."""
-
-
-class Caller(Protocol):
-    """What calls go through: a :class:`~nimble_tools.NimbleToolkit` or a toolset's ``ToolView``."""
-
-    def call(self, name: str, arguments: Mapping[str, Any] | None = None, **options: Any) -> Result:
-        """Run a call."""
-        ...
-
-    async def acall(self, name: str, arguments: Mapping[str, Any] | None = None, **options: Any) -> Result:
-        """Run a call (async)."""
-        ...
+Approval = Approver | bool | str | None
+"""What ``approve=`` takes, in every adapter: see the module docstring."""
 
 
 class ApprovalDeclinedError(PolicyViolationError):
@@ -106,57 +120,89 @@ def is_approval(answer: Any) -> bool:
     return answer is True
 
 
+def check_approval(target: str, approve: Any, mechanisms: Iterable[str] = ()) -> None:
+    """Refuse an ``approve`` value the target cannot use, naming the ones it can.
+
+    Args:
+        target: the adapter's target name, for the message.
+        approve: the value given.
+        mechanisms: the names of :data:`MECHANISMS` this target supports.
+
+    Raises:
+        UsageError: for anything but None, a bool, a function or a supported mechanism name.
+    """
+    supported = tuple(mechanisms)
+    if approve is None or isinstance(approve, bool) or (callable(approve) and not isinstance(approve, str)):
+        return
+    if isinstance(approve, str) and approve in supported:
+        return
+    names = "".join(f", {name!r}" for name in supported)
+    raise UsageError(
+        f"emit({target!r}): approve takes None (the preview-and-token conversation), True, False, a function "
+        f"(ApprovalRequest) -> bool{names}; got {approve!r}."
+    )
+
+
+def ask(approver: Approver | bool, request: ApprovalRequest) -> None:
+    """Ask ``approver`` synchronously; raise :class:`ApprovalDeclinedError` unless it approves.
+
+    Raises:
+        UsageError: when an async approver is given to a synchronous call.
+    """
+    answer: Any = approver if isinstance(approver, bool) else approver(request)
+    if inspect.isawaitable(answer):
+        if inspect.iscoroutine(answer):
+            answer.close()
+        raise UsageError(
+            f"{request.tool}: an async approver cannot answer a synchronous call; use the async call "
+            "(arun, acall, adispatch, ainvoke) or give a plain function."
+        )
+    if not is_approval(answer):
+        raise ApprovalDeclinedError(request)
+
+
+async def aask(approver: Approver | bool, request: ApprovalRequest) -> None:
+    """Async twin of :func:`ask`; the approver may be sync or async."""
+    answer: Any = approver if isinstance(approver, bool) else approver(request)
+    if inspect.isawaitable(answer):
+        answer = await answer
+    if not is_approval(answer):
+        raise ApprovalDeclinedError(request)
+
+
+def _view_of(toolkit: NimbleToolkit | ToolView, name: str) -> ToolView:
+    from ._view import ToolView
+    from .toolsets import resolve
+
+    return toolkit if isinstance(toolkit, ToolView) else resolve(toolkit, [name])
+
+
 def call_with_approval(
-    toolkit: Caller,
+    toolkit: NimbleToolkit | ToolView,
     name: str,
     arguments: Mapping[str, Any],
-    approve: Approver,
+    approve: Approver | bool,
     *,
     account: str | None = None,
-    **options: Any,
 ) -> Result:
-    """``toolkit.call``, asking ``approve`` when a policy holds the call for confirmation.
+    """Run tool ``name`` the way a model's call runs, asking ``approve`` if it is destructive.
 
-    ``toolkit`` may be a toolkit or a toolset view: anything with ``call``/``acall``.
+    ``toolkit`` may be a toolkit or a toolset view. This is :meth:`ToolView.run` with an approver.
 
     Raises:
         ApprovalDeclinedError: the approver declined.
         NimbleToolsError: anything else the call raises.
     """
-    try:
-        return toolkit.call(name, arguments, account=account, **options)
-    except ConfirmationRequiredError as held:
-        request = ApprovalRequest(name, dict(arguments), held.preview, account)
-        answer = approve(request)
-        if inspect.isawaitable(answer):
-            if inspect.iscoroutine(answer):
-                answer.close()
-            raise UsageError(
-                f"{name}: an async approver cannot answer a synchronous call; use the async call "
-                "(acall, adispatch, ainvoke) or give a plain function."
-            ) from None
-        if not is_approval(answer):
-            raise ApprovalDeclinedError(request) from None
-        return toolkit.call(name, arguments, account=account, **{**options, "confirm_token": held.confirm_token})
+    return _view_of(toolkit, name).run(name, arguments, account=account, approve=approve)
 
 
 async def acall_with_approval(
-    toolkit: Caller,
+    toolkit: NimbleToolkit | ToolView,
     name: str,
     arguments: Mapping[str, Any],
-    approve: Approver,
+    approve: Approver | bool,
     *,
     account: str | None = None,
-    **options: Any,
 ) -> Result:
     """Async twin of :func:`call_with_approval`; the approver may be sync or async."""
-    try:
-        return await toolkit.acall(name, arguments, account=account, **options)
-    except ConfirmationRequiredError as held:
-        request = ApprovalRequest(name, dict(arguments), held.preview, account)
-        answer = approve(request)
-        if inspect.isawaitable(answer):
-            answer = await answer
-        if not is_approval(answer):
-            raise ApprovalDeclinedError(request) from None
-        return await toolkit.acall(name, arguments, account=account, **{**options, "confirm_token": held.confirm_token})
+    return await _view_of(toolkit, name).arun(name, arguments, account=account, approve=approve)

@@ -23,6 +23,7 @@ from ._cli_support import CommandFailed, NimbleGroup, json_option, sandbox_optio
 from ._console import Console, ProgressUpdate, dumps
 from ._describe import describe_operation, operation_kind
 from ._lead_files import read_leads
+from ._net import is_loopback
 from ._target_schemas import schemas_of
 from .adapting import operation_metadata
 from .auth import ReauthorizationRequiredError
@@ -60,6 +61,16 @@ def _toolkit(
             ) from None
     click.get_current_context().call_on_close(toolkit.close)
     return toolkit
+
+
+def _require_connected(toolkit: NimbleToolkit, account: str) -> None:
+    """Refuse to serve an account that ``auth login`` never connected (or that was logged out)."""
+    accounts = getattr(toolkit.client.auth, "accounts", None)
+    if callable(accounts) and account not in accounts():
+        raise CommandFailed(
+            f"The account {account!r} is not connected. Connect it with: nimble-tools auth login --account {account}",
+            kind="ReauthorizationRequiredError",
+        )
 
 
 def _oauth_toolkit(store: Path | None) -> NimbleToolkit:
@@ -497,34 +508,98 @@ def sandbox_serve(host: str, port: int, no_seed: bool, faults: str, as_json: boo
         server.stop()
 
 
+MCP_TOKEN_ENV = "NIMBLE_TOOLS_MCP_TOKEN"
+
+
 @main.command("mcp")
 @sandbox_option
 @click.option("--http", "use_http", is_flag=True, help="Serve streamable HTTP instead of stdio.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface for --http.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port for --http.")
-@click.option("--account", default=None, help="Connected account every call is made for.")
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Another name clients reach the server by, for the Host/Origin check (repeatable).",
+)
+@click.option(
+    "--insecure",
+    is_flag=True,
+    help=f"Serve --http on a non-loopback interface without {MCP_TOKEN_ENV} (anyone who reaches it acts as you).",
+)
+@click.option(
+    "--account",
+    default=None,
+    help="Serve an account connected with `nimble-tools auth login --account NAME` (OAuth).",
+)
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="NIMBLE_TOOLS_TOKEN_DB",
+    default=None,
+    help="Token store of --account (default: the one `auth login` uses).",
+)
+@click.option(
+    "--allow-destructive",
+    is_flag=True,
+    help="Run deletes and overwrites at once, without asking the user first.",
+)
 @click.option("--name", "names", multiple=True, metavar="OPERATION", help="Serve only this operation (repeatable).")
 @json_option
 def mcp(
-    sandbox: bool, use_http: bool, host: str, port: int, account: str | None, names: tuple[str, ...], as_json: bool
+    sandbox: bool,
+    use_http: bool,
+    host: str,
+    port: int,
+    allowed_hosts: tuple[str, ...],
+    insecure: bool,
+    account: str | None,
+    store_path: Path | None,
+    allow_destructive: bool,
+    names: tuple[str, ...],
+    as_json: bool,
 ) -> None:
     """Serve the operations as an MCP server: stdio by default, for Claude Desktop, Cursor and co.
 
     \b
+    Deletes and overwrites ask the user first: through the client's elicitation where it has it,
+    else with a preview the model shows before it repeats the call with confirm_token.
+    --allow-destructive turns that off.
+    \b
     Client configuration (stdio):
       {"mcpServers": {"nimble": {"command": "nimble-tools", "args": ["mcp"],
                                  "env": {"NIMBLE_API_KEY": "..."}}}}
-    With --http and --json, the address is printed on stderr as {"url": ...}.
+    With --http, every request must carry Authorization: Bearer $NIMBLE_TOOLS_MCP_TOKEN when that
+    is set; on an interface other than loopback it must be set (or --insecure given). The Host and
+    Origin headers are checked on every interface. With --json, the address is printed on stderr.
     """
-    options: dict[str, Any] = {"account": account}
+    token = os.environ.get(MCP_TOKEN_ENV, "").strip() or None
+    if use_http and not token and not insecure and not is_loopback(host):
+        raise click.UsageError(
+            f"--host {host} serves your Nimble account to anyone who reaches {host}:{port}. Set {MCP_TOKEN_ENV} "
+            "to a long random secret (clients then send Authorization: Bearer <it>), serve on 127.0.0.1, or "
+            "add --insecure if that is really what you want."
+        )
+    options: dict[str, Any] = {"account": account, "confirm_destructive": not allow_destructive}
     if names:
         options["tools"] = list(names)
-    server = _toolkit(sandbox).emit("mcp", **options)
+    toolkit = _toolkit(sandbox, account=account, store=store_path)
+    if account is not None and not sandbox:
+        _require_connected(toolkit, account)
+    server = toolkit.emit("mcp", **options)
     if use_http:
         url = f"http://{host}:{port}/mcp"
         # stderr: stdout is the protocol channel in stdio mode, and stays clean in both.
-        click.echo(json.dumps({"url": url}) if as_json else f"Nimble MCP server on {url}", err=True)
-    server.serve("http" if use_http else "stdio", host=host, port=port)
+        warning = "" if token or is_loopback(host) else " (no authentication: --insecure)"
+        click.echo(
+            json.dumps({"url": url, "authenticated": bool(token)})
+            if as_json
+            else f"Nimble MCP server on {url}{warning}",
+            err=True,
+        )
+    server.serve("http" if use_http else "stdio", host=host, port=port, bearer_token=token, allowed_hosts=allowed_hosts)
 
 
 @main.command(

@@ -21,6 +21,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .readers import tag_names
+
 __all__ = [
     "COMPACT_HINT",
     "COMPACT_RESOURCES",
@@ -73,14 +75,6 @@ def _employment(fields: Any) -> dict[str, Any]:
     return {}
 
 
-def _tags(record: Mapping[str, Any]) -> list[str]:
-    # Nimble sends tags as strings (spec) or as {tag, id} objects (older answers): accept both.
-    tags = record.get("tags") or []
-    if not isinstance(tags, list):
-        return []
-    return [str(t.get("tag")) if isinstance(t, Mapping) else str(t) for t in tags]
-
-
 def _without_empty(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v not in (None, "", [], {})}
 
@@ -105,7 +99,7 @@ def compact_contact(record: Mapping[str, Any]) -> dict[str, Any]:
             "emails": _values(fields, "email"),
             "phones": _values(fields, "phone"),
             "domain": _first(fields, "domain"),
-            "tags": _tags(record),
+            "tags": tag_names(record),
             "owner_id": record.get("owner_id"),
             "last_contacted": last.get("tstamp") if isinstance(last, Mapping) else last,
             "is_important": record.get("is_important") or None,
@@ -164,7 +158,7 @@ def compact_deal(record: Mapping[str, Any]) -> dict[str, Any]:
             "stage": _person(stage) or _person(last_step.get("to_stage")),
             "owner": _person(record.get("owner")),
             "contacts": [c for c in contacts if c],
-            "tags": _tags(record),
+            "tags": tag_names(record),
             "probability": record.get("final_probability"),
             "updated": record.get("updated"),
         }

@@ -11,8 +11,9 @@ option: a :class:`Toolset`, a list of operation names, or None for every operati
     toolkit.emit("callables", tools=toolsets.tool_search())  # two meta-tools instead of the list
 
 A toolset is a recipe, not a copy: :meth:`Toolset.bind` applies it to a toolkit's registry and gives
-a :class:`ToolView`, whose operations carry the names and descriptions the model sees while every
-call still goes to the registered operation through ``toolkit.call`` (one call path, same policies).
+a :class:`ToolView` (``nimble_tools._view``), whose operations carry the names and descriptions the
+model sees while every call still goes to the registered operation, through the one model-facing
+path :meth:`ToolView.run` (same validation, confirmation and policies).
 Each behaviour is a small wrapper class over the one above it, in the style of pydantic-ai's
 ``FilteredToolset``/``PrefixedToolset``/``RenamedToolset``.
 """
@@ -21,23 +22,23 @@ from __future__ import annotations
 
 import fnmatch
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from typing_extensions import override
 
-from ._collect import acollect_with, collect_with, paging_limits
 from ._errors import UnknownOperationError, UsageError
 from ._operation import MAX_DESCRIPTION, Operation
+from ._view import META_TAG, SCOPE_OPTION, ToolView, ViewEntry
 
 if TYPE_CHECKING:
-    from ._envelope import Result
     from ._registry import OperationRegistry
     from ._toolkit import NimbleToolkit
 
 __all__ = [
     "META_TAG",
+    "SCOPE_OPTION",
     "CombinedToolset",
     "ConfiguredToolset",
     "FilteredToolset",
@@ -58,32 +59,6 @@ __all__ = [
     "tool_search",
     "without_destructive",
 ]
-
-META_TAG = "meta"
-"""Tag of operations that act on other tools (the tool-search pair); "everything" leaves them out."""
-
-SCOPE_OPTION = "tool_scope"
-"""Per-call option a view passes to meta-tools: the :class:`ToolView` they search and call within."""
-
-
-@dataclass(frozen=True, slots=True)
-class ViewEntry:
-    """One tool of a view: the operation as the model sees it, and where its calls go.
-
-    Attributes:
-        operation: the operation with the exposed name and description (a modified copy when the
-            view renamed it; the registered one otherwise).
-        origin: the registered operation name that calls are sent to.
-        scope: for the tool-search meta-tools, the view they search and call within.
-        compact: list results show compact records (see :mod:`nimble_tools.projections`).
-        max_items: for list tools, page automatically up to this many items per call.
-    """
-
-    operation: Operation
-    origin: str
-    scope: Toolset | None = None
-    compact: bool = True
-    max_items: int | None = None
 
 
 class Toolset(ABC):
@@ -373,103 +348,6 @@ def _check_strings(method: str, values: Iterable[Any]) -> None:
     for value in values:
         if not isinstance(value, str) or not value:
             raise UsageError(f"{method}() takes non-empty strings, got {value!r}.")
-
-
-class ToolView(Mapping[str, Operation]):
-    """A toolset applied to one toolkit: exposed name -> operation, and a call that routes back.
-
-    Adapters iterate it to build their tools and call :meth:`call` / :meth:`acall` with the exposed
-    name; the call then runs the registered operation through ``toolkit.call``, so validation,
-    policies, retries and the envelope are those of any other call.
-    """
-
-    def __init__(self, toolkit: NimbleToolkit, entries: Mapping[str, ViewEntry]) -> None:
-        self.toolkit = toolkit
-        self._entries = dict(entries)
-        self._scopes: dict[int, ToolView] = {}
-
-    def __getitem__(self, name: str) -> Operation:
-        return self.entry(name).operation
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._entries)
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._entries
-
-    def __repr__(self) -> str:
-        return f"<ToolView of {len(self)} tools>"
-
-    def entry(self, name: str) -> ViewEntry:
-        """The entry exposed as ``name``, or :class:`UnknownOperationError` with close names."""
-        try:
-            return self._entries[name]
-        except KeyError:
-            import difflib
-
-            close = difflib.get_close_matches(str(name), list(self._entries), n=3, cutoff=0.6)
-            raise UnknownOperationError(str(name), suggestions=close) from None
-
-    def origin(self, name: str) -> str:
-        """The registered operation behind the exposed ``name``."""
-        return self.entry(name).origin
-
-    def _options(self, entry: ViewEntry, options: dict[str, Any]) -> dict[str, Any]:
-        # Meta-tools search and call within the scope they were exposed with, never the whole registry.
-        if entry.scope is not None:
-            scope = self._scopes.get(id(entry.scope))
-            if scope is None:
-                scope = self._scopes[id(entry.scope)] = entry.scope.bind(self.toolkit)
-            options[SCOPE_OPTION] = scope
-        return options
-
-    def _budget(self, entry: ViewEntry, arguments: Mapping[str, Any] | None) -> int | None:
-        operation = self.toolkit.operations[entry.origin]
-        if entry.max_items is None or operation.paging is None or "limit" not in operation.params.model_fields:
-            return None
-        asked = (arguments or {}).get("limit")
-        # A limit from the model is how many items it wants in all, within the view's budget.
-        return min(asked, entry.max_items) if isinstance(asked, int) and asked > 0 else entry.max_items
-
-    def _shaped(self, entry: ViewEntry, result: Result) -> Result:
-        if entry.compact and entry.operation.paging is not None:
-            from .projections import compact
-
-            return replace(result, result=compact(result.result))
-        return result
-
-    def call(self, name: str, arguments: Mapping[str, Any] | None = None, **options: Any) -> Result:
-        """Call the tool exposed as ``name`` (``account=`` and policy options pass through)."""
-        entry = self.entry(name)
-        options = self._options(entry, options)
-        budget = self._budget(entry, arguments)
-        if budget is None:
-            return self._shaped(entry, self.toolkit.call(entry.origin, arguments, **options))
-        result = collect_with(
-            lambda args: self.toolkit.call(entry.origin, args, **options),
-            arguments or {},
-            max_items=budget,
-            **paging_limits(self.toolkit.operations[entry.origin], budget),
-        )
-        return self._shaped(entry, result)
-
-    async def acall(self, name: str, arguments: Mapping[str, Any] | None = None, **options: Any) -> Result:
-        """Async twin of :meth:`call`."""
-        entry = self.entry(name)
-        options = self._options(entry, options)
-        budget = self._budget(entry, arguments)
-        if budget is None:
-            return self._shaped(entry, await self.toolkit.acall(entry.origin, arguments, **options))
-        result = await acollect_with(
-            lambda args: self.toolkit.acall(entry.origin, args, **options),
-            arguments or {},
-            max_items=budget,
-            **paging_limits(self.toolkit.operations[entry.origin], budget),
-        )
-        return self._shaped(entry, result)
 
 
 ToolsetLike = Toolset | Iterable[str] | None

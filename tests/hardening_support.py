@@ -262,16 +262,17 @@ class Outcome:
 class Adapters:
     """One toolkit's tools for every target, each callable as ``call(target, name, arguments)``."""
 
-    def __init__(self, toolkit: NimbleToolkit, stack: ExitStack) -> None:
+    def __init__(self, toolkit: NimbleToolkit, stack: ExitStack, **options: Any) -> None:
         self.toolkit = toolkit
         # every registered operation, the tool-search pair included (a default emit leaves it out)
         tools = [name for name, operation in toolkit.operations.items() if not hidden_by(toolkit, operation)]
-        self.langchain = {tool.name: tool for tool in toolkit.emit("langchain", tools=tools)}
-        self.openai = toolkit.emit("openai", tools=tools)
-        self.callables = {f.__name__: f for f in toolkit.emit("callables", tools=tools, on_error="return")}
+        self.langchain = {tool.name: tool for tool in toolkit.emit("langchain", tools=tools, **options)}
+        self.openai = toolkit.emit("openai", tools=tools, **options)
+        self.callables = {f.__name__: f for f in toolkit.emit("callables", tools=tools, on_error="return", **options)}
         portal = stack.enter_context(anyio.from_thread.start_blocking_portal())
         self._portal = portal
-        self._mcp = stack.enter_context(portal.wrap_async_context_manager(Client(toolkit.emit("mcp", tools=tools))))
+        server = toolkit.emit("mcp", tools=tools, **options)
+        self._mcp = stack.enter_context(portal.wrap_async_context_manager(Client(server)))
 
     def call(self, target: str, name: str, arguments: Any) -> Outcome:
         runner: Callable[[str, Any], Outcome] = getattr(self, f"_via_{target}")
@@ -299,7 +300,7 @@ class Adapters:
 
 
 @contextmanager
-def adapters_for(toolkit: NimbleToolkit) -> Iterator[Adapters]:
-    """Every target's tools of ``toolkit``, the MCP client session kept open meanwhile."""
+def adapters_for(toolkit: NimbleToolkit, **options: Any) -> Iterator[Adapters]:
+    """Every target's tools of ``toolkit`` (emitted with ``options``), the MCP client session kept open meanwhile."""
     with ExitStack() as stack:
-        yield Adapters(toolkit, stack)
+        yield Adapters(toolkit, stack, **options)

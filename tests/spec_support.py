@@ -57,6 +57,19 @@ ERRATA: list[tuple[str, str, Any, str]] = [
         "in/out cannot both exist for a contact never contacted in that direction",
     ),
     (
+        "Contacts.ContactView",
+        "/properties/tags",
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["tag", "id"],
+                "properties": {"tag": {"type": "string"}, "id": {"type": "string"}},
+            },
+        },
+        "strings here, but the Contacts guide's example and field list show {tag, id} objects (live Nimble)",
+    ),
+    (
         "Contacts.LastContacted",
         "/properties",
         {

@@ -22,7 +22,6 @@ from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCall
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from nimble_tools import InvalidArgumentsError, NimbleAPIError, NimbleToolkit, UsageError
-from nimble_tools.adapting import model_params
 from nimble_tools.toolsets import resolve
 
 MISSING_ID = "5f" * 12
@@ -45,16 +44,17 @@ def test_every_function_has_a_real_signature_hints_and_docstring(
     toolkit: NimbleToolkit, asynchronous: bool, default_tools: list[str]
 ) -> None:
     functions = toolkit.emit("callables", asynchronous=asynchronous)
+    view = resolve(toolkit)
     assert [f.__name__ for f in functions] == default_tools
     for function in functions:
         operation = toolkit.operations[function.__name__]
         assert function.__name__.isidentifier() and not keyword.iskeyword(function.__name__)
         assert inspect.iscoroutinefunction(function) is asynchronous
         signature = inspect.signature(function)
-        assert set(signature.parameters) == set(model_params(operation).model_fields)
+        assert set(signature.parameters) == set(view.model_params(operation.name).model_fields)
         assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in signature.parameters.values())
         for name, parameter in signature.parameters.items():
-            assert (parameter.default is inspect.Parameter.empty) is model_params(operation).model_fields[
+            assert (parameter.default is inspect.Parameter.empty) is view.model_params(operation.name).model_fields[
                 name
             ].is_required()
         hints = typing.get_type_hints(function, include_extras=True)
@@ -120,7 +120,7 @@ def test_errors_can_be_returned_for_a_model_instead(toolkit: NimbleToolkit) -> N
     with pytest.raises(NimbleAPIError):
         raising(id=MISSING_ID)
     returning = by_name(toolkit.emit("callables", on_error="return"))["get_single_nimble_contact_by_id"]
-    assert "Nimble answered HTTP 404" in returning(id=MISSING_ID)["error"]
+    assert "No contact with id" in returning(id=MISSING_ID)["error"]
     assert "not a Nimble id" in returning(id="x")["error"]
     with pytest.raises(UsageError, match="on_error"):
         toolkit.emit("callables", on_error="ignore")

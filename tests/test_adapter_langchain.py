@@ -19,7 +19,6 @@ from nimble_tools_langchain import NimbleTool
 from pydantic import BaseModel
 
 from nimble_tools import NimbleToolkit, UsageError
-from nimble_tools.adapting import model_params
 from nimble_tools.toolsets import resolve
 
 MISSING_ID = "5f" * 12
@@ -41,15 +40,15 @@ def test_one_tool_per_operation_with_its_pydantic_schema_and_flags(toolkit: Nimb
         operation = view[tool.name]  # as emitted: list tools say their items are compact
         assert isinstance(tool, NimbleTool) and tool.operation == operation
         assert isinstance(tool.args_schema, type) and issubclass(tool.args_schema, BaseModel)
-        assert tool.args_schema is model_params(operation) and tool.description == operation.description
+        assert tool.args_schema is view.model_params(tool.name) and tool.description == operation.description
         assert tool.metadata is not None and tool.metadata["read_only"] is operation.read_only
-        assert tool.metadata["destructive"] is operation.destructive
+        assert tool.metadata["destructive"] is operation.may_destroy
         assert tool.tags is not None and ("read_only" in tool.tags) is operation.read_only
-        assert ("destructive" in tool.tags) is operation.destructive
+        assert ("destructive" in tool.tags) is operation.may_destroy
         assert tool.response_format == "content_and_artifact"
         converted = convert_to_openai_tool(tool)["function"]
         assert converted["name"] == tool.name and converted["description"] == tool.description
-        assert set(converted["parameters"]["properties"]) == set(model_params(operation).model_fields)
+        assert set(converted["parameters"]["properties"]) == set(view.model_params(tool.name).model_fields)
     delete = by_name(tools)["delete_a_nimble_contact_by_id"]
     assert delete.tags is not None and "destructive" in delete.tags
 
@@ -85,7 +84,7 @@ def test_plain_arguments_return_only_the_content(toolkit: NimbleToolkit) -> None
             "list_all_nimble_contacts", {"keyword": "a", "colour": "red"}, "colour: unknown field", id="unknown-field"
         ),
         pytest.param("create_a_nimble_contact", {"tags": None}, "fields: required, but missing", id="no-fields"),
-        pytest.param("get_single_nimble_contact_by_id", {"id": MISSING_ID}, "Nimble answered HTTP 404", id="not-found"),
+        pytest.param("get_single_nimble_contact_by_id", {"id": MISSING_ID}, "No contact with id", id="not-found"),
     ],
 )
 def test_bad_calls_become_error_tool_messages(
@@ -96,7 +95,7 @@ def test_bad_calls_become_error_tool_messages(
     message = tool.invoke(tool_call(name, args, "bad_1"))
     assert isinstance(message, ToolMessage) and message.status == "error" and message.tool_call_id == "bad_1"
     assert expected in str(message.content)
-    if "404" not in expected:
+    if "No contact" not in expected:
         assert f"tool '{name}'" in str(message.content)
         assert toolkit.emulator.request_count == before  # type: ignore[union-attr]
 
@@ -113,7 +112,7 @@ def test_async_invocation_uses_the_async_call_path(toolkit: NimbleToolkit) -> No
             tool_call("get_single_nimble_contact_by_id", {"id": MISSING_ID}, "a2")
         )
     )
-    assert error.status == "error" and "404" in str(error.content)
+    assert error.status == "error" and "No contact with id" in str(error.content)
 
 
 def test_the_account_comes_from_the_run_config_or_the_emit_default() -> None:

@@ -54,7 +54,7 @@ def test_tools_are_listed_in_order_with_schemas_and_annotations(toolkit: NimbleT
         assert hints is not None
         assert (hints.read_only_hint, hints.destructive_hint, hints.idempotent_hint, hints.open_world_hint) == (
             operation.read_only,
-            operation.destructive,
+            operation.may_destroy,
             operation.idempotent,
             True,
         )
@@ -94,7 +94,7 @@ def test_read_write_and_failing_calls(toolkit: NimbleToolkit, mode: str) -> None
     stored = the_contact(toolkit.call("get_single_nimble_contact_by_id", {"id": created["id"]}).result)
     assert contact_name(stored) == "Katherine Johnson"
     assert out["invalid"].is_error is True and "is not a Nimble id" in out["invalid"].content[0].text
-    assert out["missing"].is_error is True and "HTTP 404" in out["missing"].content[0].text
+    assert out["missing"].is_error is True and "No contact with id" in out["missing"].content[0].text
     assert out["unknown"].code == -32602 and "Did you mean" in out["unknown"].error.message
 
 

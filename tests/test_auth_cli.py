@@ -89,20 +89,24 @@ def test_login_opens_the_browser_and_stores_the_tokens(monkeypatch: pytest.Monke
     assert DEFAULT_OAUTH_CLIENT_SECRET not in result.output
 
 
-def test_login_refuses_a_callback_with_a_forged_state(monkeypatch: pytest.MonkeyPatch, server: Any, db: Path) -> None:
-    def forge(location: str) -> str:
+def test_login_ignores_a_callback_with_a_forged_state_and_waits_for_its_own(
+    monkeypatch: pytest.MonkeyPatch, server: Any, db: Path
+) -> None:
+    forged: list[httpx.Response] = []
+
+    def forge_first(location: str) -> str:
+        # Another page (or an attacker) hits the loopback port first, with a code of its own choice.
         parts = urlsplit(location)
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        query["state"] = "forged"
-        return parts._replace(query=urlencode(query)).geturl()
+        forged.append(httpx.get(parts._replace(query=urlencode({**query, "state": "forged", "code": "x"})).geturl()))
+        return location
 
-    browser = fake_browser(monkeypatch, forge)
+    browser = fake_browser(monkeypatch, forge_first)
     result = login(server, db)
-    assert result.exit_code == 1
-    assert "matches no pending authorization" in result.output
-    pages = browser.closed()
-    assert len(pages) == 1 and "The Nimble login failed" in pages[0]
-    assert SQLiteTokenStore(db).accounts() == []
+    assert result.exit_code == 0, result.output
+    assert forged[0].status_code == 400 and "not the callback of the login in progress" in forged[0].text
+    assert "Your Nimble account is connected" in browser.closed()[0]
+    assert SQLiteTokenStore(db).accounts() == ["default"]
 
 
 def test_login_reports_a_denied_consent(monkeypatch: pytest.MonkeyPatch, server: Any, db: Path) -> None:

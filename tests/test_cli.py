@@ -431,8 +431,12 @@ def test_mcp_command_builds_the_server_it_is_asked_for(monkeypatch: pytest.Monke
     assert outcome.exit_code == 0, outcome.output
     ((server, transport, options),) = served
     assert [t.name for t in server.tools] == ["list_all_nimble_me"] and server.account == "acme"
-    assert (transport, options) == ("http", {"host": "127.0.0.1", "port": 9})
-    assert json.loads(outcome.stderr) == {"url": "http://127.0.0.1:9/mcp"} and outcome.stdout == ""
+    assert (transport, options) == (
+        "http",
+        {"host": "127.0.0.1", "port": 9, "bearer_token": None, "allowed_hosts": ()},
+    )
+    assert json.loads(outcome.stderr) == {"url": "http://127.0.0.1:9/mcp", "authenticated": False}
+    assert outcome.stdout == ""
 
 
 def test_mcp_without_an_account_says_how_to_fix_it() -> None:

@@ -27,7 +27,6 @@ from pydantic import BaseModel
 from pydantic_ai import Tool
 
 from nimble_tools import NimbleToolkit, Operation, toolsets
-from nimble_tools.adapting import model_params
 from nimble_tools.toolsets import ToolView, resolve
 
 SAFE_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,63}$")
@@ -74,7 +73,6 @@ def emitted(target: str) -> dict[str, Any]:
 def check_openai(name: str, target: str) -> None:
     found = emitted(target)
     tool, toolset = found[name], found["toolset"]
-    operation = exposed(name)
     function = tool["function"] if target == "openai-chat" else tool
     if target == "openai-chat":
         assert set(tool) == {"type", "function"}, f"{name}: rule chat shape {{type, function}}"
@@ -95,7 +93,7 @@ def check_openai(name: str, target: str) -> None:
         assert azure == [], f"{name}: Azure strict limits: {[str(v) for v in azure]}"
         # What strict mode lets the model send for "nothing optional" decodes to a call the model accepts.
         minimal = {key: None for key in parameters["properties"]}
-        required = {k for k, f in model_params(operation).model_fields.items() if f.is_required()}
+        required = {k for k, f in view().model_params(name).model_fields.items() if f.is_required()}
         decoded = toolset.decode_arguments(name, minimal)
         assert set(decoded) == required, f"{name}: nulls of optional fields are dropped before the call"
     else:
@@ -115,12 +113,11 @@ def check_langchain(name: str, target: str) -> None:
 
 def check_callable(name: str, target: str) -> None:
     function: Callable[..., Any] = emitted(target)[name]
-    operation = exposed(name)
     assert function.__name__ == name and name.isidentifier() and not keyword.iskeyword(name), f"{name}: identifier"
     assert inspect.iscoroutinefunction(function) is (target == "callables-async"), f"{name}: sync/async variant"
     signature = inspect.signature(function)
     hints = typing.get_type_hints(function)
-    assert set(signature.parameters) == set(model_params(operation).model_fields), f"{name}: every parameter"
+    assert set(signature.parameters) == set(view().model_params(name).model_fields), f"{name}: every parameter"
     assert set(hints) == {*signature.parameters, "return"}, f"{name}: type hints for every parameter and return"
     doc = inspect.getdoc(function) or ""
     args = doc.split("\nArgs:\n", 1)[1].split("\n\n", 1)[0] if "\nArgs:\n" in doc else ""
@@ -140,7 +137,7 @@ def check_mcp(name: str, target: str) -> None:
     assert tool.output_schema is not None and tool.output_schema["type"] == "object", f"{name}: rule outputSchema"
     hints = tool.annotations
     assert hints is not None, f"{name}: rule annotations"
-    assert hints.read_only_hint is operation.read_only and hints.destructive_hint is operation.destructive
+    assert hints.read_only_hint is operation.read_only and hints.destructive_hint is operation.may_destroy
     assert hints.idempotent_hint is operation.idempotent and hints.open_world_hint is True
     wire = tool.model_dump(by_alias=True, exclude_none=True, mode="json")
     assert json.loads(json.dumps(wire))["inputSchema"] == tool.input_schema, f"{name}: JSON round trip"

@@ -9,6 +9,7 @@ import pytest
 from spec_support import Recorder, recorded_toolkit
 
 from nimble_tools import InvalidArgumentsError, NimbleToolkit, NotAcceptableError, ValidationFailedError
+from nimble_tools.readers import tag_names
 
 
 @pytest.fixture
@@ -149,9 +150,9 @@ def test_tags_assignment_replaces_the_set(box: tuple[NimbleToolkit, Recorder]) -
     kim = str(
         toolkit.call("create_a_nimble_contact", {"fields": {"first_name": "Kim"}, "tags": ["a,b", "c"]}).result["id"]
     )
-    assert contact(toolkit, kim)["tags"] == ["a,b", "c"]  # a comma inside a tag survives the escaping
+    assert tag_names(contact(toolkit, kim)) == ["a,b", "c"]  # a comma inside a tag survives the escaping
     toolkit.call("nimble_contacts_assign_tags", {"id": kim, "tags": ["d", "d", "e"]})
-    assert contact(toolkit, kim)["tags"] == ["d", "e"]
+    assert tag_names(contact(toolkit, kim)) == ["d", "e"]
     toolkit.call("nimble_contacts_assign_tags", {"id": kim, "tags": []})
     assert contact(toolkit, kim)["tags"] == []
     recorder.assert_conforms()

@@ -296,7 +296,9 @@ def test_request_reaches_any_endpoint_with_the_same_client(toolkit: NimbleToolki
     ids = toolkit.request("GET", "/api/v1/contacts/ids", params={"per_page": 2}).result
     assert len(ids["resources"]) == 2
     with pytest.raises(NotFoundError):
-        toolkit.request("GET", f"/api/v1/contact/{'0' * 24}")
+        toolkit.request("GET", f"/api/v1/contacts/notes/{'0' * 24}")
+    # the raw answer as Nimble sends it: a missing contact reads as an empty list (only operations interpret it)
+    assert toolkit.request("GET", f"/api/v1/contact/{'0' * 24}").result == {"resources": []}
 
 
 @pytest.mark.parametrize("path", ["https://evil.example/api", "//evil.example/x", "/api/v1/../x", "api/v1", "/a?b=1"])

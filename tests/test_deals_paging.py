@@ -159,10 +159,17 @@ def test_a_cursor_cannot_switch_pipelines(deal_toolkit: NimbleToolkit) -> None:
         [],
     ],
 )
-def test_forged_cursors_are_refused_before_sending(deal_toolkit: NimbleToolkit, pending: list[dict[str, Any]]) -> None:
+@pytest.mark.parametrize("sealed", [False, True], ids=["unsealed", "sealed-by-the-toolkit"])
+def test_forged_cursors_are_refused_before_sending(
+    deal_toolkit: NimbleToolkit, pending: list[dict[str, Any]], sealed: bool
+) -> None:
+    # Unsealed, the seal refuses it; sealed with the toolkit's own key (as if the key leaked), the
+    # values the board reads from it are still checked.
     pid = pipeline(deal_toolkit)["pipeline_id"]
     forged = [{k: v.replace("{pid}", pid) if isinstance(v, str) else v for k, v in entry.items()} for entry in pending]
     cursor = encode_cursor(BY_STAGE, {"pending": forged})
+    if sealed:
+        cursor = deal_toolkit._cursors.seal(BY_STAGE, cursor)
     error = refused_before_sending(
         deal_toolkit, lambda: deal_toolkit.call(BY_STAGE, {"pipeline_id": pid, "next_cursor": cursor})
     )
@@ -226,7 +233,8 @@ def test_a_cursor_is_opaque_and_carries_no_host() -> None:
     toolkit = fake_nimble(pages, [])
     cursor = toolkit.call(BY_OWNER, {"pipeline_id": PID, "limit": 1}).next_cursor
     assert cursor is not None
-    decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    inner = cursor.rpartition(".")[0]  # the content; after the dot, the toolkit's seal
+    decoded = json.loads(base64.urlsafe_b64decode(inner + "=" * (-len(inner) % 4)))
     assert decoded == {"op": BY_OWNER, "s": {"pending": [{"path": path, "query": [["owner", "u"], ["p", "2"]]}]}}
     assert "nimble.com" not in json.dumps(decoded)
 

@@ -270,7 +270,7 @@ def test_confirming_a_pipeline_delete_shows_how_many_deals_go(deal_toolkit: Nimb
     deal_toolkit.call(
         "delete_a_nimble_pipeline_stage_by_id", {"pipeline_id": sales["pipeline_id"], "id": stage(sales, "Proposal")}
     )
-    deal_toolkit.register_plugin(ConfirmDestructivePolicy(secret=b"test"), name="confirm")
+    deal_toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
     with pytest.raises(ConfirmationRequiredError) as held:
         deal_toolkit.call("delete_a_nimble_deals_pipeline_by_id", {"id": sales["pipeline_id"]})
     # 8 seeded + 11 new, including the 2 deals of the archived Proposal stage: all of them would go.

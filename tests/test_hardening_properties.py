@@ -38,7 +38,6 @@ from schema_strategies import (
 
 from nimble_tools import NimbleToolkit, NimbleToolsError, Operation
 from nimble_tools._paths import NIMBLE_ID_PATTERN, path_fields
-from nimble_tools.adapting import model_params, split_options
 
 NOTHING_SENT = "nothing was sent to Nimble"
 
@@ -89,8 +88,10 @@ class Rig:
 
 @pytest.fixture(scope="module")
 def rig() -> Iterator[Rig]:
+    # Confirmation off: these properties are about what reaches the wire (the safety suites test
+    # that destructive calls wait for confirmation by default).
     toolkit, wire = wired_toolkit()
-    with adapters_for(toolkit) as adapters:
+    with adapters_for(toolkit, confirm_destructive=False) as adapters:
         yield Rig(toolkit, wire, adapters)
 
 
@@ -125,7 +126,7 @@ def advertised(target: str, name: str) -> dict[str, Any]:
 
     For openai: the strict rewrite, with its private markers kept for decoding.
     """
-    schema = _restore_patterns(model_params(catalog()[name]).model_json_schema(schema_generator=_WithPatterns))
+    schema = _restore_patterns(catalog()[name].params.model_json_schema(schema_generator=_WithPatterns))
     if target == "openai":
         return strictify(schema).schema
     return schema
@@ -170,8 +171,7 @@ def accepted_by_the_operation(target: str, operation: Operation, arguments: dict
     try:
         if target == "openai":
             arguments = decode(advertised(target, operation.name), arguments)
-        own, _ = split_options(operation, arguments)
-        operation.validate_arguments(own)
+        operation.validate_arguments(arguments)
     except (NimbleToolsError, DecodeError):
         return False
     return True

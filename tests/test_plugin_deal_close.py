@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -168,14 +169,16 @@ def test_bad_input_is_refused_before_any_request(toolkit: NimbleToolkit, argumen
     assert box.request_count == before
 
 
-def test_an_undo_refused_by_a_confirmation_policy_is_reported_as_remaining() -> None:
+def test_a_confirmation_policy_does_not_hold_the_undo_of_the_actions_own_file() -> None:
+    # The action is what a person confirms, not its steps: its undo deletes the file it attached
+    # itself, and no confirmation token ever appears in its result.
     from nimble_tools.policies import ConfirmDestructivePolicy
 
     box, toolkit, deal = setup()
     toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
     box.inject_faults(FaultPlan(server_error=1.0, lost_reply=0.0, methods=frozenset({"PUT"}), path_pattern=DEAL_PATH))
     result = toolkit.call(CLOSE, {"deal_id": deal["deal_id"], "file_url": URL}).result
-    assert result["decision"] == "failed" and result["undone"] == []
-    assert len(result["remains"]) == 1 and "confirm" in result["undo_error"].lower()
+    assert result["decision"] == "failed" and len(result["undone"]) == 1 and not result.get("remains")
+    assert "confirm_token" not in json.dumps(result)
     box.inject_faults(None)
-    assert len(read_deal(toolkit, deal["deal_id"])["files"]) == 1
+    assert read_deal(toolkit, deal["deal_id"])["files"] == []

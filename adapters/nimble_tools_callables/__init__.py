@@ -18,7 +18,7 @@ from typing import Any
 from nimble_tools import NimbleToolkit, hookimpl
 from nimble_tools.adapting import check_options
 
-from ._build import Entry, OnError, callables, make_callable
+from ._build import OPTIONS, Entry, OnError, callables, make_callable
 
 __all__ = ["Entry", "OnError", "callables", "emit", "make_callable", "register_targets"]
 
@@ -36,5 +36,5 @@ def emit(toolkit: NimbleToolkit, target: str, options: dict[str, Any]) -> list[C
     """Build the functions when the target is ``callables``."""
     if target != TARGET:
         return None
-    check_options(TARGET, options, ("tools", "names", "account", "asynchronous", "on_error", "approve"))
+    check_options(TARGET, options, OPTIONS)
     return callables(toolkit, **options)

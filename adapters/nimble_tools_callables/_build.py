@@ -12,8 +12,9 @@ free-form keys), so their *JSON schema* is changed while their Python type stays
 * a value of any shape (``Any``, ``dict[str, Any]``) also accepts a JSON-encoded string, and
   advertises that.
 
-Python callers pass dicts as usual. Every call is validated by these parameter types first, then by
-the operation's own model, and goes through ``toolkit.call``/``toolkit.acall``.
+Python callers pass dicts as usual. Every call goes through the view's one call path
+(``ToolView.run``): the value limits first, then these parameter types turn the portable forms
+back into the operation's own, then the operation's model, confirmation and the toolkit.
 """
 
 from __future__ import annotations
@@ -29,12 +30,15 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, create_model
 from pydantic.fields import FieldInfo
 
-from nimble_tools import Location, NimbleToolkit, NimbleToolsError, Operation
-from nimble_tools.adapting import invalid_arguments, model_params, select_tools, split_options, structured_of
-from nimble_tools.approval import Approver, acall_with_approval, call_with_approval
-from nimble_tools.toolsets import ToolsetLike, ToolView, resolve
+from nimble_tools import Location, NimbleToolkit, NimbleToolsError, Operation, UsageError
+from nimble_tools.adapting import COMMON_OPTIONS, invalid_arguments, select_tools, structured_of
+from nimble_tools.approval import Approval
+from nimble_tools.toolsets import ToolsetLike, ToolView
 
-__all__ = ["Entry", "OnError", "callables", "make_callable"]
+__all__ = ["OPTIONS", "Entry", "OnError", "callables", "make_callable"]
+
+TARGET = "callables"
+OPTIONS = (*COMMON_OPTIONS, "asynchronous", "on_error")
 
 OnError = Literal["raise", "return"]
 
@@ -56,7 +60,7 @@ def make_callable(
     asynchronous: bool = False,
     on_error: OnError = "raise",
     view: ToolView | None = None,
-    approve: Approver | None = None,
+    approve: Approval = None,
 ) -> Callable[..., Any]:
     """A plain function (or coroutine function) that runs ``operation``.
 
@@ -66,30 +70,33 @@ def make_callable(
         account: the connected account calls are made for.
         view: the toolset view that exposes ``operation`` (calls route through it); by default
             ``operation`` is a registered operation, called by its own name.
-        asynchronous: make an ``async def`` function (it uses ``toolkit.acall``).
+        asynchronous: make an ``async def`` function.
         on_error: ``"raise"`` a :class:`~nimble_tools.NimbleToolsError`, or ``"return"`` it as
             ``{"error": "<message for the model>"}``.
-        approve: asks a person about calls a confirmation policy holds (for an async function it may
-            be async too); without one, the caller repeats a held call with ``confirm_token``.
+        approve: who confirms a destructive call (see :mod:`nimble_tools.approval`); without one
+            the caller repeats a held call with ``confirm_token``.
     """
-    parameters, annotations = _parameters(operation, confirm_token=approve is None)
+    name = operation.name
+    if view is None:
+        view = select_tools(toolkit, [name], approve=approve, target=TARGET)
+    parameters, annotations = _parameters(view.model_params(name, approve).model_fields)
     definitions: dict[str, Any] = {
         p.name: (annotations[p.name], ... if p.default is p.empty else p.default) for p in parameters
     }
-    arguments_model = create_model(  # validates exactly what the signature advertises
-        f"{operation.name}_arguments",
+    arguments_model = create_model(  # reads back exactly what the signature advertises
+        f"{name}_arguments",
         __config__=ConfigDict(extra="forbid", arbitrary_types_allowed=True),
         **definitions,
     )
-    name = operation.name
-    route = view if view is not None else resolve(toolkit, [name])
+    route = view
 
-    def prepare(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    def decode(values: dict[str, Any]) -> dict[str, Any]:
+        # The portable forms ({key, value} entries, JSON strings) back to the operation's own.
         try:
-            validated = arguments_model.model_validate(kwargs)
+            validated = arguments_model.model_validate(values)
         except ValidationError as exc:
             raise invalid_arguments(name, exc) from None
-        return split_options(operation, {key: getattr(validated, key) for key in kwargs})
+        return {key: getattr(validated, key) for key in values}
 
     def failed(error: NimbleToolsError) -> dict[str, Any]:
         if on_error == "raise":
@@ -101,11 +108,7 @@ def make_callable(
 
         async def function(**kwargs: Any) -> dict[str, Any]:
             try:
-                arguments, options = prepare(kwargs)
-                if approve is None:
-                    return structured_of(await route.acall(name, arguments, account=account, **options))
-                held = await acall_with_approval(route, name, arguments, approve, account=account, **options)
-                return structured_of(held)
+                return structured_of(await route.arun(name, kwargs, account=account, approve=approve, decode=decode))
             except NimbleToolsError as error:
                 return failed(error)
 
@@ -113,16 +116,13 @@ def make_callable(
 
         def function(**kwargs: Any) -> dict[str, Any]:
             try:
-                arguments, options = prepare(kwargs)
-                if approve is None:
-                    return structured_of(route.call(name, arguments, account=account, **options))
-                return structured_of(call_with_approval(route, name, arguments, approve, account=account, **options))
+                return structured_of(route.run(name, kwargs, account=account, approve=approve, decode=decode))
             except NimbleToolsError as error:
                 return failed(error)
 
     function.__name__ = function.__qualname__ = name
     function.__module__ = __name__
-    function.__doc__ = _docstring(operation, on_error, confirm_token=approve is None)
+    function.__doc__ = _docstring(operation, view.model_params(name, approve).model_fields, on_error)
     function.__signature__ = inspect.Signature(parameters, return_annotation=dict[str, Any])  # type: ignore[union-attr]
     function.__annotations__ = {**annotations, "return": dict[str, Any]}
     return function
@@ -136,7 +136,8 @@ def callables(
     account: str | None = None,
     asynchronous: bool = False,
     on_error: OnError = "raise",
-    approve: Approver | None = None,
+    approve: Approval = None,
+    confirm_destructive: bool = True,
 ) -> list[Callable[..., Any]]:
     """The functions of ``toolkit`` (what ``toolkit.emit("callables", ...)`` returns).
 
@@ -148,16 +149,14 @@ def callables(
         account: the connected account calls are made for.
         asynchronous: make ``async def`` functions.
         on_error: ``"raise"`` errors, or ``"return"`` them as ``{"error": ...}`` for a model to read.
-        approve: a function ``(ApprovalRequest) -> bool`` asked about calls a confirmation policy
-            holds; without one, destructive functions take ``confirm_token``.
+        approve: who confirms destructive calls: None (destructive functions take ``confirm_token``,
+            from the preview a held call answers with), a function ``(ApprovalRequest) -> bool``
+            (async ones for ``asynchronous=True``), True or False.
+        confirm_destructive: False runs destructive calls without confirmation.
     """
-    from nimble_tools import UsageError
-
     if on_error not in ("raise", "return"):
         raise UsageError(f"emit('callables'): on_error must be 'raise' or 'return', got {on_error!r}.")
-    if approve is not None and not callable(approve):
-        raise UsageError(f"emit('callables'): approve must be a function or None, got {approve!r}.")
-    view = select_tools(toolkit, tools, names)
+    view = select_tools(toolkit, tools, names, confirm_destructive=confirm_destructive, approve=approve, target=TARGET)
     make = functools.partial(
         make_callable,
         toolkit,
@@ -173,10 +172,9 @@ def callables(
 # -- signature ---------------------------------------------------------------------------------
 
 
-def _parameters(operation: Operation, *, confirm_token: bool = True) -> tuple[list[inspect.Parameter], dict[str, Any]]:
+def _parameters(fields: dict[str, FieldInfo]) -> tuple[list[inspect.Parameter], dict[str, Any]]:
     parameters: list[inspect.Parameter] = []
     annotations: dict[str, Any] = {}
-    fields = model_params(operation, confirm_token=confirm_token).model_fields
     # Required parameters first, so that the order reads naturally in help() and docs.
     for name, info in sorted(fields.items(), key=lambda item: not item[1].is_required()):
         annotation = _annotation(info)
@@ -305,12 +303,9 @@ def _from_entries(value: Any) -> Any:
 # -- docstring ---------------------------------------------------------------------------------
 
 
-def _docstring(operation: Operation, on_error: OnError, *, confirm_token: bool = True) -> str:
+def _docstring(operation: Operation, model_fields: dict[str, FieldInfo], on_error: OnError) -> str:
     lines = [operation.description]
-    fields = sorted(
-        model_params(operation, confirm_token=confirm_token).model_fields.items(),
-        key=lambda item: not item[1].is_required(),
-    )
+    fields = sorted(model_fields.items(), key=lambda item: not item[1].is_required())
     if fields:  # an empty Args: section would leak into the description that parsers extract
         lines += ["", "Args:", *(f"    {name}: {_describe(name, info)}" for name, info in fields)]
     lines += [

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from nimble_tools import NimbleToolkit, UsageError, hookimpl
-from nimble_tools.adapting import check_options
+from nimble_tools.adapting import COMMON_OPTIONS, check_options
 
 if TYPE_CHECKING:
     from ._tool import ACCOUNT_KEY, NimbleTool, langchain_tools
@@ -54,6 +54,6 @@ def emit(toolkit: NimbleToolkit, target: str, options: dict[str, Any]) -> list[N
     """Build the LangChain tools when the target is ``langchain``."""
     if target != TARGET:
         return None
-    check_options(TARGET, options, ("tools", "names", "account", "approve"))
+    check_options(TARGET, options, COMMON_OPTIONS)
     tools: list[NimbleTool] = _implementation().langchain_tools(toolkit, **options)
     return tools

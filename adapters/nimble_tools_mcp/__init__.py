@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from nimble_tools import NimbleToolkit, UsageError, hookimpl
-from nimble_tools.adapting import check_options
+from nimble_tools.adapting import COMMON_OPTIONS, check_options
 
 if TYPE_CHECKING:
     from ._server import INSTRUCTIONS, NimbleMCPServer, mcp_server, tool_definition
@@ -56,6 +56,6 @@ def emit(toolkit: NimbleToolkit, target: str, options: dict[str, Any]) -> Nimble
     """Build the MCP server when the target is ``mcp``."""
     if target != TARGET:
         return None
-    check_options(TARGET, options, ("tools", "names", "account", "name", "approve"))
+    check_options(TARGET, options, (*COMMON_OPTIONS, "name"))
     server: NimbleMCPServer = _implementation().mcp_server(toolkit, **options)
     return server

@@ -1,44 +1,46 @@
 """``NimbleMCPServer``: the operations as MCP tools, on the low-level server of the ``mcp`` 2.x SDK.
 
 The low-level server takes the operations' JSON schemas as they are and leaves validation to the
-handler, which hands arguments to ``toolkit.acall``: the toolkit's own validation then names the tool
-and field in its message. Results carry the envelope twice, as ``structuredContent`` (checked by
-clients against ``outputSchema``) and as a JSON text block for older clients. Failures the model can
-fix come back as ``isError`` results; an unknown tool name is a protocol error (``-32602``), as the
-specification asks.
+handler, which hands the arguments to the view's one call path (``ToolView.arun``): its own
+validation then names the tool and field in its message. Results carry the envelope twice, as
+``structuredContent`` (checked by clients against ``outputSchema``) and as a JSON text block for
+older clients. Failures the model can fix come back as ``isError`` results; an unknown tool name is
+a protocol error (``-32602``), as the specification asks, and so is an internal failure (``-32603``,
+without Python's text).
 
-Destructive tools carry ``destructiveHint`` and an explicit ``confirm_token`` argument: a call held by
-:class:`~nimble_tools.policies.ConfirmDestructivePolicy` answers with a preview and a token, and the
-model repeats it with the token once the user agreed. With ``approve="elicit"`` the server asks the
-user itself, through MCP elicitation, when the client supports it (the token flow stays for clients
-that do not).
+Destructive calls wait for the user by default: the server asks through MCP elicitation when the
+client supports it (``approve="elicit"``, the default), and a token the model sends is then never
+consulted. For clients that cannot elicit, destructive tools take a ``confirm_token`` argument: a
+held call answers with a preview and a token, and the model repeats it once the user agreed.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Any
 
 from mcp import types
 from mcp.server import Server, ServerRequestContext
 from mcp.shared.exceptions import MCPError
 
-from nimble_tools import NimbleToolkit, NimbleToolsError, Operation, Result, UnknownOperationError, UsageError
+from nimble_tools import NimbleToolkit, NimbleToolsError, Operation, UnknownOperationError
+from nimble_tools._net import is_loopback
 from nimble_tools.adapting import (
     ENVELOPE_JSON_SCHEMA,
+    close_names,
     content_of,
-    model_params,
     published_schema,
     select_tools,
-    split_options,
     structured_of,
 )
-from nimble_tools.approval import ApprovalDeclinedError, ApprovalRequest, acall_with_approval
-from nimble_tools.toolsets import ToolsetLike, ToolView, resolve
+from nimble_tools.approval import ELICIT, Approval, ApprovalRequest, Approver
+from nimble_tools.toolsets import ToolsetLike, ToolView
 
 __all__ = ["APPROVAL_SCHEMA", "INSTRUCTIONS", "NimbleMCPServer", "mcp_server", "tool_definition"]
 
-Approval = Literal["elicit"] | None
+logger = logging.getLogger("nimble_tools.mcp")
+TARGET = "mcp"
 APPROVAL_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {"approve": {"type": "boolean", "title": "Approve", "description": "Run this change now?"}},
@@ -53,21 +55,32 @@ INSTRUCTIONS = (
 )
 
 
-def tool_definition(operation: Operation) -> types.Tool:
-    """The MCP tool for ``operation``: schemas, and annotations from its flags."""
+def tool_definition(operation: Operation, params: Any = None) -> types.Tool:
+    """The MCP tool for ``operation``: schemas, and annotations from its flags.
+
+    ``params`` is the parameters model it is offered with (default: the operation's own).
+    """
     return types.Tool(
         name=operation.name,
         title=operation.name.replace("_", " ").capitalize(),
         description=operation.description,
-        input_schema=published_schema(model_params(operation).model_json_schema()),
+        input_schema=published_schema((params or operation.params).model_json_schema()),
         output_schema=ENVELOPE_JSON_SCHEMA,
         annotations=types.ToolAnnotations(
             read_only_hint=operation.read_only,
-            destructive_hint=operation.destructive,
+            destructive_hint=operation.may_destroy,
             idempotent_hint=operation.idempotent,
             open_world_hint=True,  # every tool talks to Nimble, an outside system
         ),
     )
+
+
+class _AskTheClient(Exception):
+    """The user must answer first: since protocol 2026-07-28 the tool returns the question."""
+
+    def __init__(self, request: ApprovalRequest) -> None:
+        super().__init__(request.question)
+        self.request = request
 
 
 class NimbleMCPServer(Server[Any]):
@@ -78,12 +91,13 @@ class NimbleMCPServer(Server[Any]):
 
     Args:
         toolkit: the toolkit every call goes through.
-        operations: the operations to offer, in the order clients list them: registered operations,
-            or a toolset view (:mod:`nimble_tools.toolsets`) whose calls route through it.
+        operations: the tools, as a view (:mod:`nimble_tools.toolsets`) whose calls route through
+            it, or registered operations (confirmed as ``approve`` says).
         account: the connected account every call of this server is made for.
         name: the server name clients see.
-        approve: ``"elicit"`` to ask the user through MCP elicitation before a held call runs (when
-            the client supports it); None to leave confirmation to the ``confirm_token`` argument.
+        approve: who confirms destructive calls: ``"elicit"`` (the default: the client asks its
+            user, or the token conversation where it cannot), None (always the token conversation),
+            a function ``(ApprovalRequest) -> bool``, True or False.
     """
 
     def __init__(
@@ -93,10 +107,8 @@ class NimbleMCPServer(Server[Any]):
         *,
         account: str | None = None,
         name: str = "nimble",
-        approve: Approval = None,
+        approve: Approval = ELICIT,
     ) -> None:
-        if approve not in (None, "elicit"):
-            raise UsageError(f"emit('mcp'): approve must be 'elicit' or None, got {approve!r}.")
         from nimble_tools import __version__
 
         super().__init__(
@@ -109,17 +121,23 @@ class NimbleMCPServer(Server[Any]):
         )
         self.toolkit = toolkit
         self.account = account
-        self.approve: Approval = approve
-        self.view = operations if isinstance(operations, ToolView) else resolve(toolkit, [op.name for op in operations])
+        self.view = (
+            operations
+            if isinstance(operations, ToolView)
+            else select_tools(
+                toolkit, [op.name for op in operations], approve=approve, target=TARGET, mechanisms=(ELICIT,)
+            )
+        )
+        self.approve: Approval = self.view.approve
         self.operations = dict(self.view)
-        self.tools = [tool_definition(op) for op in self.operations.values()]
+        self.tools = [tool_definition(op, self.view.model_params(name)) for name, op in self.operations.items()]
+        self._schemas = {tool.name: tool.input_schema for tool in self.tools}
 
     def __repr__(self) -> str:
         return f"<NimbleMCPServer {self.name!r}: {len(self.tools)} tools>"
 
     def _input_schema(self, name: str) -> dict[str, Any] | None:
-        operation = self.operations.get(name)
-        return published_schema(model_params(operation).model_json_schema()) if operation else None
+        return self._schemas.get(name)
 
     async def _list_tools(
         self, ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
@@ -130,64 +148,55 @@ class NimbleMCPServer(Server[Any]):
         self, ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult | types.InputRequiredResult:
         if params.name not in self.operations:
-            unknown = UnknownOperationError(params.name, suggestions=self._suggest(params.name))
+            unknown = UnknownOperationError(params.name, suggestions=close_names(params.name, self.operations))
             raise MCPError(code=types.INVALID_PARAMS, message=unknown.for_model())
         try:
-            arguments, options = split_options(self.operations[params.name], params.arguments or {})
-            if self.approve == "elicit" and _can_elicit(ctx):
-                asked = await self._call_eliciting(ctx, params, arguments, options)
-                if isinstance(asked, types.InputRequiredResult):
-                    return asked
-                result = asked
-            else:
-                result = await self.view.acall(params.name, arguments, account=self.account, **options)
+            result = await self.view.arun(
+                params.name,
+                params.arguments,
+                account=self.account,
+                approve=self._approver(ctx, params),
+                call_id=str(ctx.request_id),
+            )
         except NimbleToolsError as error:
             return types.CallToolResult(content=[types.TextContent(type="text", text=error.for_model())], is_error=True)
+        except _AskTheClient as asking:
+            form = types.ElicitRequestFormParams(message=asking.request.question, requested_schema=APPROVAL_SCHEMA)
+            return types.InputRequiredResult(input_requests={_APPROVAL_KEY: types.ElicitRequest(params=form)})
+        except Exception:  # a bug must not reach the client as Python's text
+            logger.exception("MCP tool %s failed", params.name)
+            raise MCPError(code=types.INTERNAL_ERROR, message=f"{params.name} failed inside the server.") from None
         return types.CallToolResult(
             content=[types.TextContent(type="text", text=content_of(result))],
             structured_content=structured_of(result),
         )
 
-    async def _call_eliciting(
-        self,
-        ctx: ServerRequestContext[Any],
-        params: types.CallToolRequestParams,
-        arguments: dict[str, Any],
-        options: dict[str, Any],
-    ) -> Result | types.InputRequiredResult:
-        """Run a call, asking the user through elicitation if a policy holds it.
+    def _approver(self, ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> Approver | bool | None:
+        """The approver of this call: the client's user where it can elicit, else as configured.
 
         Since protocol 2026-07-28 a server may not send requests of its own: the tool answers
         ``InputRequiredResult`` with the question, and the client repeats the call with the user's
-        answer in ``input_responses`` (the policy holds the repeated call with the same token, so
-        the answer applies to exactly the call that was shown). Older clients are asked directly.
+        answer in ``input_responses`` (previewed again, so it applies to the same call). Older
+        clients are asked directly.
         """
+        if self.approve != ELICIT:
+            return self.approve  # type: ignore[return-value]
+        if not _can_elicit(ctx):
+            return None  # the token conversation
         answered = (params.input_responses or {}).get(_APPROVAL_KEY)
         if isinstance(answered, types.ElicitResult):
-            return await acall_with_approval(
-                self.view, params.name, arguments, lambda _: _approved(answered), account=self.account, **options
-            )
-        question: list[ApprovalRequest] = []
+            return lambda _request: _approved(answered)
+        if ctx.protocol_version >= _MULTI_ROUND_TRIP:
 
-        async def ask(request: ApprovalRequest) -> bool:
-            if ctx.protocol_version >= _MULTI_ROUND_TRIP:
-                question.append(request)
-                return False
-            answer = await ctx.session.elicit_form(request.question, APPROVAL_SCHEMA, ctx.request_id)
-            return _approved(answer)
+            def ask_later(request: ApprovalRequest) -> bool:
+                raise _AskTheClient(request)
 
-        try:
-            return await acall_with_approval(self.view, params.name, arguments, ask, account=self.account, **options)
-        except ApprovalDeclinedError:
-            if not question:
-                raise
-        form = types.ElicitRequestFormParams(message=question[0].question, requested_schema=APPROVAL_SCHEMA)
-        return types.InputRequiredResult(input_requests={_APPROVAL_KEY: types.ElicitRequest(params=form)})
+            return ask_later
 
-    def _suggest(self, name: str) -> list[str]:
-        import difflib
+        async def ask_now(request: ApprovalRequest) -> bool:
+            return _approved(await ctx.session.elicit_form(request.question, APPROVAL_SCHEMA, ctx.request_id))
 
-        return difflib.get_close_matches(name, list(self.operations), n=3)
+        return ask_now
 
     # -- serving -----------------------------------------------------------------------------
 
@@ -198,25 +207,97 @@ class NimbleMCPServer(Server[Any]):
         async with stdio_server() as (read_stream, write_stream):
             await self.run(read_stream, write_stream, self.create_initialization_options())
 
-    async def serve_http(self, host: str = "127.0.0.1", port: int = 8000, path: str = "/mcp") -> None:
-        """Serve over streamable HTTP at ``http://host:port/path`` until cancelled."""
+    def http_app(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        path: str = "/mcp",
+        *,
+        bearer_token: str | None = None,
+        allowed_hosts: Iterable[str] = (),
+    ) -> Any:
+        """The streamable-HTTP ASGI app: Host and Origin checked, and a bearer token if given.
+
+        Args:
+            host: the interface it is served on (its name is an allowed Host).
+            port: the port it is served on.
+            path: where the MCP endpoint is.
+            bearer_token: when set, every request must carry ``Authorization: Bearer <token>``.
+            allowed_hosts: more names clients reach it by (a proxy's, a LAN name), without port.
+        """
+        from mcp.server.transport_security import TransportSecuritySettings
+
+        names = {host, *allowed_hosts}
+        if is_loopback(host):
+            names |= {"127.0.0.1", "localhost", "[::1]"}
+        security = TransportSecuritySettings(
+            enable_dns_rebinding_protection=True,
+            allowed_hosts=sorted(f"{name}:{port}" for name in names) + sorted(names),
+            allowed_origins=sorted(f"{scheme}://{name}:{port}" for name in names for scheme in ("http", "https")),
+        )
+        app = self.streamable_http_app(streamable_http_path=path, host=host, transport_security=security)
+        return _BearerGate(app, bearer_token) if bearer_token else app
+
+    async def serve_http(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        path: str = "/mcp",
+        *,
+        bearer_token: str | None = None,
+        allowed_hosts: Iterable[str] = (),
+    ) -> None:
+        """Serve over streamable HTTP at ``http://host:port/path`` until cancelled (see :meth:`http_app`)."""
         import uvicorn
 
-        app = self.streamable_http_app(streamable_http_path=path, host=host)
+        app = self.http_app(host, port, path, bearer_token=bearer_token, allowed_hosts=allowed_hosts)
         await uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning")).serve()
 
-    def serve(self, transport: str = "stdio", *, host: str = "127.0.0.1", port: int = 8000) -> None:
-        """Serve (blocking) over ``"stdio"`` or streamable ``"http"``."""
+    def serve(
+        self,
+        transport: str = "stdio",
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        bearer_token: str | None = None,
+        allowed_hosts: Iterable[str] = (),
+    ) -> None:
+        """Serve (blocking) over ``"stdio"`` or streamable ``"http"`` (see :meth:`http_app`)."""
         import anyio
 
         if transport == "stdio":
             anyio.run(self.serve_stdio)
         elif transport == "http":
-            anyio.run(lambda: self.serve_http(host, port))
+            anyio.run(lambda: self.serve_http(host, port, bearer_token=bearer_token, allowed_hosts=allowed_hosts))
         else:
             from nimble_tools import UsageError
 
             raise UsageError(f"transport must be 'stdio' or 'http', got {transport!r}.")
+
+
+class _BearerGate:
+    """ASGI middleware: HTTP requests without ``Authorization: Bearer <token>`` get 401."""
+
+    def __init__(self, app: Any, token: str) -> None:
+        self.app = app
+        self._expected = f"Bearer {token}".encode()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        import hmac
+
+        if scope.get("type") == "http":
+            given = dict(scope.get("headers") or []).get(b"authorization", b"")
+            if not hmac.compare_digest(given, self._expected):
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 401,
+                        "headers": [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")],
+                    }
+                )
+                await send({"type": "http.response.body", "body": b'{"error": "a bearer token is required"}'})
+                return
+        await self.app(scope, receive, send)
 
 
 _APPROVAL_KEY = "nimble_approval"
@@ -239,7 +320,8 @@ def mcp_server(
     names: Iterable[str] | None = None,
     account: str | None = None,
     name: str = "nimble",
-    approve: Approval = None,
+    approve: Approval = ELICIT,
+    confirm_destructive: bool = True,
 ) -> NimbleMCPServer:
     """The MCP server of ``toolkit`` (what ``toolkit.emit("mcp", ...)`` returns).
 
@@ -250,6 +332,16 @@ def mcp_server(
         names: only these operations (the older spelling of ``tools=[...]``).
         account: the connected account every call of this server is made for.
         name: the server name clients see.
-        approve: ``"elicit"`` to ask the user through MCP elicitation before a held call runs.
+        approve: who confirms destructive calls (default ``"elicit"``: see :class:`NimbleMCPServer`).
+        confirm_destructive: False runs destructive calls without confirmation.
     """
-    return NimbleMCPServer(toolkit, select_tools(toolkit, tools, names), account=account, name=name, approve=approve)
+    view = select_tools(
+        toolkit,
+        tools,
+        names,
+        confirm_destructive=confirm_destructive,
+        approve=approve,
+        target=TARGET,
+        mechanisms=(ELICIT,),
+    )
+    return NimbleMCPServer(toolkit, view, account=account, name=name)

@@ -9,25 +9,25 @@ are read through ``model_dump()`` or as the dicts they serialise to.
 
 from __future__ import annotations
 
-import difflib
-import json
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from pydantic import BaseModel
+
 from nimble_tools import InvalidArgumentsError, NimbleToolsError, Operation, UnknownOperationError, UsageError
 from nimble_tools.adapting import (
+    COMMON_OPTIONS,
     check_options,
+    close_names,
     content_of,
     lean_schema,
-    model_params,
     published_schema,
     select_tools,
-    split_options,
 )
-from nimble_tools.approval import ApprovalRequest, Approver, acall_with_approval, call_with_approval
+from nimble_tools.approval import Approval, check_approval
 from nimble_tools.toolsets import ToolsetLike, ToolView, resolve
 
 from ._strict import DecodeError, FreeForm, decode, public_schema, strictify
@@ -45,11 +45,7 @@ NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 MAX_DESCRIPTION = 1024
 MAX_TOOLS = 128
 PROFILES: dict[str, StrictLimits] = {"openai": OPENAI_LIMITS, "azure": AZURE_LIMITS}
-OPTIONS = ("api", "strict", "tools", "names", "account", "free_form", "profile", "approve")
-
-Approval = Approver | bool | None
-"""Who approves held calls: a function ``(ApprovalRequest) -> bool`` (sync, or async for ``adispatch``),
-True (the application already approved them) or False (decline them all)."""
+OPTIONS = (*COMMON_OPTIONS, "api", "strict", "free_form", "profile")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +76,7 @@ def openai_tools(
     free_form: FreeForm = "json_string",
     profile: Literal["openai", "azure"] = "openai",
     approve: Approval = None,
+    confirm_destructive: bool = True,
 ) -> OpenAIToolset:
     """Build the OpenAI tools of ``toolkit`` (what ``toolkit.emit("openai", ...)`` returns).
 
@@ -95,9 +92,11 @@ def openai_tools(
         free_form: how values of any shape are offered in strict mode: ``"json_string"`` (a
             JSON-encoded string) or ``"non_strict"`` (that tool is emitted non-strict).
         profile: size limits to check strict schemas against: ``"openai"`` or the stricter ``"azure"``.
-        approve: the default approver of :meth:`OpenAIToolset.dispatch` for calls a confirmation
-            policy holds. With one, destructive tools do not offer ``confirm_token``: the application
-            asks the person, never the model.
+        approve: who confirms destructive calls by default (see :mod:`nimble_tools.approval`): None
+            (the model, with a token, after showing the user the preview), a function
+            ``(ApprovalRequest) -> bool`` (async for ``adispatch``), True or False. With an approver,
+            destructive tools do not offer ``confirm_token``: the application asks the person.
+        confirm_destructive: False runs destructive calls without confirmation.
 
     Raises:
         UsageError: for an unknown option value, unknown operation name, or more than 128 tools.
@@ -108,8 +107,9 @@ def openai_tools(
         raise UsageError(f"emit('openai'): free_form must be 'json_string' or 'non_strict', got {free_form!r}.")
     if profile not in PROFILES:
         raise UsageError(f"emit('openai'): profile must be one of {sorted(PROFILES)}, got {profile!r}.")
-    _check_approval(approve)
-    view = select_tools(toolkit, tools, names)
+    view = select_tools(
+        toolkit, tools, names, confirm_destructive=confirm_destructive, approve=approve, target="openai"
+    )
     operations = list(view.values())
     if len(operations) > MAX_TOOLS:
         raise UsageError(
@@ -120,7 +120,8 @@ def openai_tools(
     tool_list: list[dict[str, Any]] = []
     non_strict: dict[str, str] = {}
     for operation in operations:
-        spec, reason = _spec_for(operation, strict, free_form, PROFILES[profile], confirm_token=approve is None)
+        params = view.model_params(operation.name)
+        spec, reason = _spec_for(operation, params, strict, free_form, PROFILES[profile])
         if reason is not None:
             non_strict[operation.name] = reason
             logger.warning("OpenAI tool %s is emitted non-strict: %s", operation.name, reason)
@@ -138,11 +139,6 @@ def openai_tools(
     )
 
 
-def _check_approval(approve: Any) -> None:
-    if approve is not None and not isinstance(approve, bool) and not callable(approve):
-        raise UsageError(f"approve must be a function, True, False or None, got {approve!r}.")
-
-
 def emit_openai(toolkit: NimbleToolkit, options: Mapping[str, Any]) -> OpenAIToolset:
     """``emit("openai", **options)``: check the option names, then build the toolset."""
     check_options("openai", options, OPTIONS)
@@ -150,7 +146,7 @@ def emit_openai(toolkit: NimbleToolkit, options: Mapping[str, Any]) -> OpenAIToo
 
 
 def _spec_for(
-    operation: Operation, strict: bool, free_form: FreeForm, limits: StrictLimits, *, confirm_token: bool = True
+    operation: Operation, params: type[BaseModel], strict: bool, free_form: FreeForm, limits: StrictLimits
 ) -> tuple[_ToolSpec, str | None]:
     if not NAME_PATTERN.match(operation.name):
         raise UsageError(
@@ -158,7 +154,7 @@ def _spec_for(
         )
     if not 1 <= len(operation.description) <= MAX_DESCRIPTION:
         raise UsageError(f"Operation {operation.name!r}: OpenAI tool descriptions must be 1 to 1024 characters.")
-    source = model_params(operation, confirm_token=confirm_token).model_json_schema()
+    source = params.model_json_schema()
     # Arguments are always decoded with the strict rewrite: for a non-strict tool it only drops nulls
     # of optional fields and parses JSON strings where an object was expected, which is what models
     # that ignore the schema tend to send.
@@ -258,10 +254,9 @@ class OpenAIToolset(list[dict[str, Any]]):
         Raises:
             UsageError: when ``response`` is not a response of this toolset's API.
         """
-        _check_approval(approve)
+        approver = self._approver(approve)
         echo, calls = self._read(response)
         who = account if account is not None else self.account
-        approver = self._approver(approve)
         results = [self._result(call, self._run(call, who, approver)) for call in calls]
         return [*echo, *results] if include_calls else results
 
@@ -283,10 +278,9 @@ class OpenAIToolset(list[dict[str, Any]]):
             max_concurrency: at most this many calls at a time (default: all at once).
             approve: as for :meth:`dispatch`; the function may be async.
         """
-        _check_approval(approve)
+        approver = self._approver(approve)
         echo, calls = self._read(response)
         who = account if account is not None else self.account
-        approver = self._approver(approve)
         import asyncio  # imported on first use: it costs 30 ms at import time
 
         limit = asyncio.Semaphore(max_concurrency) if max_concurrency else None
@@ -300,48 +294,41 @@ class OpenAIToolset(list[dict[str, Any]]):
         results = list(await asyncio.gather(*(run(call) for call in calls)))
         return [*echo, *results] if include_calls else results
 
-    def _approver(self, approve: Approval) -> Approver | None:
-        chosen = self.approve if approve is None else approve
-        if isinstance(chosen, bool):
-            return _always(chosen)
-        return chosen
+    def _approver(self, approve: Approval) -> Approval:
+        check_approval("openai", approve)
+        return self.approve if approve is None else approve
 
-    def _run(self, call: _Call, account: str | None, approver: Approver | None = None) -> str:
+    def _run(self, call: _Call, account: str | None, approver: Approval) -> str:
         try:
-            name, arguments, options = self._prepare(call)
-            if approver is None:
-                return content_of(self.view.call(name, arguments, account=account, **options))
-            return content_of(call_with_approval(self.view, name, arguments, approver, account=account, **options))
-        except NimbleToolsError as error:
-            return _error_text(error)
-
-    async def _arun(self, call: _Call, account: str | None, approver: Approver | None = None) -> str:
-        try:
-            name, arguments, options = self._prepare(call)
-            if approver is None:
-                return content_of(await self.view.acall(name, arguments, account=account, **options))
-            result = await acall_with_approval(self.view, name, arguments, approver, account=account, **options)
-            return content_of(result)
-        except NimbleToolsError as error:
-            return _error_text(error)
-
-    def _prepare(self, call: _Call) -> tuple[str, dict[str, Any], dict[str, Any]]:
-        if call.name not in self._specs:
-            raise UnknownOperationError(call.name, suggestions=difflib.get_close_matches(call.name, self._specs, n=3))
-        arguments = call.arguments
-        if isinstance(arguments, str):
-            try:
-                arguments = json.loads(arguments) if arguments.strip() else {}
-            except json.JSONDecodeError as exc:
-                raise InvalidArgumentsError(call.name, [("arguments", f"not valid JSON ({exc.msg})")]) from None
-        if arguments is None:
-            arguments = {}
-        if not isinstance(arguments, dict):
-            raise InvalidArgumentsError(
-                call.name, [("arguments", f"expected a JSON object, got {type(arguments).__name__}")]
+            return content_of(
+                self.view.run(
+                    call.name,
+                    call.arguments,
+                    account=account,
+                    approve=approver,
+                    decode=self._decoder(call),
+                    call_id=call.call_id or None,
+                )
             )
-        decoded, options = split_options(self._specs[call.name].operation, self.decode_arguments(call.name, arguments))
-        return call.name, decoded, options
+        except NimbleToolsError as error:
+            return _error_text(error)
+
+    async def _arun(self, call: _Call, account: str | None, approver: Approval) -> str:
+        try:
+            result = await self.view.arun(
+                call.name,
+                call.arguments,
+                account=account,
+                approve=approver,
+                decode=self._decoder(call),
+                call_id=call.call_id or None,
+            )
+        except NimbleToolsError as error:
+            return _error_text(error)
+        return content_of(result)
+
+    def _decoder(self, call: _Call) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        return lambda arguments: self.decode_arguments(call.name, arguments)
 
     def decode_arguments(self, name: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
         """Arguments as the model sent them for tool ``name``, in the operation's own shape.
@@ -355,7 +342,7 @@ class OpenAIToolset(list[dict[str, Any]]):
         """
         spec = self._specs.get(name)
         if spec is None:
-            raise UnknownOperationError(name, suggestions=difflib.get_close_matches(name, self._specs, n=3))
+            raise UnknownOperationError(name, suggestions=close_names(name, self._specs))
         try:
             decoded: dict[str, Any] = decode(spec.decoder, dict(arguments), lenient=not spec.strict)
         except DecodeError as exc:
@@ -374,13 +361,6 @@ class OpenAIToolset(list[dict[str, Any]]):
         if self.api == "chat":
             return _read_chat(data)
         return _read_responses(data)
-
-
-def _always(answer: bool) -> Approver:
-    def approver(request: ApprovalRequest) -> bool:
-        return answer
-
-    return approver
 
 
 def _error_text(error: NimbleToolsError) -> str:
@@ -402,17 +382,24 @@ def _read_chat(data: Any) -> tuple[list[dict[str, Any]], list[_Call]]:
     if isinstance(data, Mapping) and isinstance(data.get("choices"), list):
         if not data["choices"]:
             return [], []
-        data = data["choices"][0].get("message") or {}
+        first = data["choices"][0]
+        data = (first.get("message") if isinstance(first, Mapping) else None) or {}
     if not isinstance(data, Mapping) or ("tool_calls" not in data and data.get("role") != "assistant"):
         raise UsageError(
             "dispatch() of a Chat Completions toolset takes a ChatCompletion or its assistant message; "
             "for a Responses API response emit the tools with api='responses'."
         )
+    raw_calls = data.get("tool_calls") or []
+    if not isinstance(raw_calls, list):
+        raise UsageError(f"dispatch(): the message's tool_calls must be a list, got {type(raw_calls).__name__}.")
     calls: list[_Call] = []
     echoed: list[dict[str, Any]] = []
-    for raw in data.get("tool_calls") or []:
-        function = raw.get("function") or {}
-        name = str(function.get("name") or "")
+    for raw in raw_calls:
+        if not isinstance(raw, Mapping):
+            raise UsageError(f"dispatch(): each tool call must be an object, got {type(raw).__name__}.")
+        function: Mapping[str, Any] = raw["function"] if isinstance(raw.get("function"), Mapping) else {}
+        name = function.get("name")
+        name = name if isinstance(name, str) else ""
         if raw.get("type", "function") != "function":  # custom tools are not ours: answer with an error
             name = f"<{raw.get('type')} tool call>"
         calls.append(_Call(str(raw.get("id", "")), name, function.get("arguments")))
@@ -436,7 +423,11 @@ def _read_responses(data: Any) -> tuple[list[dict[str, Any]], list[_Call]]:
             "for a ChatCompletion emit the tools with api='chat'."
         )
     calls = [
-        _Call(str(item.get("call_id") or item.get("id") or ""), str(item.get("name") or ""), item.get("arguments"))
+        _Call(
+            str(item.get("call_id") or item.get("id") or ""),
+            item["name"] if isinstance(item.get("name"), str) else "",
+            item.get("arguments"),
+        )
         for item in data
         if isinstance(item, Mapping) and item.get("type") == "function_call"
     ]

@@ -92,6 +92,7 @@ def login(
             ) as provider,
         ):
             request = provider.begin_authorization(account)
+            receiver.expect(request.state)
             # With --json the person still needs the URL; stdout is kept for the one JSON answer.
             click.echo(f"Open this URL to connect the Nimble account {account!r}:\n\n  {request.url}\n", err=as_json)
             if not no_browser and not webbrowser.open(request.url):

@@ -18,6 +18,7 @@ from .._auth import Secret
 from .._client import USER_AGENT, _retry_after, translate_transport_error
 from .._errors import NimbleAPIError, RateLimitedError, ServerError, TransportError
 from .._http_pool import HttpClients
+from .._net import check_secure_url
 from .._operation import RequestSpec
 from ._config import TOKEN_PATH, OAuthApp
 from ._errors import OAuthError
@@ -49,6 +50,8 @@ class TokenEndpoint:
         timeout: float = 30.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        in_process = transport is not None or async_transport is not None
+        check_secure_url(app.base_url, what="the client secret and tokens", in_process=in_process)
         self.app = app
         self._clock = clock
         self._clients = HttpClients(

@@ -6,7 +6,7 @@ import html
 import queue
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from .._errors import ConfigurationError
 
@@ -20,9 +20,10 @@ REPLY_WAIT = 60.0
 class CallbackReceiver:
     """A one-shot HTTP server on the redirect URI's loopback host and port.
 
-    :meth:`wait` returns the first callback URL that arrives on the redirect path; the browser's
-    request is held open until :meth:`reply` tells it how the login ended. Port 0 in the redirect
-    URI picks a free port, and :attr:`redirect_uri` is then the real one.
+    :meth:`wait` returns the first callback URL that arrives on the redirect path with the ``state``
+    given to :meth:`expect` (any other request there, a stray or a forged one, is answered 400 and
+    the wait goes on); the browser's request is held open until :meth:`reply` tells it how the login
+    ended. Port 0 in the redirect URI picks a free port, and :attr:`redirect_uri` is then the real one.
 
     Args:
         redirect_uri: ``http://127.0.0.1:PORT/path`` (or ``localhost``).
@@ -39,6 +40,7 @@ class CallbackReceiver:
         self._callbacks: queue.Queue[str] = queue.Queue(maxsize=1)
         self._replies: queue.Queue[tuple[int, str]] = queue.Queue(maxsize=1)
         self._caught = False
+        self._state: str | None = None
         try:
             self._server = HTTPServer((parts.hostname, 80 if parts.port is None else parts.port), self._handler())
         except OSError as exc:
@@ -55,6 +57,10 @@ class CallbackReceiver:
 
     def __repr__(self) -> str:
         return f"CallbackReceiver({self.redirect_uri!r})"
+
+    def expect(self, state: str) -> None:
+        """Accept only the callback that carries this ``state`` (the login's own)."""
+        self._state = state
 
     def wait(self, timeout: float) -> str:
         """The full callback URL (with ``code`` and ``state``, or ``error``).
@@ -86,8 +92,11 @@ class CallbackReceiver:
         self.close()
 
     def _answer(self, path: str) -> tuple[int, str]:
-        if urlsplit(path).path != self._path:
+        parts = urlsplit(path)
+        if parts.path != self._path:
             return 404, "Not the login callback."
+        if self._state is not None and dict(parse_qsl(parts.query)).get("state") != self._state:
+            return 400, "This is not the callback of the login in progress; it was ignored."
         if self._caught:
             return 410, "This login was already handled; you can close this tab."
         self._caught = True

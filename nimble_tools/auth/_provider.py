@@ -103,6 +103,7 @@ class OAuthProvider:
         self._locks = AccountLocks()
         self._cache: dict[str, TokenSet] = {}
         self._ahead_failed: dict[str, float] = {}  # account -> when a refresh-ahead last failed
+        self._reconnect: dict[str, AuthorizationRequest] = {}  # account -> the authorization offered to reconnect it
 
     @classmethod
     def for_sandbox(cls, sandbox: Sandbox, store: TokenStore | None = None, **kwargs: Any) -> OAuthProvider:
@@ -242,6 +243,10 @@ class OAuthProvider:
         return _describe(name, tokens)
 
     # -- AuthProvider: headers ---------------------------------------------------------------
+
+    def signing_material(self) -> bytes:
+        """Secret bytes the toolkit derives its cursor seal from: the app's client secret."""
+        return self.app.client_secret.reveal().encode()
 
     def headers(self, account: str | None) -> dict[str, str]:
         """The ``Authorization`` header for ``account``, refreshing the token first if it is about to expire."""
@@ -430,13 +435,12 @@ class OAuthProvider:
         )
 
     def _reauthorization(self, name: str, message: str, error: str, **details: Any) -> ReauthorizationRequiredError:
-        return ReauthorizationRequiredError(
-            message,
-            account=name,
-            authorize_url=self.begin_authorization(name).url,
-            error=error,
-            **details,
-        )
+        # Every call for an unconnected account ends here: offer the same authorization while it has
+        # at least half its life left, rather than storing a new pending one on every call.
+        request = self._reconnect.get(name)
+        if request is None or request.expires_at - self._clock() < self.authorization_ttl / 2:
+            request = self._reconnect[name] = self.begin_authorization(name)
+        return ReauthorizationRequiredError(message, account=name, authorize_url=request.url, error=error, **details)
 
     # -- lifecycle ---------------------------------------------------------------------------
 

@@ -130,9 +130,13 @@ class SQLiteTokenStore:
         if self._ready:
             return
         private_dir(self.path.parent)
-        # Create the file with mode 0600 before SQLite does (it would use the umask); SQLite gives
-        # its journal files the database's permissions.
+        # Create the file with mode 0600 before SQLite does (it would use the umask), and make an
+        # existing one private too (an older file may be 0644); SQLite gives its journal files the
+        # database's permissions.
         os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+        for path in (self.path, *(self.path.with_name(self.path.name + s) for s in ("-wal", "-shm", "-journal"))):
+            if path.exists() and path.stat().st_mode & 0o077:
+                os.chmod(path, 0o600)
         with closing(sqlite3.connect(self.path, timeout=self._timeout)) as db:
             db.executescript(_SCHEMA)
         self._ready = True

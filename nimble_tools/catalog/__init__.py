@@ -3,17 +3,24 @@
 The catalog is a built-in plugin: :func:`register_operations` hands every operation to the
 registry through the same hook third-party plugins use. Modules are imported when the registry is
 first built, not when ``nimble_tools`` is imported.
+
+Its :func:`after_call` reads answers the way live Nimble writes them: a read by id that answers an
+empty list (live Nimble's way of saying "no such record") raises ``NotFoundError``, as a 404 does.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from .._operation import Operation
 from ..hookspecs import hookimpl
 
-__all__ = ["CATALOG_MODULES", "register_operations"]
+if TYPE_CHECKING:
+    from .._toolkit import CallContext
+
+__all__ = ["CATALOG_MODULES", "after_call", "register_operations"]
 
 CATALOG_MODULES: tuple[str, ...] = (
     "me",
@@ -44,3 +51,19 @@ def register_operations(register: Callable[[Operation], None]) -> None:
         module = importlib.import_module(f"{__name__}.{name}")
         for operation in module.OPERATIONS:
             register(operation)
+
+
+@hookimpl(tryfirst=True)
+def after_call(context: CallContext) -> None:
+    """An empty answer to a read by id is ``NotFoundError`` (first, so other plugins never see it succeed)."""
+    from ..readers import single_record
+    from .contacts import MISSING_WHEN_EMPTY
+
+    operation = context.operation
+    rule = MISSING_WHEN_EMPTY.get(operation.name)
+    if rule is None or context.result is None:
+        return
+    object_type, id_field = rule
+    object_id = str(getattr(context.params, id_field))
+    path = operation.build_request(context.params).path
+    single_record(context.result.result, object_type, object_id, method=operation.method, path=path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from .._operation import NimbleId, Operation, Params
+from ._previews import assign_tags_preview
 
 
 class AssignTagsParams(Params):
@@ -31,6 +32,8 @@ OPERATIONS = (
         resource="contacts",
         method="PUT",
         path="/api/v1/contacts/{id}/tags",
+        destructive=True,  # the whole set is replaced: tags left out are gone
         idempotent=True,
+        preview=assign_tags_preview,
     ),
 )

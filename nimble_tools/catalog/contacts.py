@@ -14,9 +14,17 @@ from ..types.contact_fields import ContactFields, escape_list
 from ..types.privacy import Privacy
 from ..types.search import SearchQuery
 from ._contact_search import QUERY_HELP, ContactFilters, Contexts, FieldNames, KeywordFilter, Sort, encode_filters
+from ._previews import bulk_delete_preview, replace_update_preview
 from ._shared import PagedParams, RecordType
 
 CONTACTS_PAGING = PagePaging(items_key="resources")
+MISSING_WHEN_EMPTY: dict[str, tuple[str, str]] = {"get_single_nimble_contact_by_id": ("contact", "id")}
+"""Reads by id whose empty answer means "no such record": operation -> (object type, id parameter).
+
+Live Nimble answers ``GET /api/v1/contact/{id}`` for a missing or deleted id with ``200
+{"resources": []}`` (the spec lists no 404 for it); the toolkit raises ``NotFoundError`` then, as it
+does for a 404, so callers keep one behaviour whatever the server (see ``nimble_tools.readers``).
+"""
 MAX_STANDARD_IDS = 30
 MAX_TAGS_ON_CREATE = 5
 
@@ -268,6 +276,9 @@ OPERATIONS = (
         path="/api/v1/contact/{id}",
         idempotent=True,
         encode=_encode_update,
+        # replace=true wipes the values of each given field that the call does not repeat.
+        destructive_when=lambda params: params.replace is True,
+        preview=replace_update_preview,
     ),
     Operation(
         name="delete_a_nimble_contact_by_id",
@@ -292,5 +303,6 @@ OPERATIONS = (
         destructive=True,
         idempotent=True,
         encode=encode_filters,
+        preview=bulk_delete_preview,
     ),
 )

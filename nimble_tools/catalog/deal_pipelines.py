@@ -16,6 +16,7 @@ from .._url_paging import NextPageUrlPaging
 from ..projections import COMPACT_TAG
 from ..types.deal_search import DealSearchQuery
 from ._deal_shared import Color, Currency, FieldSpec, Sort, invalid, no_body
+from ._previews import pipeline_delete_preview
 
 PipelineName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -235,6 +236,7 @@ OPERATIONS = (
         path="/api/v2/deals/pipelines/{id}",
         destructive=True,
         idempotent=True,
+        preview=pipeline_delete_preview,
     ),
     Operation(
         name="nimble_deals_pipelines_archive",

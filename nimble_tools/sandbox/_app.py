@@ -144,8 +144,10 @@ def _parse_json(request: SandboxRequest) -> Any:
         return None  # form bodies (the OAuth token endpoint) are read by their handler
     try:
         return json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, {"message": "Request body is not valid JSON"}) from None
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested absurdly deep
+        # The spec lists no 400 anywhere: invalid parameters are its 409 validation error (code 245),
+        # as an invalid `query` argument is.
+        raise ApiError.validation("Request body is not valid JSON", {"/": {"message": "Invalid JSON"}}) from None
 
 
 def _normalise(reply: Any) -> SandboxResponse:

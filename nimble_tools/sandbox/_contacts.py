@@ -7,13 +7,14 @@ field_id[, is_primary]}``. :func:`render_contact` gives ``Contacts.ContactView``
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
-from ._fields import FieldDef, find_field
+from ..readers import parse_timestamp, tag_names
+from ._fields import FieldDef, field_id_for, find_field
 from ._http import ApiError
 from ._state import SandboxState
 
@@ -25,6 +26,8 @@ __all__ = [
     "render_contact",
     "require_name",
     "short_contact",
+    "tag_id",
+    "tag_objects",
     "validate_fields",
 ]
 
@@ -149,11 +152,7 @@ def _check_number(state: SandboxState, definition: FieldDef, value: str) -> str:
 
 
 def _check_datetime(state: SandboxState, definition: FieldDef, value: str) -> str:
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return f"'{value}' is not an ISO 8601 date-time"
-    return ""
+    return "" if parse_timestamp(value) is not None else f"'{value}' is not an ISO 8601 date-time"
 
 
 def _check_boolean(state: SandboxState, definition: FieldDef, value: str) -> str:
@@ -209,7 +208,7 @@ def _read_form(definition: FieldDef, entry: Mapping[str, Any]) -> dict[str, Any]
     out = {
         "value": entry.get("value"),
         "modifier": modifier,
-        "label": modifier or definition.name,
+        "label": definition.name,  # the field's name, as in the spec's contact example ("phone", "URL")
         "field_id": definition.field_id,
     }
     if entry.get("is_primary"):
@@ -274,7 +273,7 @@ def new_contact(
 ) -> Record:
     """Create and store a contact (fields already validated)."""
     me = state.me
-    now = state.timestamp()
+    now = state.contact_timestamp()
     contact_id = extra.get("contact_id") or state.new_id()
     record: Record = {
         "id": contact_id,
@@ -306,23 +305,17 @@ def new_contact(
 def require_name(record: Mapping[str, Any]) -> None:
     """A person needs a first or last name, a company a company name (409 otherwise)."""
     fields = record["fields"]
+    # Like the spec's example ("Handling Errors"), the error names the field's id.
     if record["record_type"] == "company":
         if not fields.get("company name"):
+            message = "Company name is required for company"
             raise ApiError.validation(
-                "Validation errors",
-                {"company name": [{"message": "Company name is required for company", "field_id": None}]},
+                "Validation errors", {"company name": [{"message": message, "field_id": field_id_for("company name")}]}
             )
     elif not (fields.get("first name") or fields.get("last name")):
+        message = "First name or last name field is required for person and should not be empty"
         raise ApiError.validation(
-            "Validation errors",
-            {
-                "first name": [
-                    {
-                        "message": "First name or last name field is required for person and should not be empty",
-                        "field_id": None,
-                    }
-                ]
-            },
+            "Validation errors", {"first name": [{"message": message, "field_id": field_id_for("first name")}]}
         )
 
 
@@ -345,8 +338,7 @@ def render_contact(
     out: Record = json.loads(json.dumps({k: v for k, v in record.items() if k != "file_ids"}))
     if only_fields is not None:
         out["fields"] = {k: v for k, v in out["fields"].items() if k.lower() in only_fields}
-    if not tags:
-        out["tags"] = []
+    out["tags"] = tag_objects(tag_names(record)) if tags else []
     out["employers_info"] = []
     out["children"] = []
     out["contexts"] = []
@@ -366,6 +358,21 @@ def render_contact(
             and any(str(j.get("company_name", "")).lower() == name for j in employment_values(person))
         ]
     return out
+
+
+def tag_id(name: str) -> str:
+    """A tag's id: 24 hex characters, the same for every spelling of the name (tags ignore case)."""
+    return hashlib.sha1(f"tag:{name.casefold()}".encode()).hexdigest()[:24]
+
+
+def tag_objects(names: Iterable[str]) -> list[Record]:
+    """Tags as live Nimble shows them on a contact: ``[{"tag": "csv import", "id": "5049..."}]``.
+
+    The spec's ``ContactView.tags`` schema says strings; its "Contacts details" example and field
+    list say objects with ``tag`` and ``id``, and clients tested against live Nimble read ``tag["tag"]``.
+    Records keep plain names; only the view has objects.
+    """
+    return [{"tag": name, "id": tag_id(name)} for name in names]
 
 
 def short_contact(record: Mapping[str, Any]) -> Record:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from ..readers import parse_timestamp
 from ._contacts import short_contact
 from ._deal_files import drop_blob
 from ._deal_pipelines import (
@@ -121,11 +122,8 @@ def _fail(field: str, message: str) -> ApiError:
 
 
 def parse_datetime(text: str) -> datetime | None:
-    """An ISO-8601 date or date-time, or None."""
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+    """An ISO-8601 date or date-time (UTC when it has no offset), or None."""
+    return parse_timestamp(text)
 
 
 def _check_value(kind: str, field: Mapping[str, Any], key: str, value: str) -> str:

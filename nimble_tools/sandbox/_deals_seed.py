@@ -9,20 +9,16 @@ contacts side seeds stays as it is.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from ._deal_pipelines import custom_fields, new_deal_pipeline
 from ._deals import CLOSE_DATE, NOTES, create_deal
-from ._state import SandboxState
+from ._state import SandboxState, iso_millis
 
 __all__ = ["seed_deal_account", "seed_deals"]
 
 Record = dict[str, Any]
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def seed_deal_account(state: SandboxState) -> None:
@@ -137,16 +133,16 @@ def seed_deals(state: SandboxState) -> None:
             admin,
         )
         created = now - timedelta(days=age)
-        deal["created"] = deal["updated"] = deal["stage_entered"] = deal["transitions"][0]["when"] = _iso(created)
+        deal["created"] = deal["updated"] = deal["stage_entered"] = deal["transitions"][0]["when"] = iso_millis(created)
         if stage is not start:
             moved = last_month if stage_name == "Won" else created + timedelta(days=age // 2)
             deal["transitions"].append(
-                {"from": start["stage_id"], "to": stage["stage_id"], "who": owner, "when": _iso(moved)}
+                {"from": start["stage_id"], "to": stage["stage_id"], "who": owner, "when": iso_millis(moved)}
             )
-            deal["stage_id"], deal["stage_entered"] = stage["stage_id"], _iso(moved)
+            deal["stage_id"], deal["stage_entered"] = stage["stage_id"], iso_millis(moved)
             if stage["role"]["is_final"]:
                 deal["before_final_stage_id"] = start["stage_id"]
-                deal["values"][CLOSE_DATE] = [_iso(moved)]
+                deal["values"][CLOSE_DATE] = [iso_millis(moved)]
         made[name] = deal
 
     # A private deal: only its owner (the second user) may see it; the admin sees it by permission.

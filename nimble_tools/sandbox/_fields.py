@@ -108,6 +108,15 @@ def _presentation(definition: FieldDef) -> dict[str, Any]:
     return {"type": widget or _WIDGETS.get(definition.kind, "single-line-text-box"), "width": "1"}
 
 
+def _legacy_presentation(definition: FieldDef) -> dict[str, Any]:
+    """The legacy metadata's presentation: a choice field's options live here (and ``next_id``)."""
+    shown = _presentation(definition)
+    if definition.kind == "choice":
+        numbers = [int(c["id"]) for c in definition.choices if c["id"].isdigit()]
+        shown |= {"values": [dict(c) for c in definition.choices], "next_id": str(max(numbers, default=0) + 1)}
+    return shown
+
+
 @dataclass
 class Group:
     """A group of fields inside a tab."""
@@ -306,6 +315,51 @@ class ContactLayout:
     def render(self) -> dict[str, Any]:
         """``Fields.ContactsFieldsMetadata``."""
         return {"tabs": [self.render_tab(t) for t in self.tabs]}
+
+    def render_legacy(self) -> dict[str, Any]:
+        """``Contacts.FieldsMetadata``: the deprecated ``{fields, groups}`` maps ("Legacy contacts metadata").
+
+        ``fields`` maps a field name to one entry per modifier; ``groups`` maps a group name to its
+        fields in order. A tab's loose fields form a group named after the tab.
+        """
+        fields: dict[str, list[dict[str, Any]]] = {}
+        groups: dict[str, dict[str, Any]] = {}
+        for tab in self.tabs:
+            kind = "both" if set(tab.contact_types) >= {"person", "company"} else tab.contact_types[0]
+            loose = [member_id for member_kind, member_id in tab.members if member_kind == "field"]
+            sections = [(tab.tab_id, tab.tab_name, tab.is_standard, loose)]
+            for member_kind, member_id in tab.members:
+                if member_kind == "group":
+                    group = self.groups[member_id]
+                    sections.append((group.group_id, group.name, group.is_standard, group.fields))
+            for section_id, name, standard, field_ids in sections:
+                if not field_ids:
+                    continue
+                names = [self.fields[f].name for f in field_ids]
+                groups[name] = {
+                    "id": section_id,
+                    "name": name,
+                    "label": name,
+                    "order": names,
+                    "is_standard": standard,
+                    "type": kind,
+                }
+                for field_id in field_ids:
+                    definition = self.fields[field_id]
+                    fields[definition.name] = [
+                        {
+                            "id": definition.field_id,
+                            "name": definition.name,
+                            "label": definition.name,
+                            "group": name,
+                            "modifier": modifier,
+                            "multiples": definition.multiples,
+                            "read_only": False,
+                            "presentation": _legacy_presentation(definition),
+                        }
+                        for modifier in definition.modifiers or ("",)
+                    ]
+        return {"fields": fields, "groups": groups}
 
 
 def insert_after(items: list[Any], item: Any, after: str | None, ids: list[str], what: str) -> None:

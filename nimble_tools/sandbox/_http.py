@@ -15,7 +15,7 @@ from urllib.parse import unquote
 if TYPE_CHECKING:
     from ._state import SandboxState
 
-__all__ = ["ApiError", "Reply", "Route", "Router", "SandboxRequest", "SandboxResponse"]
+__all__ = ["LEGACY_ROUTES", "ApiError", "Reply", "Route", "Router", "SandboxRequest", "SandboxResponse"]
 
 
 @dataclass
@@ -168,4 +168,14 @@ class Router:
             allowed = True
         if allowed:
             raise ApiError(405, {"message": f"Method {method} is not allowed for {path}"})
-        raise ApiError(404, {"message": f"Unknown API route {path}"})
+        hint = next((f"; the documented route is {new}" for old, new in LEGACY_ROUTES if old.match(path)), "")
+        raise ApiError(404, {"message": f"Unknown API route {path}{hint}"})
+
+
+# Routes of Nimble's older documentation that the current spec replaced. The sandbox does not serve
+# them (code written offline should use what the spec documents), but its 404 names the new route.
+LEGACY_ROUTES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^/api/v1/contact/[^/]+/notes/?$"), "GET|POST /api/v1/contacts/{contact_id}/notes"),
+    (re.compile(r"^/api/v1/activities/task/?$"), "POST /api/v1/tasks"),
+    (re.compile(r"^/api/v1/contacts/list/?$"), "DELETE /api/v1/contacts"),
+)

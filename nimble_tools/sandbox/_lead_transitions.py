@@ -15,12 +15,12 @@ that does not exist, and any transition in an archived pipeline or into an archi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
+from ..readers import parse_timestamp
 from ._http import ApiError
 from ._lead_pipelines import LOST, TABLE, WON, final_stage, find_stage, stage_named
-from ._state import SandboxState
+from ._state import SandboxState, iso_millis
 
 __all__ = ["RUNS", "clear", "edit_exit", "exit_lead", "load", "move", "refresh_stages_info", "undo"]
 
@@ -169,7 +169,7 @@ def refresh_stages_info(state: SandboxState, contact: Record, pipeline: Mapping[
             }
         )
     contact["stages_info"] = info
-    contact["updated"] = state.timestamp()
+    contact["updated"] = state.contact_timestamp()
 
 
 def _run(state: SandboxState, contact: Record, pipeline: Mapping[str, Any]) -> Record | None:
@@ -216,13 +216,9 @@ def _exit_date(state: SandboxState, raw: Any) -> str:
     if raw is None:
         return state.timestamp()
     if isinstance(raw, str):
-        try:
-            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            moment = None
+        moment = parse_timestamp(raw)
         if moment is not None:
-            moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-            return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+            return iso_millis(moment)
     raise ApiError.validation(
         "actual_exit_date is not a date", {"actual_exit_date": {"message": f"Can't parse value {raw!r} as DATE-TIME"}}
     )

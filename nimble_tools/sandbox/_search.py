@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ..readers import parse_timestamp
 from ..types.search import FIELD_OPERATORS, MAX_DEPTH, NUMBER_OPERATORS, OPERATORS, canonical_field
 from ._contacts import contact_name, employment_values
 from ._fields import FieldDef, find_field
@@ -321,11 +322,7 @@ def _parse_moment(value: str) -> datetime | None:
             return datetime.strptime(text, "%m/%d/%Y").replace(tzinfo=UTC)
         except ValueError:
             return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return parse_timestamp(text)  # contacts write +0000, other records .000Z: both read
 
 
 def _moments(values: Extractor, record: Record) -> list[datetime]:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from ._contacts import new_contact
 from ._deals_seed import seed_deal_account, seed_deals
-from ._state import SandboxState
+from ._state import SandboxState, iso_millis, iso_offset
 
 __all__ = ["seed_account", "seed_demo"]
 
@@ -66,8 +66,11 @@ def seed_account(state: SandboxState) -> None:
 
 
 def _ago(state: SandboxState, days: float) -> str:
-    moment = state.now() - timedelta(days=days)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return iso_millis(state.now() - timedelta(days=days))
+
+
+def _contact_ago(state: SandboxState, days: float) -> str:
+    return iso_offset(state.now() - timedelta(days=days))
 
 
 def seed_demo(state: SandboxState) -> None:
@@ -83,7 +86,7 @@ def seed_demo(state: SandboxState) -> None:
             },
             tags=tags,
         )
-        record["created"] = record["updated"] = _ago(state, 400 - index * 10)
+        record["created"] = record["updated"] = _contact_ago(state, 400 - index * 10)
     people = []
     for index, (first, last, company, title, tags) in enumerate(_PEOPLE):
         slug = f"{first}.{last}".lower().encode("ascii", "ignore").decode()
@@ -107,12 +110,13 @@ def seed_demo(state: SandboxState) -> None:
             tags=tags,
         )
         # spread creation over the past year: person i was added 30*i + 5 days ago
-        record["created"] = record["updated"] = _ago(state, 30 * index + 5)
+        record["created"] = record["updated"] = _contact_ago(state, 30 * index + 5)
         people.append(record)
     me = state.me
     for days, person in ((3, people[0]), (40, people[1]), (200, people[5])):
-        contact = {"user_id": me["user_id"], "object_id": state.new_id(), "type": "message"}
-        stamp = {**contact, "tstamp": _ago(state, days), "deletion_tstamp": None, "direction": "outbound"}
+        # "LCType<message>": the provider type as the spec's contact example writes it
+        contact = {"user_id": me["user_id"], "object_id": state.new_id(), "type": "LCType<message>"}
+        stamp = {**contact, "tstamp": _contact_ago(state, days), "deletion_tstamp": None, "direction": "outbound"}
         person["last_contacted"] = stamp
         person["company_last_contacted"] = {"in": None, "out": stamp}
     _seed_notes(state, people)

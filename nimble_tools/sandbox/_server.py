@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,7 +15,13 @@ from ._http import SandboxRequest
 if TYPE_CHECKING:
     from ._app import Sandbox
 
-__all__ = ["SandboxServer"]
+__all__ = ["MAX_BODY", "SandboxServer"]
+
+logger = logging.getLogger("nimble_tools.sandbox")
+MAX_BODY = 64 * 1024 * 1024
+"""Largest request body the served sandbox reads."""
+READ_TIMEOUT = 30.0
+"""Seconds a connection may sit without sending what it announced before it is closed."""
 
 
 class SandboxServer:
@@ -62,23 +69,35 @@ def _handler_for(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
         # Headers and body go out in two writes: with Nagle's algorithm on, the body then waits for
         # the client's delayed ACK, about 40 ms per answer on loopback.
         disable_nagle_algorithm = True
+        timeout = READ_TIMEOUT  # a client that announces a body and never sends it cannot hold a thread
 
         def _serve(self) -> None:
             url = urlsplit(self.path)
             query: dict[str, list[str]] = {}
             for key, value in parse_qsl(url.query, keep_blank_values=True):
                 query.setdefault(key, []).append(value)
-            length = int(self.headers.get("content-length") or 0)
+            announced = (self.headers.get("content-length") or "0").strip()
+            if not announced.isdigit():
+                self._refuse(400, "Content-Length must be a number of bytes.")
+                return
+            length = int(announced)
+            if length > MAX_BODY:
+                self._refuse(413, f"The body is larger than {MAX_BODY} bytes.")
+                return
             body = self.rfile.read(length) if length else b""
-            reply = sandbox.handle(
-                SandboxRequest(
-                    method=self.command,
-                    path=url.path,
-                    query=query,
-                    headers={k.lower(): v for k, v in self.headers.items()},
-                    body=body,
-                )
+            request = SandboxRequest(
+                method=self.command,
+                path=url.path,
+                query=query,
+                headers={k.lower(): v for k, v in self.headers.items()},
+                body=body,
             )
+            try:
+                reply = sandbox.handle(request)
+            except Exception:  # a sandbox bug: answer like a server, never drop the connection
+                logger.exception("the sandbox failed on %s %s", self.command, url.path)
+                self._refuse(500, "The sandbox failed on this request.")
+                return
             if reply.delay:
                 time.sleep(reply.delay)
             if reply.fault is not None:
@@ -98,6 +117,16 @@ def _handler_for(sandbox: Sandbox) -> type[BaseHTTPRequestHandler]:
                     self.send_header(key, value)
             self.send_header("content-type", content_type)
             self.send_header("content-length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def _refuse(self, status: int, message: str) -> None:
+            payload = json.dumps({"message": message}).encode()
+            self.close_connection = True  # what follows on this connection cannot be trusted
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(payload)))
+            self.send_header("connection", "close")
             self.end_headers()
             self.wfile.write(payload)
 

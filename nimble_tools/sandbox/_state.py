@@ -13,9 +13,22 @@ from collections.abc import Callable, ItemsView, ValuesView
 from datetime import UTC, datetime
 from typing import Any, overload
 
-__all__ = ["SandboxState", "Table"]
+__all__ = ["SandboxState", "Table", "iso_millis", "iso_offset"]
 
 Record = dict[str, Any]
+
+
+def iso_millis(moment: datetime) -> str:
+    """``2026-12-01T14:36:54.369Z``: the sandbox's times of notes, deals, tasks, pipelines, drafts."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def iso_offset(moment: datetime) -> str:
+    """``2019-01-22T21:57:30+0000``: contact times (``created``, ``updated``, ``last_contacted.tstamp``).
+
+    The form of the spec's contact example ("Contacts details"), which shows what live Nimble sends.
+    """
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
 class Table(dict[str, Record]):
@@ -132,8 +145,12 @@ class SandboxState:
         return datetime.fromtimestamp(self.clock(), UTC)
 
     def timestamp(self) -> str:
-        """The sandbox clock in Nimble's ISO-8601 form."""
-        return self.now().strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        """The sandbox clock as :func:`iso_millis` writes it (notes, deals, tasks...)."""
+        return iso_millis(self.now())
+
+    def contact_timestamp(self) -> str:
+        """The sandbox clock as :func:`iso_offset` writes it (a contact's created, updated, last contact)."""
+        return iso_offset(self.now())
 
     @property
     def me(self) -> Record:

@@ -19,20 +19,22 @@ in (see :mod:`nimble_tools.tool_search._semantic`); without it the lexical ranke
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from typing_extensions import override
 
 from .._envelope import Result
 from .._errors import InvalidArgumentsError, UsageError
 from .._lean import published_schema
+from .._limits import parse_json
 from .._operation import Operation, Params
+from .._view import APPROVE_OPTION, META_TAG, SCOPE_OPTION, TOKEN_OPTION, VIEW_DEFAULT, ToolView, ViewEntry
+from ..confirmation import CONFIRM_TOKEN
 from ..hookspecs import hookimpl
-from ..toolsets import META_TAG, SCOPE_OPTION, Toolset, ToolView, ViewEntry, everything
+from ..toolsets import Toolset, everything
 from ._evaluate import Accuracy, LabelledRequest, evaluate
 from ._lexical import LexicalRanker, embedding_texts
 from ._semantic import available as semantic_available
@@ -83,12 +85,10 @@ class CallToolParams(Params):
     @field_validator("arguments", mode="before")
     @classmethod
     def _json_text(cls, value: Any) -> Any:
-        # Some models send the arguments object as JSON text; accept it rather than fail the call.
+        # Some models send the arguments object as JSON text; accept it rather than fail the call,
+        # within the same limits as any argument text.
         if isinstance(value, str):
-            try:
-                return json.loads(value) if value.strip() else {}
-            except ValueError:
-                return value
+            return parse_json(CALL_TOOL, value, "arguments") if value.strip() else {}
         return value
 
 
@@ -125,12 +125,16 @@ def search(view: ToolView, query: str, limit: int = DEFAULT_LIMIT) -> list[Hit]:
     return [Hit(names[i], scores[i], operations[i]) for i in order[:limit] if scores[i] > 0]
 
 
-def tool_card(operation: Operation) -> dict[str, Any]:
-    """What the model reads about a found tool: name, description and argument schema."""
+def tool_card(operation: Operation, params: type[BaseModel] | None = None) -> dict[str, Any]:
+    """What the model reads about a found tool: name, description and argument schema.
+
+    ``params`` is the model the tool is offered with, when it differs from the operation's own
+    (``confirm_token`` added where the view checks one).
+    """
     return {
         "name": operation.name,
         "description": operation.description,
-        "parameters": published_schema(operation.parameters_json_schema()),
+        "parameters": published_schema((params or operation.params).model_json_schema()),
     }
 
 
@@ -140,11 +144,12 @@ def _scope(context: CallContext) -> ToolView:
 
 
 def _search(context: CallContext, params: SearchToolsParams) -> Result:
-    hits = search(_scope(context), params.query, params.limit)
-    return Result([tool_card(hit.operation) for hit in hits], None)
+    scope = _scope(context)
+    hits = search(scope, params.query, params.limit)
+    return Result([tool_card(hit.operation, scope.model_params(hit.name)) for hit in hits], None)
 
 
-def _target(context: CallContext, params: CallToolParams) -> tuple[ToolView, dict[str, Any]]:
+def _target(context: CallContext, params: CallToolParams) -> ToolView:
     scope = _scope(context)
     if params.name not in scope or META_TAG in scope[params.name].tags:
         hits = search(scope, params.name.replace("_", " "), 3)
@@ -153,18 +158,29 @@ def _target(context: CallContext, params: CallToolParams) -> tuple[ToolView, dic
             CALL_TOOL,
             [("name", f"no tool named {params.name!r} is available here.{hint} Find tools with {SEARCH_TOOL}")],
         )
-    options = {k: v for k, v in context.options.items() if k != SCOPE_OPTION}
-    return scope, options
+    return scope
 
 
+def _arguments(scope: ToolView, context: CallContext, params: CallToolParams) -> dict[str, Any]:
+    """The chosen tool's arguments, with the confirm token the model gave call_nimble_tool itself."""
+    token = context.options.get(TOKEN_OPTION)
+    if token and CONFIRM_TOKEN not in params.arguments and scope.offers_confirm_token(params.name):
+        return {**params.arguments, CONFIRM_TOKEN: token}
+    return params.arguments
+
+
+# The chosen tool runs as the model's own call: through ToolView.run, with its confirmation.
 def _call(context: CallContext, params: CallToolParams) -> Result:
-    scope, options = _target(context, params)
-    return scope.call(params.name, params.arguments, account=context.account, **options)
+    approve = context.options.get(APPROVE_OPTION, VIEW_DEFAULT)
+    scope = _target(context, params)
+    return scope.run(params.name, _arguments(scope, context, params), account=context.account, approve=approve)
 
 
 async def _acall(context: CallContext, params: CallToolParams) -> Result:
-    scope, options = _target(context, params)
-    return await scope.acall(params.name, params.arguments, account=context.account, **options)
+    approve = context.options.get(APPROVE_OPTION, VIEW_DEFAULT)
+    scope = _target(context, params)
+    arguments = _arguments(scope, context, params)
+    return await scope.arun(params.name, arguments, account=context.account, approve=approve)
 
 
 SEARCH_OPERATION = Operation(
@@ -223,7 +239,7 @@ class ToolSearchToolset(Toolset):
         call = replace(
             registry[CALL_TOOL],
             read_only=bool(scoped) and all(op.read_only for op in scoped),
-            destructive=any(op.destructive for op in scoped),
+            destructive=any(op.may_destroy for op in scoped),
             idempotent=bool(scoped) and all(op.idempotent for op in scoped),
         )
         return {

@@ -8,6 +8,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from nimble_tools.readers import tag_names  # re-exported: live Nimble's {tag, id} objects, or strings
+
 __all__ = ["contact_summary", "employers", "field_values", "full_name", "jobs", "plain_text", "tag_names"]
 
 Record = Mapping[str, Any]
@@ -45,13 +47,6 @@ def jobs(record: Record) -> list[Mapping[str, Any]]:
 def employers(record: Record) -> list[str]:
     """Company names from the person's ``contact employment`` values."""
     return [str(job["company_name"]) for job in jobs(record) if job.get("company_name")]
-
-
-def tag_names(record: Record) -> list[str]:
-    """The contact's tags, whether Nimble sent them as strings or as ``{"tag": ...}`` objects."""
-    tags = record.get("tags") or []
-    names = [str(t.get("tag") if isinstance(t, Mapping) else t) for t in tags]
-    return [n for n in names if n and n != "None"]
 
 
 def contact_summary(record: Record) -> dict[str, Any]:

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from nimble_tools.readers import single_record
+
 from ._keys import normalise_email, phone_search_forms, try_normalise_phone
 from ._records import contact_summary, field_values
 from ._steps import Steps
@@ -42,7 +44,7 @@ def resolve_contact(
     """
     if contact_id is not None:
         result = yield GET, {"id": contact_id}
-        record = _first(result.result)
+        record = single_record(result.result, "contact", contact_id)  # an empty answer: NotFoundError
         return Resolution("found", record, ["id"], [contact_summary(record)])
     branches: list[dict[str, Any]] = []
     if email:
@@ -70,16 +72,6 @@ def resolve_contact(
         if len(tier) > 1:
             return Resolution("ambiguous", None, [kind], candidates)
     return Resolution("not_found")
-
-
-def _first(body: Any) -> Record:
-    """``GET /contact/{id}`` answers ``{"resources": [record]}``; tolerate a bare record too."""
-    if isinstance(body, Mapping) and isinstance(body.get("resources"), list) and body["resources"]:
-        record: Record = body["resources"][0]
-        return record
-    if isinstance(body, Mapping):
-        return body
-    raise ValueError("unexpected answer for a contact")
 
 
 def _email(value: str) -> str | None:

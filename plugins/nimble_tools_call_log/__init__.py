@@ -29,6 +29,7 @@ from nimble_tools_dedupe._steps import search_candidates, settle
 from pydantic import Field, PrivateAttr, StringConstraints, field_validator, model_validator
 
 from nimble_tools import NimbleAPIError, NimbleId, Operation, Params, ServerError, TransportError, hookimpl
+from nimble_tools.readers import parse_timestamp
 
 from ._note import has_marker, note_body, note_preview
 
@@ -129,18 +130,10 @@ def _find_logged(contact_id: str, params: CallLogParams) -> Steps[dict[str, Any]
             if has_marker(note, params.call_id):
                 found: dict[str, Any] = note
                 return found
-        oldest = _moment(page.result[-1].get("created")) if page.result else None
+        oldest = parse_timestamp(page.result[-1].get("created")) if page.result else None
         if not page.next_cursor or (oldest is not None and oldest < horizon):
             return None
         arguments = {**arguments, "next_cursor": page.next_cursor}
-
-
-def _moment(value: Any) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def log_call_steps(params: CallLogParams) -> Steps[dict[str, Any]]:

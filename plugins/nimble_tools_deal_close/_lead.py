@@ -14,6 +14,7 @@ from typing import Any
 from nimble_tools_actionkit import Steps, plain_text
 
 from nimble_tools import NimbleAPIError, NimbleToolsError, ServerError, TransportError
+from nimble_tools.readers import single_record
 
 from ._params import CloseWonParams
 
@@ -41,9 +42,7 @@ def _where(contact: Record, pipeline_id: str) -> Record | None:
 
 def _contact(lead_id: str) -> Steps[Record]:
     answer = (yield GET_CONTACT, {"id": lead_id}).result
-    resources = answer.get("resources") if isinstance(answer, Mapping) else None
-    record: Record = resources[0] if resources else answer
-    return record
+    return single_record(answer, "contact", lead_id)  # a missing lead: NotFoundError, whatever the server
 
 
 def _file_note(lead_id: str, url: str) -> Steps[Record | None]:

@@ -26,6 +26,7 @@ from nimble_tools_actionkit import (
 from pydantic import Field, field_validator, model_validator
 
 from nimble_tools import CallContext, NimbleAPIError, NimbleId, NotFoundError, Operation, Params, hookimpl
+from nimble_tools.readers import single_record
 
 __all__ = ["TagSyncParams", "merge_tags", "register_operations"]
 
@@ -83,12 +84,12 @@ def _read(ids: Sequence[str]) -> Steps[dict[str, Mapping[str, Any] | None]]:
         records = {str(r["id"]): r for r in page.result.get("resources", [])}
         return {contact_id: records.get(contact_id) for contact_id in ids}
     except NotFoundError:
-        pass  # one unknown id fails the whole group: read them one by one to find which
+        pass  # a server that answers 404 for one unknown id fails the whole group: read them one by one
     found: dict[str, Mapping[str, Any] | None] = {}
     for contact_id in ids:
         try:
             single = yield READ_ONE, {"id": contact_id}
-            found[contact_id] = single.result["resources"][0]
+            found[contact_id] = single_record(single.result, "contact", contact_id)
         except NotFoundError:
             found[contact_id] = None
     return found

@@ -208,24 +208,35 @@ def get_standard(request: SandboxRequest) -> Any:
         raise ApiError.validation(
             f"Too many ids: at most {MAX_STANDARD_IDS}", {"id": {"message": "At most 30 ids per request"}}
         )
-    return _with_meta(request, [get_contact(request, i) for i in ids])
+    return _with_meta(request, _existing(request, ids))
 
 
 @router.route("GET", "/api/v1/contact/{contact_id}")
 def get_one(request: SandboxRequest) -> Any:
-    ids = request.path_params["contact_id"].split(",")
-    return _with_meta(request, [get_contact(request, i) for i in ids])
+    return _with_meta(request, _existing(request, request.path_params["contact_id"].split(",")))
+
+
+def _existing(request: SandboxRequest, ids: list[str]) -> list[Record]:
+    """The stored contacts among ``ids``, in order; unknown and deleted ones are left out.
+
+    Like live Nimble: the spec lists only a 200 answer for these reads, and a read after a delete
+    answers ``{"resources": []}`` (404 is for PUT and DELETE of a missing contact).
+    """
+    table = request.st.table("contacts")
+    return [record for record in (table.get(i) for i in dict.fromkeys(ids)) if record is not None]
 
 
 def _with_meta(request: SandboxRequest, records: list[Record]) -> Any:
     body: dict[str, Any] = {"resources": render(request, records)}
     if request.flag("meta"):
-        layout = layout_of(request.st)
-        body["contacts_meta"] = {
-            "fields": [f.render() for f in layout.fields.values()],
-            "groups": [{"id": g.group_id, "name": g.name} for g in layout.groups.values()],
-        }
+        body["contacts_meta"] = layout_of(request.st).render_legacy()
     return body
+
+
+@router.route("GET", "/api/v1/contacts/metadata")
+def contacts_metadata(request: SandboxRequest) -> Any:
+    """The deprecated field metadata (``Contacts.FieldsMetadata``), the same as ``contacts_meta``."""
+    return layout_of(request.st).render_legacy()
 
 
 @router.route("POST", "/api/v1/contact")
@@ -280,7 +291,7 @@ def update(request: SandboxRequest) -> Any:
         record["avatar_url"] = body["avatar_url"] or ""
     if "is_important" in body:
         record["is_important"] = bool(body["is_important"])
-    record["updated"] = request.st.timestamp()
+    record["updated"] = request.st.contact_timestamp()
     record["updater"] = (request.user or request.st.me)["name"]
     return render_contact(request.st, record)
 
@@ -307,7 +318,7 @@ def assign_tags(request: SandboxRequest) -> Any:
     if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
         raise ApiError.validation("tags must be a list of non-empty strings", {"tags": {"message": "invalid"}})
     record["tags"] = list(dict.fromkeys(t.strip() for t in tags))  # replaces the whole set
-    record["updated"] = request.st.timestamp()
+    record["updated"] = request.st.contact_timestamp()
     return render_contact(request.st, record)
 
 
@@ -340,7 +351,7 @@ def set_primary(request: SandboxRequest) -> Any:
             value["is_primary"] = True
         else:
             value.pop("is_primary", None)
-    record["updated"] = request.st.timestamp()
+    record["updated"] = request.st.contact_timestamp()
     return None
 
 
@@ -348,5 +359,5 @@ def set_primary(request: SandboxRequest) -> Any:
 def unset_primary(request: SandboxRequest) -> Any:
     record, values, position = _primary_target(request)
     values[position].pop("is_primary", None)
-    record["updated"] = request.st.timestamp()
+    record["updated"] = request.st.contact_timestamp()
     return None

@@ -40,6 +40,8 @@ def authorize(request: SandboxRequest) -> Any:
     state = request.arg("state")
     echo = {"state": state} if state is not None else {}
     try:
+        if not request.arg("response_type"):  # missing, as in the OAuth guide's invalid_request redirect
+            raise OAuthRefusal("invalid_request", "response_type is required: set it to code.")
         if request.arg("response_type") != "code":
             raise OAuthRefusal("unsupported_response_type", "Only response_type=code is supported.")
         scope = parse_scope(request.arg("scope"))

@@ -1,11 +1,13 @@
-"""The safety policies in every adapter: read-only toolkits, and approval through each framework's own way.
+"""Where the host can ask the person, the person decides; the same ``approve`` vocabulary everywhere.
 
-* ``ReadOnlyPolicy``: only read operations are emitted, in every target; a write is refused even
-  through a tool emitted before the policy was registered; nothing is sent.
-* ``ConfirmDestructivePolicy``: a destructive call is held with a preview (a count for mass and
-  cascading deletes) until approved: a LangGraph interrupt for LangChain, an ``approve`` callback or
-  flag for the OpenAI dispatcher, MCP ``destructiveHint`` with a ``confirm_token`` argument (and
-  elicitation where the client offers it), a confirm token or an ``approve`` function for callables.
+1. Each framework's own mechanism asks, with the preview (and its count): a LangGraph interrupt,
+   an approver function or flag of the OpenAI dispatcher, MCP elicitation (in both protocol eras,
+   falling back to the token for clients that cannot elicit), an approve function for callables.
+2. A token the model sends never overrides the person: with an approver, no tool offers one, and a
+   model that sends one anyway is still asked about (or refused).
+3. ``approve`` takes one vocabulary in every adapter: None, True, False, a function, and the host
+   mechanisms ``"interrupt"`` (LangChain) and ``"elicit"`` (MCP); anything else is refused the same way.
+4. Approval payloads are plain JSON data (LangGraph's checkpointers store them).
 """
 
 from __future__ import annotations
@@ -17,24 +19,21 @@ from typing import Any
 
 import anyio
 import pytest
-from hardening_support import ADAPTERS, Wire, adapters_for, wired_toolkit
+from hardening_support import ADAPTERS, Wire, wired_toolkit
 from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode
 from langgraph.types import Command
 from mcp import Client, types
-from mcp.shared.exceptions import MCPError
 
 from nimble_tools import NimbleToolkit, PolicyViolationError, UsageError
 from nimble_tools.adapting import CONFIRM_TOKEN
 from nimble_tools.approval import ApprovalDeclinedError, ApprovalRequest, call_with_approval, is_approval
-from nimble_tools.policies import ConfirmDestructivePolicy, ReadOnlyPolicy
-from nimble_tools.toolsets import tool_search
 
 DELETE = "delete_a_nimble_contact_by_id"
 BULK = "nimble_contacts_bulk"
-TOKEN = re.compile(r"confirm_token='([0-9a-f]+)'")
+TOKEN = re.compile(r"confirm_token='([A-Za-z0-9_-]+)'")
 
 
 @pytest.fixture
@@ -58,79 +57,6 @@ def tag(toolkit: NimbleToolkit, ids: list[str], label: str) -> dict[str, Any]:
     return {"query": {"field": "tag", "operator": "is", "value": label}}
 
 
-# -- read-only ------------------------------------------------------------------------------------------
-
-
-def emitted_names(toolkit: NimbleToolkit, target: str) -> set[str]:
-    emitted = toolkit.emit(target)
-    if target == "langchain":
-        return {tool.name for tool in emitted}
-    if target == "openai":
-        return set(emitted.names)
-    if target == "callables":
-        return {function.__name__ for function in emitted}
-    return {tool.name for tool in emitted.tools}
-
-
-@pytest.mark.parametrize("target", ADAPTERS)
-def test_read_only_emits_read_operations_only(wired: tuple[NimbleToolkit, Wire], target: str) -> None:
-    toolkit, _ = wired
-    everything = emitted_names(toolkit, target)
-    toolkit.register_plugin(ReadOnlyPolicy(), name="read-only")
-    reads = {name for name in everything if toolkit.operations[name].read_only}
-    assert emitted_names(toolkit, target) == reads
-    assert reads < everything and "list_all_nimble_contacts" in reads
-    with pytest.raises(UsageError, match=r"Cannot emit 'create_a_nimble_contact': plugin 'read-only' hides it"):
-        toolkit.emit(target, names=["list_all_nimble_me", "create_a_nimble_contact"])
-
-
-@pytest.mark.parametrize("target", ADAPTERS)
-def test_read_only_refuses_writes_through_tools_emitted_before_it(
-    wired: tuple[NimbleToolkit, Wire], target: str
-) -> None:
-    toolkit, wire = wired
-    victim = people(toolkit, 1)[0]
-    with adapters_for(toolkit) as adapters:  # every tool emitted while writes were still offered
-        toolkit.register_plugin(ReadOnlyPolicy(), name="read-only")
-        wire.clear()
-        outcome = adapters.call(target, DELETE, {"id": victim})
-        assert not outcome.ok and not wire.sent
-        assert f"{DELETE} changes data, and this toolkit is read-only" in outcome.text
-        assert adapters.call(target, "list_all_nimble_me", {}).ok
-    assert exists(toolkit, victim)
-
-
-def test_read_only_tool_search_finds_and_runs_reads_only(wired: tuple[NimbleToolkit, Wire]) -> None:
-    toolkit, wire = wired
-    toolkit.register_plugin(ReadOnlyPolicy(), name="read-only")
-    functions = {f.__name__: f for f in toolkit.emit("callables", tools=tool_search(), on_error="return")}
-    assert set(functions) == {"search_nimble_tools", "call_nimble_tool"}
-    found = functions["search_nimble_tools"](query="delete a contact")["result"]
-    assert found and all(toolkit.operations[card["name"]].read_only for card in found)
-    wire.clear()
-    refused = functions["call_nimble_tool"](name=DELETE, arguments={"id": "5e" * 12})
-    assert "no tool named" in refused["error"] and not wire.sent
-    assert "error" not in functions["call_nimble_tool"](name="list_all_nimble_me", arguments={})
-
-
-def test_read_only_unknown_tool_answers(wired: tuple[NimbleToolkit, Wire]) -> None:
-    toolkit, wire = wired
-    toolkit.register_plugin(ReadOnlyPolicy(), name="read-only")
-    toolset = toolkit.emit("openai")
-    call = {"id": "c", "type": "function", "function": {"name": DELETE, "arguments": json.dumps({"id": "5e" * 12})}}
-    [result] = toolset.dispatch({"role": "assistant", "tool_calls": [call]})
-    assert result["content"].startswith(f"Error: Unknown tool '{DELETE}'")
-
-    async def over_mcp() -> None:
-        async with Client(toolkit.emit("mcp")) as client:
-            with pytest.raises(MCPError) as caught:
-                await client.call_tool(DELETE, {"id": "5e" * 12})
-            assert caught.value.error.code == types.INVALID_PARAMS
-
-    anyio.run(over_mcp)
-    assert not wire.sent
-
-
 # -- LangChain: a LangGraph interrupt ---------------------------------------------------------------------
 
 
@@ -151,7 +77,6 @@ def asks(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
 )
 def test_langgraph_interrupt_asks_a_person(wired: tuple[NimbleToolkit, Wire], answer: Any, deleted: bool) -> None:
     toolkit, wire = wired
-    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
     victim = people(toolkit, 1)[0]
     graph = tool_graph(toolkit)
     config = {"configurable": {"thread_id": "t1"}}
@@ -174,7 +99,6 @@ def test_langgraph_interrupt_asks_a_person(wired: tuple[NimbleToolkit, Wire], an
 
 def test_langgraph_interrupt_shows_the_mass_delete_count(wired: tuple[NimbleToolkit, Wire]) -> None:
     toolkit, _ = wired
-    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
     selection = tag(toolkit, people(toolkit, 3), "purge-me")
     graph = tool_graph(toolkit, names=[BULK])
     paused = graph.invoke(asks(BULK, selection), {"configurable": {"thread_id": "bulk"}})
@@ -187,13 +111,12 @@ def test_langchain_tools_with_an_approver_hide_the_token(wired: tuple[NimbleTool
     assert CONFIRM_TOKEN not in tool.tool_call_schema.model_json_schema()["properties"]
     [plain] = toolkit.emit("langchain", names=[DELETE])
     assert CONFIRM_TOKEN in plain.tool_call_schema.model_json_schema()["properties"]
-    with pytest.raises(UsageError, match="approve must be 'interrupt', a function or None"):
+    with pytest.raises(UsageError, match=r"approve takes None .*'interrupt'; got 'sometimes'"):
         toolkit.emit("langchain", approve="sometimes")
 
 
 def test_langchain_approver_function_async(wired: tuple[NimbleToolkit, Wire]) -> None:
     toolkit, _ = wired
-    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
     first, second = people(toolkit, 2)
     asked: list[ApprovalRequest] = []
 
@@ -222,7 +145,6 @@ def deletion_call(*ids: str) -> dict[str, Any]:
 
 def test_openai_dispatch_asks_the_approver_per_held_call(wired: tuple[NimbleToolkit, Wire]) -> None:
     toolkit, _ = wired
-    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
     keep, drop = people(toolkit, 2)
     asked: list[ApprovalRequest] = []
 
@@ -243,7 +165,6 @@ def test_openai_dispatch_asks_the_approver_per_held_call(wired: tuple[NimbleTool
 @pytest.mark.parametrize(("flag", "deleted"), [(True, True), (False, False)])
 def test_openai_dispatch_approval_flag(wired: tuple[NimbleToolkit, Wire], flag: bool, deleted: bool) -> None:
     toolkit, _ = wired
-    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
     victim = people(toolkit, 1)[0]
     toolset = toolkit.emit("openai")  # the model-driven token flow stays available without a flag
     [result] = toolset.dispatch(deletion_call(victim), approve=flag)
@@ -253,7 +174,6 @@ def test_openai_dispatch_approval_flag(wired: tuple[NimbleToolkit, Wire], flag: 
 
 def test_openai_adispatch_with_an_async_approver_counts_the_bulk_delete(wired: tuple[NimbleToolkit, Wire]) -> None:
     toolkit, _ = wired
-    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
     doomed = people(toolkit, 3)
     selection = tag(toolkit, doomed, "purge-me")
     previews: list[str] = []
@@ -268,7 +188,7 @@ def test_openai_adispatch_with_an_async_approver_counts_the_bulk_delete(wired: t
     assert not result["content"].startswith("Error"), result["content"]
     assert "3 contact(s)" in previews[0]
     assert not any(exists(toolkit, contact_id) for contact_id in doomed)
-    with pytest.raises(UsageError, match="approve must be a function, True, False or None"):
+    with pytest.raises(UsageError, match=r"approve takes None .*; got 'yes'"):
         toolset.dispatch({"role": "assistant", "tool_calls": [call]}, approve="yes")  # type: ignore[arg-type]
 
 
@@ -279,8 +199,8 @@ def test_mcp_marks_destructive_tools_and_offers_the_confirm_argument(toolkit: Ni
     server = toolkit.emit("mcp")
     for tool in server.tools:
         operation = toolkit.operations[tool.name]
-        assert tool.annotations is not None and tool.annotations.destructive_hint is operation.destructive
-        assert (CONFIRM_TOKEN in tool.input_schema["properties"]) is operation.destructive
+        assert tool.annotations is not None and tool.annotations.destructive_hint is operation.may_destroy
+        assert (CONFIRM_TOKEN in tool.input_schema["properties"]) is operation.may_destroy
 
 
 def mcp_delete(
@@ -322,7 +242,6 @@ def mcp_delete(
 def test_mcp_elicits_approval_from_the_user(
     toolkit: NimbleToolkit, answer: dict[str, Any], deleted: bool, mode: str
 ) -> None:
-    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
     victim = people(toolkit, 1)[0]
     result = mcp_delete(toolkit.emit("mcp", approve="elicit"), {"id": victim}, answer, mode)
     assert result.is_error is not deleted
@@ -332,7 +251,6 @@ def test_mcp_elicits_approval_from_the_user(
 
 
 def test_mcp_without_elicitation_falls_back_to_the_confirm_argument(toolkit: NimbleToolkit) -> None:
-    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
     victim = people(toolkit, 1)[0]
     server = toolkit.emit("mcp", approve="elicit")
     held = mcp_delete(server, {"id": victim}, None)
@@ -345,7 +263,6 @@ def test_mcp_without_elicitation_falls_back_to_the_confirm_argument(toolkit: Nim
 
 
 def test_mcp_elicitation_shows_the_mass_delete_count(toolkit: NimbleToolkit) -> None:
-    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
     selection = tag(toolkit, people(toolkit, 3), "purge-me")
     questions: list[str] = []
 
@@ -363,7 +280,6 @@ def test_mcp_elicitation_shows_the_mass_delete_count(toolkit: NimbleToolkit) -> 
 
 
 def test_the_cascade_count_of_a_pipeline_delete_reaches_the_approver(toolkit: NimbleToolkit) -> None:
-    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
     sales = next(p for p in toolkit.call("list_all_nimble_deals_pipelines").result if p["name"] == "Sales")
     assert toolkit.emulator is not None
     deals = [
@@ -392,7 +308,6 @@ def test_the_cascade_count_of_a_pipeline_delete_reaches_the_approver(toolkit: Ni
 
 
 def test_callables_confirm_token_and_mass_delete_count(toolkit: NimbleToolkit) -> None:
-    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
     doomed = people(toolkit, 2)
     selection = tag(toolkit, doomed, "purge-me")
     [bulk] = toolkit.emit("callables", names=[BULK], on_error="return")
@@ -405,7 +320,6 @@ def test_callables_confirm_token_and_mass_delete_count(toolkit: NimbleToolkit) -
 
 
 def test_callables_approve_function(toolkit: NimbleToolkit) -> None:
-    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
     victim = people(toolkit, 1)[0]
     [no] = toolkit.emit("callables", names=[DELETE], approve=lambda request: False)
     assert CONFIRM_TOKEN not in no.__signature__.parameters  # type: ignore[attr-defined]
@@ -431,7 +345,6 @@ def test_reading_an_answer(answer: Any, approved: bool) -> None:
 
 
 def test_an_async_approver_cannot_answer_a_sync_call(toolkit: NimbleToolkit) -> None:
-    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
 
     async def approve(request: ApprovalRequest) -> bool:
         return True
@@ -441,7 +354,6 @@ def test_an_async_approver_cannot_answer_a_sync_call(toolkit: NimbleToolkit) -> 
 
 
 def test_non_destructive_calls_never_ask(toolkit: NimbleToolkit) -> None:
-    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
 
     def never(request: ApprovalRequest) -> bool:
         raise AssertionError("asked about a harmless call")
@@ -450,7 +362,87 @@ def test_non_destructive_calls_never_ask(toolkit: NimbleToolkit) -> None:
 
 
 def test_a_declined_call_is_a_policy_refusal(toolkit: NimbleToolkit) -> None:
-    toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm")
     with pytest.raises(PolicyViolationError) as caught:
         call_with_approval(toolkit, DELETE, {"id": people(toolkit, 1)[0]}, lambda request: False)
     assert caught.value.tool == DELETE and "Nothing was changed" in caught.value.for_model()
+
+
+# -- a model's token never overrides the person ------------------------------------------------------------
+
+
+def a_valid_token(toolkit: NimbleToolkit, victim: str) -> str:
+    """A real token for deleting ``victim``, as a model could have obtained from another conversation."""
+    [plain] = toolkit.emit("callables", names=[DELETE], on_error="return")
+    found = TOKEN.search(plain(id=victim)["error"])
+    assert found is not None
+    return found.group(1)
+
+
+def test_openai_asks_the_approver_even_when_the_model_sends_a_token(toolkit: NimbleToolkit) -> None:
+    # The finding: the dispatcher skipped its approver when the model supplied confirm_token itself.
+    victim = people(toolkit, 1)[0]
+    token = a_valid_token(toolkit, victim)
+    asked: list[ApprovalRequest] = []
+
+    def never(request: ApprovalRequest) -> bool:
+        asked.append(request)
+        return False
+
+    toolset = toolkit.emit("openai", strict=False, approve=never)
+    arguments = json.dumps({"id": victim, CONFIRM_TOKEN: token})
+    call = {"id": "c", "type": "function", "function": {"name": DELETE, "arguments": arguments}}
+    [result] = toolset.dispatch({"role": "assistant", "tool_calls": [call]})
+    assert result["content"].startswith("Error:") and exists(toolkit, victim)
+    assert "confirm_token" in result["content"] and not asked  # refused as an argument it does not take
+
+
+@pytest.mark.parametrize("target", ["langchain", "callables"])
+def test_no_adapter_with_an_approver_takes_a_models_token(toolkit: NimbleToolkit, target: str) -> None:
+    victim = people(toolkit, 1)[0]
+    token = a_valid_token(toolkit, victim)
+    if target == "langchain":
+        [tool] = toolkit.emit("langchain", names=[DELETE], approve=lambda request: False)
+        message = tool.invoke(
+            {"type": "tool_call", "name": DELETE, "args": {"id": victim, CONFIRM_TOKEN: token}, "id": "1"}
+        )
+        ok, text = message.status == "success", str(message.content)
+    else:
+        [function] = toolkit.emit("callables", names=[DELETE], approve=lambda request: False, on_error="return")
+        out = function(id=victim, **{CONFIRM_TOKEN: token})
+        ok, text = "error" not in out, str(out)
+    assert not ok and exists(toolkit, victim), text
+
+
+def test_mcp_elicitation_asks_even_when_the_model_sends_a_token(toolkit: NimbleToolkit) -> None:
+    victim = people(toolkit, 1)[0]
+    token = a_valid_token(toolkit, victim)
+    server = toolkit.emit("mcp")  # elicit is the default; the tool still offers the token for other clients
+    result = mcp_delete(server, {"id": victim, CONFIRM_TOKEN: token}, {"action": "decline"})
+    assert result.is_error and "The user declined" in result.content[0].text  # type: ignore[union-attr]
+    assert exists(toolkit, victim)
+
+
+# -- one approve vocabulary ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", ADAPTERS)
+def test_approve_takes_one_vocabulary_in_every_adapter(toolkit: NimbleToolkit, target: str) -> None:
+    mechanism = {"langchain": "interrupt", "mcp": "elicit"}.get(target)
+    for good in (None, True, False, lambda request: True, *([mechanism] if mechanism else [])):
+        toolkit.emit(target, names=[DELETE], approve=good)
+    for bad in ("sometimes", 3, "interrupt" if target != "langchain" else "elicit"):
+        with pytest.raises(UsageError, match=rf"emit\('{target}'\): approve takes None .*True, False, a function"):
+            toolkit.emit(target, names=[DELETE], approve=bad)
+
+
+# -- plain JSON payloads -------------------------------------------------------------------------------------
+
+
+def test_the_langgraph_interrupt_payload_is_plain_json(wired: tuple[NimbleToolkit, Wire]) -> None:
+    toolkit, _ = wired
+    selection = {"query": {"join": "and", "conditions": [{"field": "tag", "operator": "is", "value": "vip"}]}}
+    graph = tool_graph(toolkit, names=[BULK])
+    paused = graph.invoke(asks(BULK, selection), {"configurable": {"thread_id": "json"}})
+    payload = paused["__interrupt__"][0].value
+    assert json.loads(json.dumps(payload)) == payload  # nothing but JSON types, so any checkpointer stores it
+    assert payload["arguments"]["query"] == {"and": [{"tag": {"is": "vip"}}]}  # the search as Nimble takes it
