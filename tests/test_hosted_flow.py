@@ -296,3 +296,33 @@ async def test_tool_search_mode_offers_two_meta_tools_within_the_scopes(tmp_path
             found = await client.call_tool("call_nimble_tool", {"name": "list_all_nimble_me", "arguments": {}})
     assert names == ["search_nimble_tools", "call_nimble_tool"]
     assert not found.is_error and SAM in json.dumps(found.structured_content)
+
+
+async def test_a_confirmation_token_from_one_worker_is_honoured_by_another(
+    server: HostedServer, tmp_path: Path
+) -> None:
+    """A client that cannot elicit gets a preview and a token; the repeated call may land elsewhere."""
+    import re
+
+    sam = await _connect(server, key_of=SAM)
+    # A second worker (here: a second app on the same store and public address).
+    with hosted_server(
+        tmp_path, store=server.app.store, sandbox=server.sandbox, sandbox_url=server.sandbox_url, public_url=server.url
+    ) as other:
+        async with mcp_client(server.mcp_url, headers=_bearer(sam)) as client:
+            made = await client.call_tool(
+                "create_a_nimble_contact", {"fields": {"first_name": "Held", "last_name": "Twice"}}
+            )
+            contact_id = made.structured_content["result"]["id"]  # type: ignore[index]
+            held = await client.call_tool("delete_a_nimble_contact_by_id", {"id": contact_id})
+        assert held.is_error and contact_id in server.sandbox.state.table("contacts")
+        token = re.search(r"confirm_token='([^']+)'", held.content[0].text).group(1)  # type: ignore[union-attr]
+        assert token not in json.dumps([r for _, r in server.app.store.scan("confirm:")])  # kept as a hash
+        other_address = f"http://127.0.0.1:{other.settings.port}/mcp"
+        assert other.settings.port != server.settings.port
+        async with mcp_client(other_address, headers=_bearer(sam)) as client:
+            done = await client.call_tool("delete_a_nimble_contact_by_id", {"id": contact_id, "confirm_token": token})
+            again = await client.call_tool("delete_a_nimble_contact_by_id", {"id": contact_id, "confirm_token": token})
+    assert not done.is_error, done.content
+    assert contact_id not in server.sandbox.state.table("contacts")
+    assert again.is_error  # spent once

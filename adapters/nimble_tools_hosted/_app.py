@@ -31,6 +31,7 @@ from starlette.routing import Route
 from nimble_tools.auth import TokenStoreError
 
 from . import _pages as pages
+from ._confirmations import SharedConfirmations
 from ._consent import ConsentRoutes
 from ._keys import ServerKeys
 from ._mcp import HostedMCPServer, PersonalServers
@@ -73,7 +74,7 @@ class HostedApp:
         self.nimble = NimbleSide(
             settings,
             credentials,
-            self.keys.confirm_secret,
+            SharedConfirmations(self.store),
             transport=nimble_transport,
             async_transport=async_transport,
         )

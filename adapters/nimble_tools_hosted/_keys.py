@@ -28,7 +28,6 @@ class ServerKeys:
 
     * ``cipher`` seals Nimble credentials and client secrets at rest.
     * ``form_token`` signs consent forms (CSRF), bound to one consent request and one browser.
-    * ``confirm_secret`` keys the confirmation tokens of destructive calls, identical on every worker.
     """
 
     def __init__(self, secret_keys: list[Secret]) -> None:
@@ -36,7 +35,6 @@ class ServerKeys:
             raise ValueError("ServerKeys needs at least one secret key")
         self.cipher = FernetCipher(*secret_keys, purpose="nimble-credentials")
         self._form_keys = [derive_key(k, "consent-forms") for k in secret_keys]
-        self.confirm_secret = derive_key(secret_keys[0], "confirm-destructive")
 
     def __repr__(self) -> str:
         return "ServerKeys('**********')"

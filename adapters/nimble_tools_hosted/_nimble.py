@@ -16,7 +16,7 @@ import httpx
 
 from nimble_tools import NimbleToolkit, Secret
 from nimble_tools.auth import OAuthApp, OAuthProvider, ReauthorizationRequiredError, TokenSet, TokenStore
-from nimble_tools.policies import ConfirmDestructivePolicy
+from nimble_tools.confirmation import Confirmations
 
 from ._people import split_account
 from ._settings import HostedSettings
@@ -90,7 +90,7 @@ class NimbleSide:
     Args:
         settings: the server's settings (Nimble's host, the OAuth app).
         credentials: the encrypted store of Nimble credentials.
-        confirm_secret: the key of destructive-call confirmations, the same on every worker.
+        confirmations: the book of destructive-call confirmations, shared by every worker.
         transport / async_transport: how to reach Nimble (the sandbox's transport, in tests).
     """
 
@@ -98,7 +98,7 @@ class NimbleSide:
         self,
         settings: HostedSettings,
         credentials: TokenStore,
-        confirm_secret: bytes,
+        confirmations: Confirmations,
         *,
         transport: httpx.BaseTransport | None = None,
         async_transport: httpx.AsyncBaseTransport | None = None,
@@ -115,8 +115,8 @@ class NimbleSide:
             base_url=settings.nimble_url,
             transport=transport,
             async_transport=async_transport,
-            # Confirmation tokens must be valid on whichever worker the confirmed call reaches.
-            plugins=[ConfirmDestructivePolicy(secret=confirm_secret)],
+            # A confirmation token must be valid on whichever worker the confirmed call reaches.
+            confirmations=confirmations,
         )
 
     async def identify(self, account: str) -> dict[str, Any]:
