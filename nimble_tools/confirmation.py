@@ -46,6 +46,7 @@ __all__ = [
     "DEFAULT_TOKEN_TTL",
     "ConfirmationRequiredError",
     "Confirmations",
+    "PendingConfirmation",
     "Preview",
     "describe_call",
     "digest_of",
@@ -106,7 +107,9 @@ class ConfirmationRequiredError(PolicyViolationError):
 
 
 @dataclass(frozen=True, slots=True)
-class _Pending:
+class PendingConfirmation:
+    """A token's record: the digest of the call it confirms, of the records it previewed, and its expiry."""
+
     call: str
     matched: str | None
     expires: float
@@ -135,7 +138,7 @@ class Confirmations:
         self.ttl = ttl
         self._max = max_pending
         self._clock = clock or time.monotonic
-        self._pending: OrderedDict[str, _Pending] = OrderedDict()
+        self._pending: OrderedDict[str, PendingConfirmation] = OrderedDict()
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -144,12 +147,7 @@ class Confirmations:
     def hold(self, context: CallContext, preview: Preview, *, reason: str = "") -> ConfirmationRequiredError:
         """Record a pending confirmation for this exact call; return the error that asks for it."""
         token = secrets.token_urlsafe(18)
-        now = self._clock()
-        with self._lock:
-            self._forget_expired(now)
-            while len(self._pending) >= self._max:
-                self._pending.popitem(last=False)
-            self._pending[token] = _Pending(call_key(context), preview.matched, now + self.ttl)
+        self._keep(token, PendingConfirmation(call_key(context), preview.matched, self._clock() + self.ttl))
         return ConfirmationRequiredError(context.operation.name, preview, token, reason=reason)
 
     def redeem(self, context: CallContext, token: str, preview: Callable[[], Preview]) -> None:
@@ -160,8 +158,7 @@ class Confirmations:
         records they counted) the call would still remove exactly those records.
         """
         now = self._clock()
-        with self._lock:
-            pending = self._pending.pop(token, None) if isinstance(token, str) else None
+        pending = self._take(token) if isinstance(token, str) else None
         if pending is None or pending.expires < now:
             raise self.hold(context, preview(), reason="That confirmation token is unknown, used or expired.")
         if pending.call != call_key(context):
@@ -172,6 +169,21 @@ class Confirmations:
                 raise self.hold(
                     context, current, reason="The records this call would delete changed since the preview."
                 )
+
+    # -- where pending confirmations are kept: this process's memory (a subclass may share them) --
+
+    def _keep(self, token: str, pending: PendingConfirmation) -> None:
+        """Remember a pending confirmation under its token."""
+        with self._lock:
+            self._forget_expired(self._clock())
+            while len(self._pending) >= self._max:
+                self._pending.popitem(last=False)
+            self._pending[token] = pending
+
+    def _take(self, token: str) -> PendingConfirmation | None:
+        """Remove and return the pending confirmation of ``token``: a token is spent once."""
+        with self._lock:
+            return self._pending.pop(token, None)
 
     def _forget_expired(self, now: float) -> None:
         for token in [t for t, p in self._pending.items() if p.expires < now]:

@@ -15,10 +15,12 @@ model never does, and no adapter shows it one::
 
 Stores: :class:`MemoryTokenStore`, :class:`JsonFileTokenStore` (one file, mode 0600),
 :class:`SQLiteTokenStore` (the default; several accounts), :class:`RedisTokenStore` (several
-processes or hosts; ``pip install 'nimble-tools[redis]'``). A refused refresh raises
+processes or hosts; ``pip install 'nimble-tools[redis]'``). The last two take ``cipher=FernetCipher(key)``
+to keep every token encrypted at rest. A refused refresh raises
 :class:`ReauthorizationRequiredError`, whose ``authorize_url`` the app shows its user.
 """
 
+from ._cipher import FernetCipher, RecordCipher
 from ._config import NIMBLE_SCOPES, OAuthApp
 from ._endpoint import TokenEndpoint
 from ._errors import OAuthError, OAuthStateError, ReauthorizationRequiredError, TokenStoreError
@@ -36,6 +38,7 @@ __all__ = [
     "ApiKeyAccounts",
     "AuthorizationRequest",
     "Connection",
+    "FernetCipher",
     "JsonFileTokenStore",
     "MemoryTokenStore",
     "OAuthApp",
@@ -44,6 +47,7 @@ __all__ = [
     "OAuthStateError",
     "PendingAuthorization",
     "ReauthorizationRequiredError",
+    "RecordCipher",
     "RedisTokenStore",
     "SQLiteTokenStore",
     "TokenEndpoint",

@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from ._cipher import RecordCipher, open_record, seal_record
 from ._errors import TokenStoreError
 from ._tokens import PendingAuthorization, TokenSet
 
@@ -40,6 +41,7 @@ class RedisTokenStore:
         prefix: prepended to every key this store writes.
         lock_ttl: seconds after which an abandoned refresh lock frees itself (longer than a refresh takes).
         lock_wait: seconds to wait for another process's refresh before giving up.
+        cipher: seals every token record (:class:`FernetCipher`), so Redis holds no readable token.
     """
 
     def __init__(
@@ -51,6 +53,7 @@ class RedisTokenStore:
         lock_ttl: float = 60.0,
         lock_wait: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
+        cipher: RecordCipher | None = None,
     ) -> None:
         if client is None:
             if not url:
@@ -62,6 +65,7 @@ class RedisTokenStore:
         self.lock_ttl = lock_ttl
         self.lock_wait = lock_wait
         self._sleep = sleep
+        self._cipher = cipher
 
     def __repr__(self) -> str:
         where = self._url or type(self._redis).__name__
@@ -77,12 +81,12 @@ class RedisTokenStore:
         if raw is None:
             return None
         try:
-            return TokenSet.from_record(json.loads(raw))
+            return TokenSet.from_record(open_record(raw, self._cipher, f"Redis (account {account!r})"))
         except ValueError as exc:
             raise TokenStoreError(f"Redis holds a damaged token record for account {account!r}: {exc}.") from None
 
     def save(self, account: str, tokens: TokenSet) -> None:
-        self._call(self._redis.set, self._key("token", account), json.dumps(tokens.to_record()))
+        self._call(self._redis.set, self._key("token", account), seal_record(tokens.to_record(), self._cipher))
 
     def delete(self, account: str) -> None:
         self._call(self._redis.delete, self._key("token", account))

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, closing, contextmanager
 from pathlib import Path
 
+from ._cipher import RecordCipher, open_record, seal_record
 from ._errors import TokenStoreError
 from ._filelock import FileLock, account_lock_path, private_dir
 from ._tokens import PendingAuthorization, TokenSet
@@ -41,11 +42,15 @@ class SQLiteTokenStore:
     Args:
         path: the database file; default :func:`default_token_path`.
         timeout: seconds to wait for another writer before failing.
+        cipher: seals every token record (:class:`FernetCipher`), so the file holds no readable token.
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, timeout: float = 30.0, cipher: RecordCipher | None = None
+    ) -> None:
         self.path = Path(path).expanduser() if path is not None else default_token_path()
         self._timeout = timeout
+        self._cipher = cipher
         self._ready = False
 
     def __repr__(self) -> str:
@@ -59,7 +64,7 @@ class SQLiteTokenStore:
         if row is None:
             return None
         try:
-            return TokenSet.from_record(json.loads(row[0]))
+            return TokenSet.from_record(open_record(row[0], self._cipher, f"The token database {self.path}"))
         except ValueError as exc:
             raise TokenStoreError(f"The token database {self.path} holds a damaged record: {exc}.") from None
 
@@ -68,7 +73,7 @@ class SQLiteTokenStore:
             db.execute(
                 "INSERT INTO tokens (account, record) VALUES (?, ?) "
                 "ON CONFLICT (account) DO UPDATE SET record = excluded.record",
-                (account, json.dumps(tokens.to_record())),
+                (account, seal_record(tokens.to_record(), self._cipher)),
             )
 
     def delete(self, account: str) -> None:

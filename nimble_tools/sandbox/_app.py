@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -60,6 +61,27 @@ class Sandbox:
         """An httpx transport (sync and async) that serves requests in-process."""
         return SandboxTransport(self)
 
+    def personal_api_key(self, user: str) -> str:
+        """The personal API key of one user (by email or user id), made on first use.
+
+        Nimble gives each user their own API token (Settings > API Token); a request with it acts as
+        that user, like an OAuth token of theirs. The account's ``api_key`` acts as the owner.
+
+        Raises:
+            KeyError: no user has that email or id.
+        """
+        wanted = user.strip().lower()
+        with self.state.lock:
+            for user_id, record in self.state.users.items():
+                if wanted in (user_id, str(record.get("email", "")).lower()):
+                    for key, owner in self.state.personal_keys.items():
+                        if owner == user_id:
+                            return key
+                    key = f"sandbox-key-{secrets.token_urlsafe(12)}"
+                    self.state.personal_keys[key] = user_id
+                    return key
+        raise KeyError(f"The sandbox has no user {user!r}.")
+
     def server(self, host: str = "127.0.0.1", port: int = 0) -> Any:
         """A real HTTP server around this sandbox (``port=0`` picks a free port); call ``start()``."""
         from ._server import SandboxServer
@@ -110,7 +132,7 @@ class Sandbox:
         elif "access_token" in request.query:
             # OAuth tokens (never API keys) may also travel as ?access_token=
             token = request.query["access_token"][-1]
-            user = self.state.user_for_token(token) if token not in self.state.api_keys else None
+            user = self.state.user_for_token(token) if not self.state.is_api_key(token) else None
         if user is None:
             raise ApiError(403, dict(AUTH_FAILURE))
         request.user = user

@@ -113,6 +113,8 @@ class SandboxState:
         self.lock = threading.RLock()
         self.clock = clock
         self.api_keys: set[str] = {api_key}
+        self.personal_keys: dict[str, str] = {}
+        """Personal API keys: key -> user id (each user's own Settings > API Token; see ``Sandbox.personal_api_key``)."""
         self.tokens: dict[str, dict[str, Any]] = {}
         """OAuth access tokens: token -> {"user_id", "expires_at", "scope"}."""
         self.oauth: dict[str, dict[str, Record]] = {}
@@ -155,10 +157,16 @@ class SandboxState:
         """The account's current user."""
         return self.users[self.me_id]
 
+    def is_api_key(self, token: str) -> bool:
+        """True for the account's API key and every personal one (never accepted as ``?access_token=``)."""
+        return token in self.api_keys or token in self.personal_keys
+
     def user_for_token(self, token: str) -> Record | None:
         """The user a bearer token authenticates, or None."""
         if token in self.api_keys:
             return self.me
+        if token in self.personal_keys:
+            return self.users.get(self.personal_keys[token])
         grant = self.tokens.get(token)
         if grant and grant["expires_at"] > self.clock():
             return self.users.get(grant["user_id"], self.me)
