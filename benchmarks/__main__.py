@@ -1,6 +1,8 @@
 """Run every benchmark module of this package: ``python -m benchmarks [--full]``.
 
-Each module has ``main(argv)``; the arguments given here are passed to each of them.
+Each module has ``main(argv)``; the arguments given here are passed to each of them. What each one
+prints is also written to ``docs/explanation/benchmark-results.json``, which the documentation's
+benchmarks page shows (``--no-record`` leaves that file alone).
 """
 
 from __future__ import annotations
@@ -10,18 +12,26 @@ import pkgutil
 import sys
 
 import benchmarks
+from benchmarks._results import RESULTS, RunReport, timed_run
 
 
 def run_all(argv: list[str]) -> int:
+    record = "--no-record" not in argv
+    argv = [arg for arg in argv if arg != "--no-record"]
     names = sorted(m.name for m in pkgutil.iter_modules(benchmarks.__path__) if not m.name.startswith("_"))
+    report = RunReport(arguments=argv)
     status = 0
     for name in names:
         module = importlib.import_module(f"benchmarks.{name}")
-        main = getattr(module, "main", None)
-        if main is None:
+        if getattr(module, "main", None) is None:
             continue
         print(f"== benchmarks.{name}", flush=True)
-        status = max(status, int(main(argv) or 0))
+        run = timed_run(module, argv)
+        report.benchmarks.append(run)
+        status = max(status, run.status)
+    if record:
+        report.write()
+        print(f"figures written to {RESULTS}")
     return status
 
 

@@ -99,8 +99,10 @@ class NimbleToolkit:
         api_key: a Nimble API key (or use ``auth`` for OAuth and connected accounts).
         base_url: Nimble's host; the sandbox uses its own.
         auth: a custom :class:`AuthProvider`, instead of ``api_key``.
-        transport / async_transport: httpx transports (tests, the sandbox).
-        http_client / async_http_client: ready httpx clients to send through.
+        transport: an httpx transport for synchronous calls (tests, the sandbox).
+        async_transport: the same for asynchronous calls.
+        http_client: a ready httpx client to send synchronous calls through.
+        async_http_client: the same for asynchronous calls.
         timeout: seconds per request.
         retry: a :class:`RetryPolicy`; idempotent requests are retried with backoff.
         rate_limit: at most this many requests per second, if set.

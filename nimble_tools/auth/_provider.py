@@ -64,8 +64,11 @@ class OAuthProvider:
         refresh_margin: refresh this many seconds before the access token expires.
         authorization_ttl: seconds a started authorization waits for its callback.
         clock: a ``time.time``-like function (tests move time with it).
-        transport / async_transport / http_client / async_http_client / timeout: how to reach the
-            token endpoint (the sandbox's transport, in tests).
+        transport: an httpx transport to reach the token endpoint (the sandbox's, in tests).
+        async_transport: the same for asynchronous refreshes.
+        http_client: a ready httpx client for the token endpoint, instead of a transport.
+        async_http_client: the same for asynchronous refreshes.
+        timeout: seconds per token request.
     """
 
     def __init__(

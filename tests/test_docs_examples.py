@@ -1,0 +1,45 @@
+"""The documentation stays true: every Python example runs and prints what it says, every command parses.
+
+Examples that talk to a language model run against a scripted one (see ``docs_examples``): the
+tool calls it makes are written above the example, and each must reach the toolkit and succeed.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import pytest
+from docs_examples import Block, ScriptedModel, all_blocks, command_lines, langchain_chat_model, openai_endpoint, run_python
+
+PYTHON = all_blocks("python")
+SHELL = [block for block in all_blocks() if block.language in ("bash", "sh", "console")]
+COMMANDS = [(block, line) for block in SHELL for line in command_lines(block.source)]
+
+
+def test_the_docs_have_examples_to_run() -> None:
+    assert len(PYTHON) >= 20
+    assert len(COMMANDS) >= 20
+
+
+@pytest.mark.parametrize("block", PYTHON, ids=lambda block: block.id)
+def test_python_example_runs_and_prints_what_it_says(
+    block: Block, monkeypatch: pytest.MonkeyPatch, tmp_path: pytest.TempPathFactory
+) -> None:
+    model = ScriptedModel(block.scripted_calls())
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NIMBLE_API_KEY", raising=False)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-docs-test")
+    monkeypatch.setenv("OPENAI_AGENTS_DISABLE_TRACING", "1")
+    monkeypatch.setattr("sys.argv", [f"{block.page}:{block.line}", *block.argv()])
+    import langchain.chat_models
+
+    monkeypatch.setattr(langchain.chat_models, "init_chat_model", lambda *args, **kwargs: langchain_chat_model(model))
+    with openai_endpoint(model) as base_url:
+        monkeypatch.setenv("OPENAI_BASE_URL", base_url)
+        printed = run_python(block.source, block.id).splitlines()
+
+    for claim in block.claims():
+        assert any(line.startswith(claim) for line in printed), (claim, printed)
+    assert model.made == len(model.calls), f"the program stopped before the script's calls: {model.offered}"
+    assert not model.errors, model.errors
