@@ -13,6 +13,7 @@ import os
 import platform
 import sys
 import time
+import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -80,6 +81,9 @@ def timed_run(module: Any, argv: list[str]) -> BenchmarkRun:
     saved, sys.stdout = sys.stdout, tee
     try:
         status = int(module.main(argv) or 0)
+    except Exception:  # one broken benchmark is reported, and the others still run
+        traceback.print_exc(file=tee)
+        status = 2
     finally:
         sys.stdout = saved
     name = module.__name__

@@ -170,18 +170,19 @@ def measure(toolkit: NimbleToolkit) -> list[dict[str, Any]]:
 
 def raw_pydantic(toolkit: NimbleToolkit) -> list[dict[str, Any]]:
     """The baseline: each tool's pydantic JSON schema as it comes (titles, defaults, $defs), no schema work."""
-    from nimble_tools.adapting import model_params, select_tools
+    from nimble_tools.adapting import select_tools
 
+    view = select_tools(toolkit)
     return [
         {
             "type": "function",
             "function": {
                 "name": name,
                 "description": operation.description,
-                "parameters": model_params(operation).model_json_schema(),
+                "parameters": view.model_params(name).model_json_schema(),
             },
         }
-        for name, operation in select_tools(toolkit).items()
+        for name, operation in view.items()
     ]
 
 
