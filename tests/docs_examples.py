@@ -86,8 +86,16 @@ def blocks(text: str, page: str) -> list[Block]:
     return found
 
 
+_INCLUDE = re.compile(r'^--8<-- "(.+?)"$', re.M)
+
+
+def page_text(path: Path) -> str:
+    """A page as the site shows it: files it includes (``--8<-- "path"``, from the repository's root) in place."""
+    return _INCLUDE.sub(lambda match: (ROOT / match[1]).read_text("utf-8"), path.read_text("utf-8"))
+
+
 def all_blocks(language: str | None = None) -> list[Block]:
-    found = [block for path in pages() for block in blocks(path.read_text("utf-8"), str(path.relative_to(DOCS)))]
+    found = [block for path in pages() for block in blocks(page_text(path), str(path.relative_to(DOCS)))]
     return [block for block in found if language is None or block.language == language]
 
 
