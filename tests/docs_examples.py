@@ -303,7 +303,9 @@ def langchain_chat_model(model: ScriptedModel) -> Any:
             if call is None:
                 reply = AIMessage(content="Done.")
             else:
-                reply = AIMessage(content="", tool_calls=[{"name": call[0], "args": call[1], "id": f"call_{model.made}"}])
+                reply = AIMessage(
+                    content="", tool_calls=[{"name": call[0], "args": call[1], "id": f"call_{model.made}"}]
+                )
             return ChatResult(generations=[ChatGeneration(message=reply)])
 
         def bind_tools(self, tools: Any, **kwargs: Any) -> Any:

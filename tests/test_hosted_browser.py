@@ -8,44 +8,21 @@ page, the redirect back to the client. Screenshots of each page are saved for pe
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, sync_playwright_or_skip
 from hosted_support import ADMIN, SAM, HostedServer, MemoryTokens, free_port, hosted_server, mcp_client
 from mcp.client.auth import OAuthClientProvider
 from mcp.shared.auth import AuthorizationCodeResult, OAuthClientMetadata
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(os.environ.get("NIMBLE_TEST_ARTIFACTS") or Path(__file__).resolve().parent.parent / "test-artifacts")
 
 pytestmark = pytest.mark.anyio
 
 
 def _playwright() -> Any:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright is not installed: pip install playwright (make installs it with the dev extra).")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(
-            "Chromium is not installed, so the consent flow is not tried in a real browser. Install Debian's "
-            "(apt-get install -y chromium); .ci/run does it automatically."
-        )
-    return sync_playwright
+    return sync_playwright_or_skip("the consent flow")
 
 
 def _chromium_consent(

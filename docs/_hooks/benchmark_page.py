@@ -37,7 +37,9 @@ def results_markdown(report: dict[str, Any]) -> str:
     ]
     for run in report["benchmarks"]:
         aims = "met" if run["status"] == 0 else "**missed** (exit status 1)"
-        lines.append(f"| [`{_short(run['name'])}`](#{_anchor(run['name'])}) | {run['title']} | {aims} | {run['seconds']} s |")
+        lines.append(
+            f"| [`{_short(run['name'])}`](#{_anchor(run['name'])}) | {run['title']} | {aims} | {run['seconds']} s |"
+        )
     for run in report["benchmarks"]:
         lines += [
             "",
