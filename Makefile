@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-full lint typecheck bench install clean
+.PHONY: demo test test-full lint typecheck docs bench install clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -28,6 +28,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The documentation site, into site/. Strict: a broken link, anchor or reference fails the build.
+# make test builds it the same way (tests/test_docs_site.py), checks it and takes screenshots of it.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 test: lint typecheck
 	$(BIN)/python -m pytest -q
 
@@ -35,8 +40,9 @@ test: lint typecheck
 test-full: lint typecheck
 	$(BIN)/python -m pytest -q --run-slow
 
+# Writes the figures to docs/explanation/benchmark-results.json, which the docs' benchmarks page shows.
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache site dist

@@ -226,7 +226,9 @@ def test_the_benchmarks_page_shows_the_file_make_bench_wrote(site: Path) -> None
         for line in run["output"].splitlines()[:3]:
             assert line.strip() in shown, (run["name"], line)
     names = {run["name"] for run in written["benchmarks"]}
-    modules = {f"benchmarks.{m.name}" for m in pkgutil.iter_modules([str(ROOT / "benchmarks")]) if not m.name.startswith("_")}
+    modules = {
+        f"benchmarks.{m.name}" for m in pkgutil.iter_modules([str(ROOT / "benchmarks")]) if not m.name.startswith("_")
+    }
     assert names == modules, "docs/explanation/benchmark-results.json is older than the benchmarks: run make bench"
 
 
