@@ -18,16 +18,18 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import ConfigurationError, NimbleToolkit, Operation, UnknownOperationError
+from . import ConfigurationError, NimbleToolkit, Operation, UnknownOperationError, UsageError
 from ._cli_support import CommandFailed, NimbleGroup, json_option, sandbox_option
 from ._console import Console, ProgressUpdate, dumps
 from ._describe import describe_operation, operation_kind
 from ._lead_files import read_leads
+from ._names import close_names
 from ._net import is_loopback
 from ._target_schemas import schemas_of
 from .adapting import operation_metadata
 from .auth import ReauthorizationRequiredError
 from .auth._cli import auth
+from .toolsets import check_resources
 
 if TYPE_CHECKING:
     from .policies import ConfirmationRequiredError
@@ -45,8 +47,8 @@ def _toolkit(
     With ``account`` (and no ``--sandbox``) it calls Nimble with the OAuth tokens that
     ``nimble-tools auth login --account NAME`` stored, refreshing them as needed.
     """
-    if sandbox:
-        toolkit = NimbleToolkit.sandbox(seed=seed)
+    if sandbox:  # --account names the sandbox's one account, so that a command line runs unchanged offline
+        toolkit = NimbleToolkit.sandbox(seed=seed, accounts=[account] if account else ())
     elif account is not None:
         toolkit = _oauth_toolkit(store)
     else:
@@ -129,9 +131,22 @@ def main() -> None:
 @json_option
 def list_operations(resource: str | None, plugin: str | None, text: str | None, read_only: bool, as_json: bool) -> None:
     """List the operations (the tools an agent gets), with their kind and endpoint."""
+    operations = list(_catalog().operations.values())
+    if resource is not None:
+        try:
+            check_resources([resource], operations)
+        except UsageError as error:
+            raise click.BadParameter(error.message, param_hint="--resource") from None
+    plugins = sorted({op.plugin for op in operations if op.plugin})
+    if plugin is not None and plugin not in plugins:
+        close = close_names(plugin, plugins)
+        hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+        raise click.BadParameter(
+            f"no operation comes from plugin {plugin!r}.{hint} Plugins: {', '.join(plugins)}.", param_hint="--plugin"
+        )
     chosen = [
         op
-        for op in _catalog().operations.values()
+        for op in operations
         if (resource is None or op.resource == resource)
         and (plugin is None or op.plugin == plugin)
         and (text is None or text.lower() in f"{op.name} {op.description}".lower())
@@ -143,6 +158,9 @@ def list_operations(resource: str | None, plugin: str | None, text: str | None, 
     console = Console()
     rows = [[op.name, operation_kind(op), _endpoint(op), op.resource] for op in chosen]
     console.table(["operation", "kind", "endpoint", "resource"], rows)
+    if not chosen:
+        console.note("No operation matches these filters; `nimble-tools list` shows them all.")
+        return
     console.note(f"{len(chosen)} operation(s). `nimble-tools describe NAME` shows one in full.")
 
 
@@ -183,12 +201,28 @@ def describe(operation: str, as_json: bool) -> None:
 @main.command("targets")
 @json_option
 def targets(as_json: bool) -> None:
-    """List the targets `schema` can print (one per installed adapter)."""
-    found = _catalog().targets()
+    """List the targets adapters announce, and whether each can be used here (its framework installed)."""
+    found = _catalog().target_details()
     if as_json:
-        click.echo(dumps(found))
+        click.echo(
+            dumps(
+                {
+                    name: {"description": t.description, "installed": t.installed, "install": t.missing}
+                    for name, t in sorted(found.items())
+                }
+            )
+        )
         return
-    Console().table(["target", "what it emits"], [[name, about] for name, about in sorted(found.items())])
+    console = Console()
+    rows = [
+        [name, "ready" if t.installed else f"needs {t.missing}", t.description] for name, t in sorted(found.items())
+    ]
+    console.table(["target", "status", "what it emits"], rows)
+    missing = [name for name, t in found.items() if not t.installed]
+    if missing:
+        console.note(
+            f"Not usable until installed: {', '.join(sorted(missing))} (pip install 'nimble-tools[all]' for all)."
+        )
 
 
 @main.command("schema")
@@ -285,7 +319,7 @@ def call(
     console = Console()
     with _bulk_progress(console, op, enabled=not as_json) as on_progress:
         options: dict[str, Any] = {"on_progress": on_progress} if on_progress else {}
-        if account is not None and not sandbox:
+        if account is not None:
             options["account"] = account
         try:
             result = _confirmed_call(toolkit, op, args, yes=yes, as_json=as_json, console=console, **options)
