@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import json
@@ -280,6 +281,14 @@ def test_agents_sdk_example_sends_the_model_json(monkeypatch: pytest.MonkeyPatch
         printed = run_example("agents_sdk")
     finally:
         agents.set_default_openai_api("responses")
+        from agents.models import _openai_shared
+
+        _openai_shared.set_default_openai_client(None)  # type: ignore[arg-type]
+        # run_sync leaves its event loop open on purpose (for its sessions): close it, with the client.
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+        loop.run_until_complete(client.close())
+        loop.close()
+        asyncio.set_event_loop(None)
 
     assert printed == "Jane and John.\n"
     result = requests[1]["messages"][-1]
