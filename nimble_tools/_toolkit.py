@@ -20,11 +20,12 @@ import os
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from pydantic import BaseModel
 
 from ._auth import ApiKeyAuth, AuthProvider, Secret
+from ._call_checks import CORE_CALL_OPTIONS, check_account, check_call_options
 from ._client import NimbleClient, RetryPolicy
 from ._cursors import CursorSeal
 from ._envelope import Result
@@ -37,13 +38,21 @@ from .confirmation import Confirmations
 if TYPE_CHECKING:
     import httpx
     import pluggy
+    from nimble_tools_langchain import NimbleTool
+    from nimble_tools_mcp import NimbleMCPServer
+    from nimble_tools_openai import OpenAIToolset
 
+    from ._registry import Target
+    from ._view import ToolView
     from .sandbox import Sandbox
+    from .toolsets import ToolsetLike
 
 __all__ = ["DEFAULT_BASE_URL", "CallContext", "NimbleToolkit"]
 
 DEFAULT_BASE_URL = "https://app.nimble.com"
 API_KEY_ENV = "NIMBLE_API_KEY"
+SANDBOX_ACCOUNT = "sandbox"
+"""The account name of calls that name none, on a sandbox toolkit made with ``accounts=``."""
 BASE_URL_ENV = "NIMBLE_BASE_URL"
 
 
@@ -188,12 +197,27 @@ class NimbleToolkit:
         return cls(api_key, **kwargs)
 
     @classmethod
-    def sandbox(cls, *, seed: bool = True, emulator: Sandbox | None = None, **kwargs: Any) -> NimbleToolkit:
-        """A toolkit wired to an in-process embedded sandbox (seeded with demo data by default)."""
+    def sandbox(
+        cls, *, seed: bool = True, emulator: Sandbox | None = None, accounts: Iterable[str] = (), **kwargs: Any
+    ) -> NimbleToolkit:
+        """A toolkit wired to an in-process embedded sandbox (seeded with demo data by default).
+
+        The sandbox is one Nimble account, so calls cannot choose one (``account=`` is refused), unless
+        ``accounts`` names some: then ``account=`` takes those names, as a toolkit with connected
+        accounts does, and every one of them reaches the same sandbox. That lets code that binds
+        accounts run offline unchanged.
+        """
         from .sandbox import SANDBOX_BASE_URL, Sandbox
 
         box = emulator if emulator is not None else Sandbox(seed=seed)
         transport = box.transport()
+        names = [accounts] if isinstance(accounts, str) else list(accounts)
+        if names and "auth" not in kwargs:
+            from .auth import ApiKeyAccounts
+
+            kwargs["auth"] = ApiKeyAccounts(
+                dict.fromkeys([SANDBOX_ACCOUNT, *names], box.api_key), default=SANDBOX_ACCOUNT
+            )
         kwargs.setdefault("base_url", SANDBOX_BASE_URL)
         toolkit = cls(box.api_key, transport=transport, async_transport=transport, **kwargs)
         toolkit.emulator = box
@@ -241,12 +265,30 @@ class NimbleToolkit:
         return self._confirms[1]
 
     def targets(self) -> dict[str, str]:
-        """The targets the loaded adapters can emit, with a description of each."""
+        """The targets the loaded adapters announce, with a description of each (installed or not)."""
         return self._host.targets()
+
+    def target_details(self) -> dict[str, Target]:
+        """The targets the loaded adapters announce, each saying what to install when it cannot be emitted."""
+        return self._host.target_details()
+
+    # Typed per built-in target, so that editors know what each returns; no framework is imported
+    # at run time (the types are read by type checkers only).
+    @overload
+    def emit(self, target: Literal["langchain"], **options: Any) -> list[NimbleTool]: ...
+    @overload
+    def emit(self, target: Literal["openai"], **options: Any) -> OpenAIToolset: ...
+    @overload
+    def emit(self, target: Literal["callables"], **options: Any) -> list[Callable[..., Any]]: ...
+    @overload
+    def emit(self, target: Literal["mcp"], **options: Any) -> NimbleMCPServer: ...
+    @overload
+    def emit(self, target: str, **options: Any) -> Any: ...
 
     def emit(self, target: str, **options: Any) -> Any:
         """Build the tools for ``target`` (``"langchain"``, ``"openai"``, ``"callables"``, ``"mcp"``)."""
         self.operations  # noqa: B018 - plugins registered at construction must be loaded first
+        check_account(self.client.auth, options.get("account"))
         emitted = self._host.hook.emit(toolkit=self, target=target, options=dict(options))
         if emitted is None:
             known = ", ".join(sorted(self.targets())) or "none (is autoloading disabled?)"
@@ -255,6 +297,24 @@ class NimbleToolkit:
                 "for it (pip install 'nimble-tools[all]') or register an adapter plugin."
             )
         return emitted
+
+    def get_tools(self, tools: ToolsetLike | ToolView = None, **options: Any) -> list[NimbleTool]:
+        """The LangChain tools, as every LangChain toolkit spells it: ``emit("langchain", tools=..., **options)``.
+
+        Args:
+            tools: which tools (a toolset such as ``toolsets.resource("contacts").read_only()``, a
+                list of names, or None for all).
+            options: the ``langchain`` target's other options (``account``, ``approve``, ...).
+        """
+        return self.emit("langchain", tools=tools, **options)
+
+    def _check_options(self, name: str, options: Mapping[str, Any]) -> None:
+        if not options:
+            return
+        known = {**CORE_CALL_OPTIONS, **self._host.call_options()}
+        registry = self.operations
+        parameters = registry[name].params.model_fields if name in registry else {}
+        check_call_options(name, options, known, parameters)
 
     # -- the call path -----------------------------------------------------------------------
 
@@ -267,6 +327,7 @@ class NimbleToolkit:
         parent: CallContext | None,
     ) -> CallContext:
         operation = name if isinstance(name, Operation) else self.operations[name]
+        check_account(self.client.auth, account)
         params = operation.validate_arguments(arguments)
         return CallContext(self, operation, params, account=account, options=options, parent=parent)
 
@@ -321,7 +382,11 @@ class NimbleToolkit:
         This is the application's own call: it runs what it is told, through the registered
         policies. A model's calls go through the tools an adapter emits, which confirm destructive
         calls first (see :meth:`ToolView.run <nimble_tools.toolsets.ToolView.run>`).
+
+        The operation's arguments go in ``arguments``; keyword ``options`` are for policies and
+        plugins (``confirm_token``, ``on_progress``, ...), and an unknown one is refused.
         """
+        self._check_options(name, options)
         return self._call(name, arguments, account, options)
 
     async def acall(
@@ -333,6 +398,7 @@ class NimbleToolkit:
         **options: Any,
     ) -> Result:
         """Async twin of :meth:`call`; composite actions without an async handler run in a thread."""
+        self._check_options(name, options)
         return await self._acall(name, arguments, account, options)
 
     def _call(
@@ -477,6 +543,7 @@ class NimbleToolkit:
         policy holds DELETE until ``confirm_token=`` repeats it).
         """
         operation, arguments = _raw_request(method, path, params, json)
+        self._check_options(RAW_REQUEST, options)
         return self._call(operation, arguments, account, options)
 
     async def arequest(
@@ -491,6 +558,7 @@ class NimbleToolkit:
     ) -> Result:
         """Async twin of :meth:`request`."""
         operation, arguments = _raw_request(method, path, params, json)
+        self._check_options(RAW_REQUEST, options)
         return await self._acall(operation, arguments, account, options)
 
     # -- lifecycle ---------------------------------------------------------------------------

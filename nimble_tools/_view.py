@@ -316,12 +316,14 @@ class ToolView(Mapping[str, Operation]):
         """
         entry = self.entry(name)
         account = options.pop("account", None)
+        self.toolkit._check_options(entry.origin, options)
         return self._execute(entry, arguments, account, {**self._meta_options(entry, None), **options})
 
     async def acall(self, name: str, arguments: Mapping[str, Any] | BaseModel | None = None, **options: Any) -> Result:
         """Async twin of :meth:`call`."""
         entry = self.entry(name)
         account = options.pop("account", None)
+        self.toolkit._check_options(entry.origin, options)
         return await self._aexecute(entry, arguments, account, {**self._meta_options(entry, None), **options})
 
     def _execute(

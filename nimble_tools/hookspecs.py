@@ -13,7 +13,7 @@ for the call lifecycle.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pluggy
 
@@ -21,11 +21,25 @@ if TYPE_CHECKING:
     from ._operation import Operation
     from ._toolkit import CallContext, NimbleToolkit
 
-__all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
+__all__ = ["PROJECT_NAME", "CallOptionRegister", "TargetRegister", "hookimpl", "hookspec"]
 
 PROJECT_NAME = "nimble_tools"
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+class TargetRegister(Protocol):
+    """What ``register_targets`` receives: ``register(name, description, missing=None)``."""
+
+    def __call__(self, name: str, description: str, *, missing: str | None = None) -> None:
+        """Announce target ``name``; ``missing`` is the command that installs its framework, when absent."""
+
+
+class CallOptionRegister(Protocol):
+    """What ``register_call_options`` receives: ``register(name, description)``."""
+
+    def __call__(self, name: str, description: str) -> None:
+        """Announce a keyword option of ``toolkit.call`` that this plugin reads from ``context.options``."""
 
 
 @hookspec
@@ -44,12 +58,27 @@ def register_operations(register: Callable[[Operation], None]) -> None:
 
 
 @hookspec
-def register_targets(register: Callable[[str, str], None]) -> None:
+def register_targets(register: TargetRegister) -> None:
     """Announce the targets an adapter can emit, for listings and error messages.
 
     Called when a toolkit lists its targets, or when ``emit`` finds no adapter for a target.
 
-    :param register: call ``register(target_name, one_line_description)`` per target.
+    :param register: call ``register(target_name, one_line_description)`` per target; add
+        ``missing="pip install ..."`` when the framework the target needs is not installed, so that
+        ``nimble-tools targets`` says what to install instead of listing it as usable.
+
+    The return value is ignored.
+    """
+
+
+@hookspec
+def register_call_options(register: CallOptionRegister) -> None:
+    """Announce the keyword options of ``toolkit.call`` that this plugin reads from ``context.options``.
+
+    ``toolkit.call(name, arguments, **options)`` refuses an option nobody announced (a misplaced
+    argument such as ``limit=5`` would otherwise be ignored), naming the ones that are.
+
+    :param register: call ``register(option_name, one_line_description)`` per option.
 
     The return value is ignored.
     """
