@@ -25,31 +25,40 @@ and a token from the model is never consulted.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._errors import NimbleToolsError, PolicyViolationError
+from .approval import ApprovalDeclinedError
 
 if TYPE_CHECKING:
     from ._operation import Operation
     from ._toolkit import CallContext
 
 __all__ = [
+    "APPROVED",
+    "ASKED",
+    "BY_PERSON",
+    "BY_TOKEN",
     "CONFIRM_TOKEN",
     "DEFAULT_TOKEN_TTL",
     "ConfirmationRequiredError",
     "Confirmations",
     "Preview",
+    "arguments_of",
     "describe_call",
     "digest_of",
+    "person_asked",
     "preview_of",
+    "report_confirmation",
 ]
 
 CONFIRM_TOKEN = "confirm_token"
@@ -58,6 +67,10 @@ DEFAULT_TOKEN_TTL = 300.0
 """Seconds a confirmation token stays valid."""
 MAX_PENDING = 1000
 """Most confirmations a toolkit keeps waiting at once (the oldest are dropped first)."""
+
+# What observers are told (the ``on_confirmation`` hook): the outcome, and who was asked.
+ASKED, APPROVED, REFUSED = "asked", "approved", "refused"
+BY_TOKEN, BY_PERSON = "token", "person"
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +163,7 @@ class Confirmations:
             while len(self._pending) >= self._max:
                 self._pending.popitem(last=False)
             self._pending[token] = _Pending(call_key(context), preview.matched, now + self.ttl)
+        report_confirmation(context, ASKED, BY_TOKEN)
         return ConfirmationRequiredError(context.operation.name, preview, token, reason=reason)
 
     def redeem(self, context: CallContext, token: str, preview: Callable[[], Preview]) -> None:
@@ -172,10 +186,28 @@ class Confirmations:
                 raise self.hold(
                     context, current, reason="The records this call would delete changed since the preview."
                 )
+        report_confirmation(context, APPROVED, BY_TOKEN)
 
     def _forget_expired(self, now: float) -> None:
         for token in [t for t, p in self._pending.items() if p.expires < now]:
             del self._pending[token]
+
+
+def report_confirmation(context: CallContext, outcome: str, via: str) -> None:
+    """Tell observers (the ``on_confirmation`` hook) how the confirmation of ``context`` went."""
+    context.toolkit.plugins.hook.on_confirmation(context=context, outcome=outcome, via=via)
+
+
+@contextlib.contextmanager
+def person_asked(context: CallContext) -> Iterator[None]:
+    """Around asking a person about ``context``: reports it asked, then approved, or refused if declined."""
+    report_confirmation(context, ASKED, BY_PERSON)
+    try:
+        yield
+    except ApprovalDeclinedError:
+        report_confirmation(context, REFUSED, BY_PERSON)
+        raise
+    report_confirmation(context, APPROVED, BY_PERSON)
 
 
 def call_key(context: CallContext) -> str:
@@ -208,12 +240,13 @@ def preview_of(context: CallContext) -> Preview:
             return operation.preview(context)
         except NimbleToolsError as error:
             return Preview(
-                f"{describe_call(operation, _arguments(context))} The affected records could not be counted "
+                f"{describe_call(operation, arguments_of(context))} The affected records could not be counted "
                 f"({error.message})."
             )
-    return Preview(describe_call(operation, _arguments(context)))
+    return Preview(describe_call(operation, arguments_of(context)))
 
 
-def _arguments(context: CallContext) -> dict[str, Any]:
+def arguments_of(context: CallContext) -> dict[str, Any]:
+    """The arguments of a call as plain JSON data, without ``None`` values and never the confirm token."""
     dumped: dict[str, Any] = context.params.model_dump(mode="json", exclude_none=True, exclude={CONFIRM_TOKEN})
     return dumped
