@@ -10,7 +10,7 @@ from typing import Any
 __all__ = ["CALL_LOGGER", "EVENT_ATTRIBUTE", "JsonFormatter"]
 
 CALL_LOGGER = "nimble_tools.calls"
-"""The logger of the one event per call (INFO when it succeeded, WARNING when it failed)."""
+"""The logger of the one event per call (at INFO; ``outcome`` says whether it failed)."""
 EVENT_ATTRIBUTE = "nimble"
 """The log record attribute holding the call's fields (``record.nimble``, a dict)."""
 

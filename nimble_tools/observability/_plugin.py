@@ -351,9 +351,9 @@ class ObservabilityPlugin:
             parent = getattr(span, "parent", None)
             event["parent_span_id"] = format(parent.span_id, "016x") if parent is not None else None
         outcome = "ok" if error is None else event["error_type"]
-        level = logging.INFO if error is None else logging.WARNING
+        # INFO either way: Python's last-resort handler prints WARNING to stderr where logging is not set up.
         message = "%s %s in %.1f ms (HTTP requests: %d)"
-        self._log.log(level, message, call.tool, outcome, seconds * 1000, call.requests, extra={EVENT_ATTRIBUTE: event})
+        self._log.info(message, call.tool, outcome, seconds * 1000, call.requests, extra={EVENT_ATTRIBUTE: event})
 
     # -- helpers -------------------------------------------------------------------------------------
 
