@@ -314,8 +314,8 @@ class NimbleToolkit:
         elif isinstance(error, ToolInputError):  # refused before it started: unknown, or bad arguments
             if isinstance(name, Operation):
                 operation: Operation | None = name
-            else:
-                operation = self.operations.get(name, None)
+            else:  # not .get(): the registry raises UnknownOperationError for an unknown name
+                operation = self.operations[name] if name in self.operations else None  # noqa: SIM401
             self._host.hook.on_call_rejected(
                 toolkit=self,
                 name=operation.name if operation is not None else str(name),

@@ -146,7 +146,7 @@ def test_a_call_that_fails_carries_the_error_class_and_status() -> None:
     assert attrs(request)["error.type"] == "503" and "nimble.retry_in" not in attrs(request)
 
 
-def test_not_found_is_an_error_span_with_its_404(toolkit: NimbleToolkit) -> None:
+def test_not_found_is_an_error_span(toolkit: NimbleToolkit) -> None:
     recorded = observed(toolkit)
     with pytest.raises(NotFoundError):
         toolkit.call("get_single_nimble_contact_by_id", {"id": "0" * 24})
