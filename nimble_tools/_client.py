@@ -316,7 +316,9 @@ def _attempt(
 ) -> HttpAttempt:
     """What an observer is told about one attempt (built only when someone observes)."""
     status = response.status_code if response is not None else None
-    retry_after = response.headers.get("retry-after") if status is not None and status >= 400 else None
+    retry_after = None
+    if response is not None and response.status_code >= 400:  # Retry-After comes with a 429 or a 503
+        retry_after = response.headers.get("retry-after")
     return HttpAttempt(
         spec.method, spec.path, number, started, time.time_ns(), status, error, retry_after, retry_in, waited
     )

@@ -50,6 +50,7 @@ __all__ = [
     "BY_TOKEN",
     "CONFIRM_TOKEN",
     "DEFAULT_TOKEN_TTL",
+    "REFUSED",
     "ConfirmationRequiredError",
     "Confirmations",
     "Preview",
@@ -212,8 +213,7 @@ def person_asked(context: CallContext) -> Iterator[None]:
 
 def call_key(context: CallContext) -> str:
     """What a token is bound to: the operation, the account and the arguments, as one digest."""
-    arguments = context.params.model_dump(mode="json", exclude_none=True, exclude={CONFIRM_TOKEN})
-    payload = json.dumps([context.operation.name, context.account, arguments], sort_keys=True, default=str)
+    payload = json.dumps([context.operation.name, context.account, arguments_of(context)], sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
