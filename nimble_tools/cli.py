@@ -317,7 +317,7 @@ def _traced(toolkit: NimbleToolkit, console: Console, *, enabled: bool) -> Itera
     if not enabled:
         yield
         return
-    from .observability._tree import TraceRecorder, print_tree
+    from .observability import TraceRecorder, print_tree
 
     recorder = TraceRecorder().observe(toolkit)
     try:

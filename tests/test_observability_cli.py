@@ -10,7 +10,7 @@ from observability_support import observed
 
 from nimble_tools import NimbleToolkit
 from nimble_tools.cli import main
-from nimble_tools.observability._tree import format_tree, print_tree, span_rows
+from nimble_tools.observability import format_tree, print_tree, span_rows
 
 LEAD = '{"first_name": "Ann", "last_name": "Lee", "email": "ann@acme.example", "company": "Acme"}'
 

@@ -14,8 +14,7 @@ import pytest
 from observability_support import observed
 
 from nimble_tools import NimbleToolkit
-from nimble_tools.observability import JsonFormatter, _semconv
-from nimble_tools.observability._tree import TraceRecorder, format_tree, span_rows
+from nimble_tools.observability import JsonFormatter, TraceRecorder, _semconv, format_tree, span_rows
 from nimble_tools.sandbox import FaultPlan, Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent

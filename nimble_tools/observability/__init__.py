@@ -12,7 +12,9 @@ What a call records (see the README's "Observability" section):
   codes, ``Retry-After``); a composite action's steps are child spans of the action;
 * metrics: calls, errors by class, durations, retries, rate-limit waits, confirmations;
 * one structured log event on the ``nimble_tools.calls`` logger, with the trace and span ids
-  (:class:`JsonFormatter` writes it as one JSON line).
+  (:class:`JsonFormatter` writes it as one JSON line);
+* for people: :class:`TraceRecorder` keeps a toolkit's spans in memory, :func:`print_tree` prints
+  them as a tree (``nimble-tools call ... --trace``), :func:`span_rows` places them for a timeline.
 
 Neither the account's name nor any argument or result is recorded by default: the account appears
 as a keyed hash, and content only when ``record_content=True`` (or
@@ -28,6 +30,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ._logs import CALL_LOGGER, JsonFormatter
+from ._tree import SpanRow, TraceRecorder, format_tree, print_tree, span_rows
 
 if TYPE_CHECKING:
     from .._toolkit import NimbleToolkit
@@ -39,8 +42,13 @@ __all__ = [
     "CAPTURE_CONTENT_ENV",
     "PLUGIN_NAME",
     "JsonFormatter",
+    "SpanRow",
+    "TraceRecorder",
     "auto_plugin",
+    "format_tree",
     "instrument",
+    "print_tree",
+    "span_rows",
 ]
 
 PLUGIN_NAME = "nimble-tools-observability"
