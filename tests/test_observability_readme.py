@@ -107,3 +107,16 @@ def test_recorded_content_is_cut_at_8192_characters() -> None:
     text = _content({"note": "x" * 20_000})
     assert len(text) == 8192 + len("...(cut)") and text.endswith("...(cut)")
     assert _content({"note": "short"}) == '{"note": "short"}'
+
+
+def test_the_metrics_table_lists_each_metrics_labels() -> None:
+    from test_observability_metrics import flaky_toolkit, scripted_run
+
+    rows = re.findall(r"^  \| `([a-z_.]+)` \(.*?\| .*? \| (.*) \|$", SECTION, flags=re.M)
+    listed = {name: {label for label in re.findall(r"`([a-z_.]+)`", labels) if "." in label} for name, labels in rows}
+    toolkit = flaky_toolkit(rate_limit=None)
+    recorded = observed(toolkit)
+    scripted_run(toolkit)
+    for name, labels in listed.items():
+        seen = {key for attributes, _ in recorded.points(name) for key in attributes}
+        assert seen == labels, (name, seen ^ labels)
