@@ -11,6 +11,7 @@ import functools
 import importlib
 import importlib.metadata
 import os
+import sys
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -76,8 +77,23 @@ class PluginHost:
                 for name, plugin in _entry_point_plugins():
                     if self.manager.get_plugin(name) is None and not self.manager.is_registered(plugin):
                         self._register(plugin, name)
+            self._observe_if_configured()
             self._check_pending()
             self._ready = True
+
+    def _observe_if_configured(self) -> None:
+        """Register the observability plugin when the application configured OpenTelemetry.
+
+        Nothing is imported, let alone registered, unless the application imported OpenTelemetry:
+        without it, the call path stays exactly as it is (see :mod:`nimble_tools.observability`).
+        """
+        if "opentelemetry" not in sys.modules:
+            return
+        from .observability import PLUGIN_NAME, auto_plugin
+
+        plugin = auto_plugin()
+        if plugin is not None and self.manager.get_plugin(PLUGIN_NAME) is None:
+            self._register(plugin, PLUGIN_NAME)
 
     def register(self, plugin: object, name: str | None = None) -> str:
         """Register a plugin object or module; returns its name."""

@@ -26,10 +26,10 @@ from pydantic import BaseModel
 
 from ._auth import ApiKeyAuth, AuthProvider, Secret
 from ._call_checks import CORE_CALL_OPTIONS, check_account, check_call_options
-from ._client import NimbleClient, RetryPolicy
+from ._client import AttemptObserver, HttpAttempt, NimbleClient, RetryPolicy
 from ._cursors import CursorSeal
 from ._envelope import Result
-from ._errors import ConfigurationError, NimbleToolsError, UnknownTargetError, UsageError
+from ._errors import ConfigurationError, ToolInputError, UnknownTargetError, UsageError
 from ._operation import HttpMethod, Operation, Params, RequestSpec, query_value
 from ._origin import CallOrigin
 from ._registry import OperationRegistry, PluginHost
@@ -76,6 +76,8 @@ class CallContext:
     """The confirmation a model-facing call waits for, run after ``before_call`` (set by ToolView.run)."""
     origin: CallOrigin | None = None
     """For a model's call through an adapter: the adapter, the host's call id, the tool's name."""
+    plugin_state: dict[str, Any] = field(default_factory=dict, repr=False)
+    """What plugins keep between the hooks of this call, each under its own key (a span, a start time)."""
 
     @property
     def method(self) -> str:
@@ -365,9 +367,42 @@ class NimbleToolkit:
         self._host.hook.after_call(context=context)
         return context.result
 
-    def _failed(self, context: CallContext | None, error: Exception) -> None:
+    def _failed(
+        self,
+        context: CallContext | None,
+        error: BaseException,
+        name: str | Operation,
+        account: str | None,
+        origin: CallOrigin | None,
+        parent: CallContext | None,
+    ) -> None:
         if context is not None:
             self._host.hook.on_call_error(context=context, error=error)
+        elif isinstance(error, ToolInputError):  # refused before it started: unknown, or bad arguments
+            if isinstance(name, Operation):
+                operation: Operation | None = name
+            else:  # not .get(): the registry raises UnknownOperationError for an unknown name
+                operation = self.operations[name] if name in self.operations else None  # noqa: SIM401
+            self._host.hook.on_call_rejected(
+                toolkit=self,
+                name=operation.name if operation is not None else str(name),
+                operation=operation,
+                account=account,
+                origin=origin,
+                parent=parent,
+                error=error,
+            )
+
+    def _observer(self, context: CallContext) -> AttemptObserver | None:
+        """What reports each HTTP attempt of this call to ``on_http_attempt``: None when nobody listens."""
+        hook = self._host.hook.on_http_attempt
+        if not hook.get_hookimpls():
+            return None
+
+        def observe(attempt: HttpAttempt) -> None:
+            hook(context=context, attempt=attempt)
+
+        return observe
 
     def call(
         self,
@@ -420,8 +455,8 @@ class NimbleToolkit:
             if gate is not None:
                 gate(context)
             return self._run(context)
-        except NimbleToolsError as error:
-            self._failed(context, error)
+        except BaseException as error:  # observers close what they opened, whatever ended the call
+            self._failed(context, error, name, account, origin, parent)
             raise
 
     async def _acall(
@@ -443,8 +478,8 @@ class NimbleToolkit:
             if gate is not None:
                 await gate(context)
             return await self._arun(context)
-        except NimbleToolsError as error:
-            self._failed(context, error)
+        except BaseException as error:  # a cancelled task too
+            self._failed(context, error, name, account, origin, parent)
             raise
 
     def _run(self, context: CallContext) -> Result:
@@ -454,7 +489,9 @@ class NimbleToolkit:
         if operation.async_handler is not None:
             return self._finish(context, None, _run_coroutine(operation.async_handler(context, context.params)))
         spec = self._request_for(context)
-        return self._finish(context, spec, self.client.send(spec, account=context.account))
+        return self._finish(
+            context, spec, self.client.send(spec, account=context.account, observe=self._observer(context))
+        )
 
     async def _arun(self, context: CallContext) -> Result:
         operation = context.operation
@@ -466,7 +503,8 @@ class NimbleToolkit:
             value = await asyncio.to_thread(operation.handler, context, context.params)
             return self._finish(context, None, value)
         spec = self._request_for(context)
-        return self._finish(context, spec, await self.client.asend(spec, account=context.account))
+        value = await self.client.asend(spec, account=context.account, observe=self._observer(context))
+        return self._finish(context, spec, value)
 
     # -- paging helpers ----------------------------------------------------------------------
 

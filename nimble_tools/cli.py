@@ -294,6 +294,12 @@ def _key_value(text: str) -> tuple[str, Any]:
     help="Token store of --account (default: the one `auth login` uses).",
 )
 @click.option("--yes", "-y", is_flag=True, help="Confirm a destructive operation without asking.")
+@click.option(
+    "--trace",
+    "show_trace",
+    is_flag=True,
+    help="Print the call's span tree on stderr: timings, retries, each request (needs the otel extra).",
+)
 @json_option
 def call(
     operation: str,
@@ -302,6 +308,7 @@ def call(
     account: str | None,
     store_path: Path | None,
     yes: bool,
+    show_trace: bool,
     as_json: bool,
 ) -> None:
     """Call OPERATION with ARGUMENTS: a JSON object, @FILE holding one, or - to read it from stdin.
@@ -314,28 +321,45 @@ def call(
       nimble-tools call list_all_nimble_contacts '{"limit": 3}' --sandbox
       nimble-tools call get_single_nimble_contact_by_id '{"id": "..."}'
       nimble-tools call nimble_import_leads @leads.json --json
+      nimble-tools call nimble_find_or_create_contact @lead.json --sandbox --trace
     """
     args = _arguments(arguments)
     toolkit = _toolkit(sandbox, account=account, store=store_path)
     op = _operation(toolkit, operation)
     console = Console()
-    with _bulk_progress(console, op, enabled=not as_json) as on_progress:
-        options: dict[str, Any] = {"on_progress": on_progress} if on_progress else {}
-        if account is not None:
-            options["account"] = account
-        try:
-            result = _confirmed_call(toolkit, op, args, yes=yes, as_json=as_json, console=console, **options)
-        except ReauthorizationRequiredError as error:
-            raise CommandFailed(
-                f"{error.message} Connect it with: nimble-tools auth login --account {account}",
-                kind=type(error).__name__,
-            ) from None
-    if as_json:
-        click.echo(dumps(result.to_dict()))
+    with _traced(toolkit, console, enabled=show_trace):  # the tree follows the answer, or the error
+        with _bulk_progress(console, op, enabled=not as_json) as on_progress:
+            options: dict[str, Any] = {"on_progress": on_progress} if on_progress else {}
+            if account is not None:
+                options["account"] = account
+            try:
+                result = _confirmed_call(toolkit, op, args, yes=yes, as_json=as_json, console=console, **options)
+            except ReauthorizationRequiredError as error:
+                raise CommandFailed(
+                    f"{error.message} Connect it with: nimble-tools auth login --account {account}",
+                    kind=type(error).__name__,
+                ) from None
+        if as_json:
+            click.echo(dumps(result.to_dict()))
+            return
+        console.json(result.result)
+        if result.next_cursor:
+            console.note(f'More results: add "next_cursor": {json.dumps(result.next_cursor)} to the arguments.')
+
+
+@contextlib.contextmanager
+def _traced(toolkit: NimbleToolkit, console: Console, *, enabled: bool) -> Iterator[None]:
+    """Record the spans of the command's calls and print their tree on stderr when it ends (failed too)."""
+    if not enabled:
+        yield
         return
-    console.json(result.result)
-    if result.next_cursor:
-        console.note(f'More results: add "next_cursor": {json.dumps(result.next_cursor)} to the arguments.')
+    from .observability import TraceRecorder, print_tree
+
+    recorder = TraceRecorder().observe(toolkit)
+    try:
+        yield
+    finally:
+        print_tree(recorder.spans(), fancy=console.fancy)
 
 
 def _arguments(text: str) -> dict[str, Any]:

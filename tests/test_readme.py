@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import io
 import json
+import logging
 import re
 import shlex
 from pathlib import Path
@@ -48,6 +49,8 @@ def test_the_marked_examples_are_found() -> None:
         "oauth",
         "adapter",
         "approval",
+        "prometheus",
+        "json_logs",
     }
 
 
@@ -61,7 +64,9 @@ def _python_blocks_outside(owners: tuple[str, ...]) -> list[tuple[str, str]]:
             continue
         if heading.startswith(owners):
             continue
-        for marker, block in re.findall(r"(<!-- readme-test: \w+ -->\n)?```python\n(.*?)```", part, flags=re.S):
+        # (the Observability section's own examples are run by tests/test_observability_readme.py)
+        pattern = r"(<!-- (?:readme-test|observability-example): \w+ -->\n)?```python\n(.*?)```"
+        for marker, block in re.findall(pattern, part, flags=re.S):
             blocks.append((heading, marker + block))
     return blocks
 
@@ -69,7 +74,7 @@ def _python_blocks_outside(owners: tuple[str, ...]) -> list[tuple[str, str]]:
 def test_every_python_example_is_a_whole_program_that_a_test_runs() -> None:
     blocks = _python_blocks_outside(())
     assert len(blocks) >= 12
-    unmarked = [(heading, block[:60]) for heading, block in blocks if not block.startswith("<!-- readme-test")]
+    unmarked = [(heading, block[:60]) for heading, block in blocks if not block.startswith("<!--")]
     assert not unmarked, unmarked
     for name, source in MARKED.items():
         if name == "plugin":
@@ -91,6 +96,21 @@ def test_offline_examples_run_and_print_what_they_say(name: str) -> None:
     printed = run_example(name).splitlines()
     for claim in _claims(name):
         assert any(line.startswith(claim.split(":")[0].removesuffix("...")) for line in printed), (claim, printed)
+
+
+def test_json_logs_example_logs_one_json_line_per_call() -> None:
+    logger = logging.getLogger("nimble_tools")
+    handlers, level = list(logger.handlers), logger.level
+    try:
+        printed = run_example("json_logs").splitlines()
+    finally:
+        logger.handlers[:], logger.level = handlers, level
+    events = [json.loads(line) for line in printed]
+    assert [e["tool"] for e in events if e.get("event") == "nimble_tools.call"] == ["list_all_nimble_me"]
+
+
+def test_prometheus_example_serves_the_call_counter() -> None:
+    assert run_example("prometheus").strip() == "True"
 
 
 def test_import_leads_example_matches_the_known_lead_and_creates_the_other() -> None:
