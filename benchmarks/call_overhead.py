@@ -5,7 +5,10 @@ Every path asks the same sandbox the same thing (``GET /api/v1/myself``): the ba
 ``toolkit.call``, a plain callable, a LangChain tool, the OpenAI dispatcher and an MCP in-process
 client. The sandbox's own work is in every figure, so a ratio is (sandbox + path) / (sandbox + raw
 httpx): what a caller sees. "langchain floor" is a LangChain tool that does nothing at all, measured
-in the same run: ``BaseTool.invoke``'s own cost, below which no LangChain tool can go.
+in the same run: ``BaseTool.invoke``'s own cost, below which no LangChain tool can go. "toolkit.call
++otel" is ``toolkit.call`` observed by the OpenTelemetry plugin (the ``otel`` extra): spans through
+a batch processor to an exporter that drops them, metrics into an in-memory reader, the log event
+off (as by default). Every other path runs with observability off: nothing configured it.
 
     python -m benchmarks.call_overhead              # 2,000 calls per path (after 200 warm-up calls)
     python -m benchmarks.call_overhead --calls 10000
@@ -70,7 +73,31 @@ def paths(box: Sandbox, stack: ExitStack) -> dict[str, Callable[[], Any]]:
         "openai dispatch": lambda: toolset.dispatch(message),
         "mcp call_tool": _mcp_path(toolkit, stack),
         "langchain floor": _langchain_floor(),
+        **_observed_path(box, stack),
     }
+
+
+def _observed_path(box: Sandbox, stack: ExitStack) -> dict[str, Callable[[], Any]]:
+    """``toolkit.call`` with the OpenTelemetry plugin, when the ``otel`` extra is installed."""
+    try:
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+    except ImportError:
+        return {}
+    from nimble_tools.observability import instrument
+
+    class Dropped(SpanExporter):
+        def export(self, spans: Any) -> SpanExportResult:
+            return SpanExportResult.SUCCESS
+
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(BatchSpanProcessor(Dropped()))
+    stack.callback(tracer_provider.shutdown)
+    observed = NimbleToolkit.sandbox(emulator=box)
+    instrument(observed, tracer_provider=tracer_provider, meter_provider=MeterProvider([InMemoryMetricReader()]))
+    return {"toolkit.call+otel": lambda: observed.call(TOOL)}
 
 
 def _langchain_floor() -> Callable[[], Any]:

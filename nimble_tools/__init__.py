@@ -12,7 +12,7 @@ Importing this package loads no plugin and no agent framework.
 """
 
 from ._auth import ApiKeyAuth, AuthProvider, Secret
-from ._client import NimbleClient, RateLimiter, RetryPolicy
+from ._client import HttpAttempt, NimbleClient, RateLimiter, RetryPolicy
 from ._collect import collect
 from ._envelope import (
     LimitPaging,
@@ -65,6 +65,7 @@ __all__ = [
     "CallContext",
     "ConfigurationError",
     "ConnectError",
+    "HttpAttempt",
     "HttpMethod",
     "InvalidArgumentsError",
     "LimitPaging",

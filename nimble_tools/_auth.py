@@ -65,6 +65,9 @@ class AuthProvider(Protocol):
 class ApiKeyAuth:
     """A Nimble account API key, sent as ``Authorization: Bearer <key>``."""
 
+    single_account = True
+    """One key is one Nimble account: a call cannot choose another (see ``ApiKeyAccounts``)."""
+
     def __init__(self, api_key: str | Secret) -> None:
         key = api_key if isinstance(api_key, Secret) else Secret(api_key)
         if not key or not key.reveal().strip():

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 # httpx and asyncio are imported when the first request goes out, not with the package: listing
 # tools, building the registry and emitting them need neither (see benchmarks/startup.py).
 
-__all__ = ["NimbleClient", "RateLimiter", "RetryPolicy"]
+__all__ = ["AttemptObserver", "HttpAttempt", "NimbleClient", "RateLimiter", "RetryPolicy"]
 
 logger = logging.getLogger("nimble_tools.http")
 
@@ -85,6 +85,38 @@ class RetryPolicy:
         return backoff * (0.5 + self.jitter() / 2)  # "equal jitter": keeps a floor, spreads retries
 
 
+@dataclass(frozen=True, slots=True)
+class HttpAttempt:
+    """One HTTP request of a call to Nimble, as observers see it once its answer (or failure) is known.
+
+    Attributes:
+        method: the HTTP method.
+        path: the request path (never the query string, which may carry search terms).
+        number: 1 for the first attempt, 2 for the first retry, ...
+        start_ns / end_ns: when the request went out and when its answer was read (``time.time_ns()``).
+        status_code: Nimble's HTTP status, None when no answer came (a timeout, a dropped connection).
+        error: the error the attempt ended with, None when it succeeded.
+        retry_after: Nimble's ``Retry-After`` header, as sent, when there was one.
+        retry_in: seconds the client waits before the next attempt; None when this one was the last.
+        rate_limit_wait: seconds the client's own rate limiter held the request back before it went.
+    """
+
+    method: str
+    path: str
+    number: int
+    start_ns: int
+    end_ns: int
+    status_code: int | None = None
+    error: NimbleAPIError | None = None
+    retry_after: str | None = None
+    retry_in: float | None = None
+    rate_limit_wait: float = 0.0
+
+
+AttemptObserver = Callable[[HttpAttempt], None]
+"""Called with each :class:`HttpAttempt` of a request (see ``NimbleClient.send``)."""
+
+
 class RateLimiter:
     """Spaces requests at most ``rate`` per second, shared by threads and event loops."""
 
@@ -102,19 +134,21 @@ class RateLimiter:
             self._next = start + self._interval
             return start - now
 
-    def wait(self) -> None:
-        """Block until the next request may go."""
+    def wait(self) -> float:
+        """Block until the next request may go; return the seconds waited."""
         delay = self._reserve()
         if delay > 0:
             time.sleep(delay)
+        return max(delay, 0.0)
 
-    async def await_turn(self) -> None:
+    async def await_turn(self) -> float:
         """Async twin of :meth:`wait`."""
         delay = self._reserve()
         if delay > 0:
             import asyncio
 
             await asyncio.sleep(delay)
+        return max(delay, 0.0)
 
 
 class NimbleClient:
@@ -180,36 +214,51 @@ class NimbleClient:
             kwargs["json"] = spec.json
         return kwargs
 
-    def send(self, spec: RequestSpec, *, account: str | None = None) -> Any:
-        """Send ``spec`` with retries; return the decoded body or raise a :class:`NimbleAPIError`."""
+    def send(self, spec: RequestSpec, *, account: str | None = None, observe: AttemptObserver | None = None) -> Any:
+        """Send ``spec`` with retries; return the decoded body or raise a :class:`NimbleAPIError`.
+
+        ``observe``, when given, is called with an :class:`HttpAttempt` after each attempt (the
+        toolkit passes one only when a plugin implements ``on_http_attempt``).
+        """
         import httpx
 
         attempt = 0
         refreshed = False
         while True:
             attempt += 1
-            if self._limiter:
-                self._limiter.wait()
+            waited = self._limiter.wait() if self._limiter else 0.0
             headers = self.auth.headers(account) if self.auth else {}
+            started = time.time_ns() if observe else 0
+            response: httpx.Response | None = None
             try:
                 response = self._clients.sync().request(**self._prepare(spec, headers))
-                return decode_response(spec, response)
+                body = decode_response(spec, response)
+                if observe:
+                    observe(_attempt(spec, attempt, started, response, waited))
+                return body
             except httpx.HTTPError as exc:
                 error: NimbleAPIError = translate_transport_error(spec, exc)
             except AuthenticationError as exc:
-                if not refreshed and self.auth is not None and self.auth.refresh(account):
+                again = not refreshed and self.auth is not None and self.auth.refresh(account)
+                if observe:
+                    observe(_attempt(spec, attempt, started, response, waited, exc, 0.0 if again else None))
+                if again:
                     refreshed = True
                     continue
                 raise exc from None
             except NimbleAPIError as exc:
                 error = exc
             delay = self.retry.delay_for(spec.method, attempt, error)
+            if observe:
+                observe(_attempt(spec, attempt, started, response, waited, error, delay))
             if delay is None:
                 raise error
             logger.info("retrying %s %s in %.2fs after: %s", spec.method, spec.path, delay, error)
             self._sleep(delay)
 
-    async def asend(self, spec: RequestSpec, *, account: str | None = None) -> Any:
+    async def asend(
+        self, spec: RequestSpec, *, account: str | None = None, observe: AttemptObserver | None = None
+    ) -> Any:
         """Async twin of :meth:`send`."""
         import httpx
 
@@ -217,22 +266,31 @@ class NimbleClient:
         refreshed = False
         while True:
             attempt += 1
-            if self._limiter:
-                await self._limiter.await_turn()
+            waited = await self._limiter.await_turn() if self._limiter else 0.0
             headers = await self.auth.aheaders(account) if self.auth else {}
+            started = time.time_ns() if observe else 0
+            response: httpx.Response | None = None
             try:
                 response = await self._clients.for_running_loop().request(**self._prepare(spec, headers))
-                return decode_response(spec, response)
+                body = decode_response(spec, response)
+                if observe:
+                    observe(_attempt(spec, attempt, started, response, waited))
+                return body
             except httpx.HTTPError as exc:
                 error: NimbleAPIError = translate_transport_error(spec, exc)
             except AuthenticationError as exc:
-                if not refreshed and self.auth is not None and await self.auth.arefresh(account):
+                again = not refreshed and self.auth is not None and await self.auth.arefresh(account)
+                if observe:
+                    observe(_attempt(spec, attempt, started, response, waited, exc, 0.0 if again else None))
+                if again:
                     refreshed = True
                     continue
                 raise exc from None
             except NimbleAPIError as exc:
                 error = exc
             delay = self.retry.delay_for(spec.method, attempt, error)
+            if observe:
+                observe(_attempt(spec, attempt, started, response, waited, error, delay))
             if delay is None:
                 raise error
             logger.info("retrying %s %s in %.2fs after: %s", spec.method, spec.path, delay, error)
@@ -245,6 +303,25 @@ class NimbleClient:
         import asyncio
 
         await asyncio.sleep(delay)
+
+
+def _attempt(
+    spec: RequestSpec,
+    number: int,
+    started: int,
+    response: httpx.Response | None,
+    waited: float,
+    error: NimbleAPIError | None = None,
+    retry_in: float | None = None,
+) -> HttpAttempt:
+    """What an observer is told about one attempt (built only when someone observes)."""
+    status = response.status_code if response is not None else None
+    retry_after = None
+    if response is not None and response.status_code >= 400:  # Retry-After comes with a 429 or a 503
+        retry_after = response.headers.get("retry-after")
+    return HttpAttempt(
+        spec.method, spec.path, number, started, time.time_ns(), status, error, retry_after, retry_in, waited
+    )
 
 
 # --- the one boundary where httpx's answers and exceptions become ours ------------------------

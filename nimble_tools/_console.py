@@ -12,6 +12,8 @@ import contextlib
 import importlib.util
 import json
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -126,6 +128,10 @@ class Console:
                 task = bar.add_task(label, total=total, status="")
                 yield lambda done, status: bar.update(task, completed=done, status=status)
             return
+        if not _is_terminal(sys.stderr):
+            with _progress_lines(total, label) as update_lines:
+                yield update_lines
+            return
         with click.progressbar(length=total, label=label, file=sys.stderr) as plain:
             seen = 0
 
@@ -136,6 +142,54 @@ class Console:
                     seen = done
 
             yield update
+
+
+PROGRESS_INTERVAL = 5.0
+"""Seconds between two progress lines when stderr is not a terminal (a CI log, a file)."""
+
+
+@contextlib.contextmanager
+def _progress_lines(total: int, label: str) -> Iterator[ProgressUpdate]:
+    """Progress for logs: a line every :data:`PROGRESS_INTERVAL` seconds, and one at the end.
+
+    click's bar draws nothing when stderr is not a terminal, so a long import in CI looked hung.
+    """
+    lines = _ProgressLines(total, label)
+    click.echo(f"{label}: 0/{total}", err=True)
+    try:
+        yield lines.update
+    finally:
+        lines.finish()
+
+
+class _ProgressLines:
+    def __init__(self, total: int, label: str) -> None:
+        self.total, self.label = total, label
+        self.done, self.status, self.printed = 0, "", 0
+        self.printed_at = time.monotonic()
+        self.lock = threading.Lock()
+
+    def update(self, done: int, status: str) -> None:  # called from worker threads
+        with self.lock:
+            self.done, self.status = max(done, self.done), status
+            if time.monotonic() - self.printed_at >= PROGRESS_INTERVAL:
+                self._print()
+
+    def finish(self) -> None:
+        with self.lock:
+            if self.printed != self.done:
+                self._print()
+
+    def _print(self) -> None:
+        share = f" ({self.done * 100 // self.total}%)" if self.total else ""
+        status = f" {self.status}" if self.status else ""
+        click.echo(f"{self.label}: {self.done}/{self.total}{share}{status}", err=True)
+        self.printed, self.printed_at = self.done, time.monotonic()
+
+
+def _is_terminal(stream: Any) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(callable(isatty) and isatty())
 
 
 def _decide_fancy() -> bool:

@@ -28,20 +28,71 @@ def describe_operation(op: Operation) -> dict[str, Any]:
     properties: Mapping[str, Any] = schema.get("properties", {})
     required = set(schema.get("required", []))
     definitions: Mapping[str, Any] = schema.get("$defs", {})
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, info in op.params.model_fields.items():
         key = info.alias or name
         prop = properties.get(key, {})
+        location = _location(op, name, info.metadata)
         rows.append(
             {
                 "name": key,
                 "type": type_label(prop, definitions),
                 "required": key in required,
-                "location": _location(op, name, info.metadata),
+                "location": location,
                 "description": str(prop.get("description") or info.description or ""),
             }
         )
+        rows += _nested_rows(key, prop, definitions, location, ())
     return {"parameters": rows, "parameters_schema": schema}
+
+
+MAX_NESTING = 3
+"""How deep ``describe`` expands nested types (``fields.emails[].modifier`` is two levels)."""
+
+
+def _nested_rows(
+    prefix: str, schema: Mapping[str, Any], definitions: Mapping[str, Any], location: str, seen: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """Rows for the fields of the object types inside ``schema`` (``fields.first_name``, ``emails[].value``)."""
+    if len(seen) >= MAX_NESTING:
+        return []
+    models = _models_in(schema, "")
+    rows: list[dict[str, Any]] = []
+    for ref, suffix in models:
+        name = ref.rsplit("/", 1)[-1]
+        model = definitions.get(name, {})
+        if name in seen or not isinstance(model.get("properties"), Mapping):
+            continue
+        which = f"({name}) " if len(models) > 1 else ""
+        inner_required = set(model.get("required", []))
+        for field_name, prop in model["properties"].items():
+            path = f"{prefix}{suffix}.{field_name}"
+            rows.append(
+                {
+                    "name": path,
+                    "type": type_label(prop, definitions),
+                    "required": field_name in inner_required,
+                    "location": location,
+                    "description": which + str(prop.get("description") or ""),
+                }
+            )
+            rows += _nested_rows(path, prop, definitions, location, (*seen, name))
+    return rows
+
+
+def _models_in(schema: Mapping[str, Any], suffix: str) -> list[tuple[str, str]]:
+    """The ``$ref`` object types a schema holds, directly, in a union or as list items or map values."""
+    if "$ref" in schema:
+        return [(str(schema["$ref"]), suffix)]
+    found: list[tuple[str, str]] = []
+    for key in ("anyOf", "oneOf", "allOf"):
+        for branch in schema.get(key, []):
+            found += _models_in(branch, suffix)
+    if isinstance(schema.get("items"), Mapping):
+        found += _models_in(schema["items"], suffix + "[]")
+    if isinstance(schema.get("additionalProperties"), Mapping):
+        found += _models_in(schema["additionalProperties"], suffix + "{}")
+    return found
 
 
 def _location(op: Operation, name: str, metadata: list[Any]) -> str:

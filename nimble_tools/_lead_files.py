@@ -14,12 +14,14 @@ import csv
 import io
 import json
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ._errors import UsageError
 
-__all__ = ["FIELD_PREFIX", "FORMATS", "read_leads"]
+__all__ = ["FIELD_PREFIX", "FORMATS", "LeadFile", "LeadRow", "read_lead_file", "read_leads", "write_rejects"]
 
 FIELD_PREFIX = "field:"
 
@@ -27,8 +29,44 @@ FIELD_PREFIX = "field:"
 FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 
+@dataclass(frozen=True)
+class LeadRow:
+    """One lead and where it stands in its file.
+
+    Attributes:
+        where: ``"line 12"`` (CSV, JSON Lines: the line the lead starts on, blank lines counted) or
+            ``"item 3"`` (a JSON array), for messages.
+        lead: the lead's fields.
+        cells: a CSV row's cells as written (for a reject file); None for JSON.
+    """
+
+    where: str
+    lead: dict[str, Any]
+    cells: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class LeadFile:
+    """The leads of a file, in order, with the CSV headings as written (None for JSON)."""
+
+    name: str
+    format: str
+    rows: list[LeadRow]
+    headings: list[str] | None = None
+
+    @property
+    def leads(self) -> list[dict[str, Any]]:
+        """The leads alone."""
+        return [row.lead for row in self.rows]
+
+
 def read_leads(path: Path, *, fmt: str | None = None, text: str | None = None) -> list[dict[str, Any]]:
-    """The leads in ``path``.
+    """The leads in ``path`` (see :func:`read_lead_file`, which also says where each one is)."""
+    return read_lead_file(path, fmt=fmt, text=text).leads
+
+
+def read_lead_file(path: Path, *, fmt: str | None = None, text: str | None = None) -> LeadFile:
+    """The leads in ``path``, each with its line (or item) number.
 
     Args:
         path: the file.
@@ -49,41 +87,68 @@ def read_leads(path: Path, *, fmt: str | None = None, text: str | None = None) -
             text = path.read_text(encoding="utf-8-sig")  # -sig: spreadsheets often start CSV with a BOM
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"Cannot read {path}: {exc}.") from None
+    headings: list[str] | None = None
     if fmt == "csv":
-        leads = _from_csv(text, path.name)
+        headings, rows = _from_csv(text, path.name)
     elif fmt == "json":
-        leads = _from_json(text, path.name)
+        rows = _from_json(text, path.name)
     else:
-        leads = _from_json_lines(text, path.name)
-    if not leads:
+        rows = _from_json_lines(text, path.name)
+    if not rows:
         raise UsageError(f"{path.name} holds no leads.")
-    return leads
+    return LeadFile(path.name, fmt, rows, headings)
 
 
-def _from_csv(text: str, name: str) -> list[dict[str, Any]]:
+def write_rejects(path: Path, file: LeadFile, rejected: Sequence[tuple[LeadRow, str]]) -> None:
+    """Write rejected leads with their reasons: CSV as read plus ``line`` and ``reason`` columns, else JSON Lines.
+
+    Fix the rows (and drop the two columns) to import them again.
+    """
+    if file.headings is not None:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow([*file.headings, "line", "reason"])
+        for row, reason in rejected:
+            cells = list(row.cells or [])
+            cells += [""] * (len(file.headings) - len(cells))
+            writer.writerow([*cells, row.where.removeprefix("line "), reason])
+        text = out.getvalue()
+    else:
+        text = "".join(
+            json.dumps({"where": row.where, "reason": reason, "lead": row.lead}, ensure_ascii=False) + "\n"
+            for row, reason in rejected
+        )
+    path.write_text(text, encoding="utf-8")
+
+
+def _from_csv(text: str, name: str) -> tuple[list[str], list[LeadRow]]:
     reader = csv.reader(io.StringIO(text))
     try:
         headings = next(reader)
     except StopIteration:
-        return []
+        return [], []
     except csv.Error as exc:
         raise UsageError(f"{name}, line 1: {exc}.") from None
     keys = [_key(h) for h in headings]
     if "" in keys:
         raise UsageError(f"{name}: column {keys.index('') + 1} has no heading; name every column.")
-    leads = []
+    rows = []
     try:
-        for row in reader:
+        while True:
+            start = reader.line_num + 1  # the line this record starts on (a quoted cell may span lines)
+            row = next(reader, None)
+            if row is None:
+                break
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) > len(keys):
                 raise UsageError(
-                    f"{name}, line {reader.line_num}: {len(row)} cells for {len(keys)} headings; quote cells holding commas."
+                    f"{name}, line {start}: {len(row)} cells for {len(keys)} headings; quote cells holding commas."
                 )
-            leads.append(_lead_from_cells(keys, row))
+            rows.append(LeadRow(f"line {start}", _lead_from_cells(keys, row), row))
     except csv.Error as exc:
         raise UsageError(f"{name}, line {reader.line_num}: {exc}.") from None
-    return leads
+    return headings, rows
 
 
 def _lead_from_cells(keys: list[str], cells: list[str]) -> dict[str, Any]:
@@ -108,18 +173,18 @@ def _key(heading: str) -> str:
     return re.sub(r"[\s\-]+", "_", heading.lower())
 
 
-def _from_json(text: str, name: str) -> list[dict[str, Any]]:
+def _from_json(text: str, name: str) -> list[LeadRow]:
     try:
         data = json.loads(text)
     except ValueError as exc:
         raise UsageError(f"{name} is not valid JSON: {exc}.") from None
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise UsageError(f"{name} must hold a JSON array of lead objects.")
-    return data
+    return [LeadRow(f"item {number}", item) for number, item in enumerate(data, start=1)]
 
 
-def _from_json_lines(text: str, name: str) -> list[dict[str, Any]]:
-    leads = []
+def _from_json_lines(text: str, name: str) -> list[LeadRow]:
+    rows = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -129,5 +194,5 @@ def _from_json_lines(text: str, name: str) -> list[dict[str, Any]]:
             raise UsageError(f"{name}, line {number}: not valid JSON ({exc}).") from None
         if not isinstance(item, dict):
             raise UsageError(f"{name}, line {number}: expected one lead object per line.")
-        leads.append(item)
-    return leads
+        rows.append(LeadRow(f"line {number}", item))
+    return rows

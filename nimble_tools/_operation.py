@@ -113,6 +113,9 @@ class Operation:
 
     name: str
     """Tool name: ``^[a-zA-Z_][a-zA-Z0-9_]{0,63}$`` and unique in a registry."""
+    title: str = ""
+    """A short title for people (what someone approving a call reads, MCP's ``annotations.title``);
+    empty: made from the name (see :attr:`display_title`)."""
     description: str
     """What the tool does, written for a language model; at most 1024 characters."""
     params: type[BaseModel]
@@ -150,6 +153,14 @@ class Operation:
     preview: Callable[[CallContext], Preview] | None = None
     """For destructive tools: what a call would destroy, counting the records where it can (a mass
     delete, a cascade); it may read Nimble through ``context.call``. Default: the tool and its arguments."""
+
+    @property
+    def display_title(self) -> str:
+        """:attr:`title`, or one made from the name (``nimble_import_leads`` -> ``Import leads``)."""
+        if self.title:
+            return self.title
+        words = [word for word in self.name.split("_") if word not in ("nimble", "a", "all", "single")]
+        return " ".join(words).capitalize() or self.name
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):

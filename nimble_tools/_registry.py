@@ -11,9 +11,10 @@ import functools
 import importlib
 import importlib.metadata
 import os
+import sys
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import Any
 
@@ -23,7 +24,7 @@ from . import hookspecs
 from ._errors import OperationConflictError, PluginError, UnknownOperationError
 from ._operation import Operation
 
-__all__ = ["DEFAULT_PLUGINS", "OperationRegistry", "PluginHost"]
+__all__ = ["DEFAULT_PLUGINS", "OperationRegistry", "PluginHost", "Target"]
 
 # Built-in plugins inside the core package: the catalog of Nimble's own endpoints.
 DEFAULT_PLUGINS: tuple[str, ...] = ("nimble_tools.catalog", "nimble_tools.tool_search")
@@ -76,8 +77,23 @@ class PluginHost:
                 for name, plugin in _entry_point_plugins():
                     if self.manager.get_plugin(name) is None and not self.manager.is_registered(plugin):
                         self._register(plugin, name)
+            self._observe_if_configured()
             self._check_pending()
             self._ready = True
+
+    def _observe_if_configured(self) -> None:
+        """Register the observability plugin when the application configured OpenTelemetry.
+
+        Nothing is imported, let alone registered, unless the application imported OpenTelemetry:
+        without it, the call path stays exactly as it is (see :mod:`nimble_tools.observability`).
+        """
+        if "opentelemetry" not in sys.modules:
+            return
+        from .observability import PLUGIN_NAME, auto_plugin
+
+        plugin = auto_plugin()
+        if plugin is not None and self.manager.get_plugin(PLUGIN_NAME) is None:
+            self._register(plugin, PLUGIN_NAME)
 
     def register(self, plugin: object, name: str | None = None) -> str:
         """Register a plugin object or module; returns its name."""
@@ -140,9 +156,43 @@ class PluginHost:
 
     def targets(self) -> dict[str, str]:
         """Every target announced by an adapter, with its description."""
-        found: dict[str, str] = {}
-        self.hook.register_targets(register=lambda name, about: found.setdefault(name, about))
+        return {name: target.description for name, target in self.target_details().items()}
+
+    def target_details(self) -> dict[str, Target]:
+        """Every target announced by an adapter: its description, and what it lacks if anything."""
+        found: dict[str, Target] = {}
+
+        def register(name: str, description: str, *, missing: str | None = None) -> None:
+            found.setdefault(name, Target(name, description, missing))
+
+        self.hook.register_targets(register=register)
         return found
+
+    def call_options(self) -> dict[str, str]:
+        """The keyword options of ``toolkit.call`` that plugins read, with a description of each."""
+        found: dict[str, str] = {}
+        self.hook.register_call_options(register=lambda name, about: found.setdefault(name, about))
+        return found
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target an adapter announced.
+
+    Attributes:
+        name: what ``emit`` takes (``"langchain"``).
+        description: one line on what it emits.
+        missing: the command that installs the framework it needs, when that is not installed.
+    """
+
+    name: str
+    description: str
+    missing: str | None = None
+
+    @property
+    def installed(self) -> bool:
+        """True when the target can be emitted in this environment."""
+        return self.missing is None
 
 
 class OperationRegistry(Mapping[str, Operation]):

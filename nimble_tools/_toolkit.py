@@ -20,15 +20,16 @@ import os
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from pydantic import BaseModel
 
 from ._auth import ApiKeyAuth, AuthProvider, Secret
-from ._client import NimbleClient, RetryPolicy
+from ._call_checks import CORE_CALL_OPTIONS, check_account, check_call_options
+from ._client import AttemptObserver, HttpAttempt, NimbleClient, RetryPolicy
 from ._cursors import CursorSeal
 from ._envelope import Result
-from ._errors import ConfigurationError, NimbleToolsError, UnknownTargetError, UsageError
+from ._errors import ConfigurationError, ToolInputError, UnknownTargetError, UsageError
 from ._operation import HttpMethod, Operation, Params, RequestSpec, query_value
 from ._origin import CallOrigin
 from ._registry import OperationRegistry, PluginHost
@@ -37,13 +38,21 @@ from .confirmation import Confirmations
 if TYPE_CHECKING:
     import httpx
     import pluggy
+    from nimble_tools_langchain import NimbleTool
+    from nimble_tools_mcp import NimbleMCPServer
+    from nimble_tools_openai import OpenAIToolset
 
+    from ._registry import Target
+    from ._view import ToolView
     from .sandbox import Sandbox
+    from .toolsets import ToolsetLike
 
 __all__ = ["DEFAULT_BASE_URL", "CallContext", "NimbleToolkit"]
 
 DEFAULT_BASE_URL = "https://app.nimble.com"
 API_KEY_ENV = "NIMBLE_API_KEY"
+SANDBOX_ACCOUNT = "sandbox"
+"""The account name of calls that name none, on a sandbox toolkit made with ``accounts=``."""
 BASE_URL_ENV = "NIMBLE_BASE_URL"
 
 
@@ -67,6 +76,8 @@ class CallContext:
     """The confirmation a model-facing call waits for, run after ``before_call`` (set by ToolView.run)."""
     origin: CallOrigin | None = None
     """For a model's call through an adapter: the adapter, the host's call id, the tool's name."""
+    plugin_state: dict[str, Any] = field(default_factory=dict, repr=False)
+    """What plugins keep between the hooks of this call, each under its own key (a span, a start time)."""
 
     @property
     def method(self) -> str:
@@ -190,12 +201,27 @@ class NimbleToolkit:
         return cls(api_key, **kwargs)
 
     @classmethod
-    def sandbox(cls, *, seed: bool = True, emulator: Sandbox | None = None, **kwargs: Any) -> NimbleToolkit:
-        """A toolkit wired to an in-process embedded sandbox (seeded with demo data by default)."""
+    def sandbox(
+        cls, *, seed: bool = True, emulator: Sandbox | None = None, accounts: Iterable[str] = (), **kwargs: Any
+    ) -> NimbleToolkit:
+        """A toolkit wired to an in-process embedded sandbox (seeded with demo data by default).
+
+        The sandbox is one Nimble account, so calls cannot choose one (``account=`` is refused), unless
+        ``accounts`` names some: then ``account=`` takes those names, as a toolkit with connected
+        accounts does, and every one of them reaches the same sandbox. That lets code that binds
+        accounts run offline unchanged.
+        """
         from .sandbox import SANDBOX_BASE_URL, Sandbox
 
         box = emulator if emulator is not None else Sandbox(seed=seed)
         transport = box.transport()
+        names = [accounts] if isinstance(accounts, str) else list(accounts)
+        if names and "auth" not in kwargs:
+            from .auth import ApiKeyAccounts
+
+            kwargs["auth"] = ApiKeyAccounts(
+                dict.fromkeys([SANDBOX_ACCOUNT, *names], box.api_key), default=SANDBOX_ACCOUNT
+            )
         kwargs.setdefault("base_url", SANDBOX_BASE_URL)
         toolkit = cls(box.api_key, transport=transport, async_transport=transport, **kwargs)
         toolkit.emulator = box
@@ -243,12 +269,30 @@ class NimbleToolkit:
         return self._confirms[1]
 
     def targets(self) -> dict[str, str]:
-        """The targets the loaded adapters can emit, with a description of each."""
+        """The targets the loaded adapters announce, with a description of each (installed or not)."""
         return self._host.targets()
+
+    def target_details(self) -> dict[str, Target]:
+        """The targets the loaded adapters announce, each saying what to install when it cannot be emitted."""
+        return self._host.target_details()
+
+    # Typed per built-in target, so that editors know what each returns; no framework is imported
+    # at run time (the types are read by type checkers only).
+    @overload
+    def emit(self, target: Literal["langchain"], **options: Any) -> list[NimbleTool]: ...
+    @overload
+    def emit(self, target: Literal["openai"], **options: Any) -> OpenAIToolset: ...
+    @overload
+    def emit(self, target: Literal["callables"], **options: Any) -> list[Callable[..., Any]]: ...
+    @overload
+    def emit(self, target: Literal["mcp"], **options: Any) -> NimbleMCPServer: ...
+    @overload
+    def emit(self, target: str, **options: Any) -> Any: ...
 
     def emit(self, target: str, **options: Any) -> Any:
         """Build the tools for ``target`` (``"langchain"``, ``"openai"``, ``"callables"``, ``"mcp"``)."""
         self.operations  # noqa: B018 - plugins registered at construction must be loaded first
+        check_account(self.client.auth, options.get("account"))
         emitted = self._host.hook.emit(toolkit=self, target=target, options=dict(options))
         if emitted is None:
             known = ", ".join(sorted(self.targets())) or "none (is autoloading disabled?)"
@@ -257,6 +301,24 @@ class NimbleToolkit:
                 "for it (pip install 'nimble-tools[all]') or register an adapter plugin."
             )
         return emitted
+
+    def get_tools(self, tools: ToolsetLike | ToolView = None, **options: Any) -> list[NimbleTool]:
+        """The LangChain tools, as every LangChain toolkit spells it: ``emit("langchain", tools=..., **options)``.
+
+        Args:
+            tools: which tools (a toolset such as ``toolsets.resource("contacts").read_only()``, a
+                list of names, or None for all).
+            options: the ``langchain`` target's other options (``account``, ``approve``, ...).
+        """
+        return self.emit("langchain", tools=tools, **options)
+
+    def _check_options(self, name: str, options: Mapping[str, Any]) -> None:
+        if not options:
+            return
+        known = {**CORE_CALL_OPTIONS, **self._host.call_options()}
+        registry = self.operations
+        parameters = registry[name].params.model_fields if name in registry else {}
+        check_call_options(name, options, known, parameters)
 
     # -- the call path -----------------------------------------------------------------------
 
@@ -269,6 +331,7 @@ class NimbleToolkit:
         parent: CallContext | None,
     ) -> CallContext:
         operation = name if isinstance(name, Operation) else self.operations[name]
+        check_account(self.client.auth, account)
         params = operation.validate_arguments(arguments)
         return CallContext(self, operation, params, account=account, options=options, parent=parent)
 
@@ -306,9 +369,42 @@ class NimbleToolkit:
         self._host.hook.after_call(context=context)
         return context.result
 
-    def _failed(self, context: CallContext | None, error: Exception) -> None:
+    def _failed(
+        self,
+        context: CallContext | None,
+        error: BaseException,
+        name: str | Operation,
+        account: str | None,
+        origin: CallOrigin | None,
+        parent: CallContext | None,
+    ) -> None:
         if context is not None:
             self._host.hook.on_call_error(context=context, error=error)
+        elif isinstance(error, ToolInputError):  # refused before it started: unknown, or bad arguments
+            if isinstance(name, Operation):
+                operation: Operation | None = name
+            else:  # not .get(): the registry raises UnknownOperationError for an unknown name
+                operation = self.operations[name] if name in self.operations else None  # noqa: SIM401
+            self._host.hook.on_call_rejected(
+                toolkit=self,
+                name=operation.name if operation is not None else str(name),
+                operation=operation,
+                account=account,
+                origin=origin,
+                parent=parent,
+                error=error,
+            )
+
+    def _observer(self, context: CallContext) -> AttemptObserver | None:
+        """What reports each HTTP attempt of this call to ``on_http_attempt``: None when nobody listens."""
+        hook = self._host.hook.on_http_attempt
+        if not hook.get_hookimpls():
+            return None
+
+        def observe(attempt: HttpAttempt) -> None:
+            hook(context=context, attempt=attempt)
+
+        return observe
 
     def call(
         self,
@@ -323,7 +419,11 @@ class NimbleToolkit:
         This is the application's own call: it runs what it is told, through the registered
         policies. A model's calls go through the tools an adapter emits, which confirm destructive
         calls first (see :meth:`ToolView.run <nimble_tools.toolsets.ToolView.run>`).
+
+        The operation's arguments go in ``arguments``; keyword ``options`` are for policies and
+        plugins (``confirm_token``, ``on_progress``, ...), and an unknown one is refused.
         """
+        self._check_options(name, options)
         return self._call(name, arguments, account, options)
 
     async def acall(
@@ -335,6 +435,7 @@ class NimbleToolkit:
         **options: Any,
     ) -> Result:
         """Async twin of :meth:`call`; composite actions without an async handler run in a thread."""
+        self._check_options(name, options)
         return await self._acall(name, arguments, account, options)
 
     def _call(
@@ -356,8 +457,8 @@ class NimbleToolkit:
             if gate is not None:
                 gate(context)
             return self._run(context)
-        except NimbleToolsError as error:
-            self._failed(context, error)
+        except BaseException as error:  # observers close what they opened, whatever ended the call
+            self._failed(context, error, name, account, origin, parent)
             raise
 
     async def _acall(
@@ -379,8 +480,8 @@ class NimbleToolkit:
             if gate is not None:
                 await gate(context)
             return await self._arun(context)
-        except NimbleToolsError as error:
-            self._failed(context, error)
+        except BaseException as error:  # a cancelled task too
+            self._failed(context, error, name, account, origin, parent)
             raise
 
     def _run(self, context: CallContext) -> Result:
@@ -390,7 +491,9 @@ class NimbleToolkit:
         if operation.async_handler is not None:
             return self._finish(context, None, _run_coroutine(operation.async_handler(context, context.params)))
         spec = self._request_for(context)
-        return self._finish(context, spec, self.client.send(spec, account=context.account))
+        return self._finish(
+            context, spec, self.client.send(spec, account=context.account, observe=self._observer(context))
+        )
 
     async def _arun(self, context: CallContext) -> Result:
         operation = context.operation
@@ -402,7 +505,8 @@ class NimbleToolkit:
             value = await asyncio.to_thread(operation.handler, context, context.params)
             return self._finish(context, None, value)
         spec = self._request_for(context)
-        return self._finish(context, spec, await self.client.asend(spec, account=context.account))
+        value = await self.client.asend(spec, account=context.account, observe=self._observer(context))
+        return self._finish(context, spec, value)
 
     # -- paging helpers ----------------------------------------------------------------------
 
@@ -479,6 +583,7 @@ class NimbleToolkit:
         policy holds DELETE until ``confirm_token=`` repeats it).
         """
         operation, arguments = _raw_request(method, path, params, json)
+        self._check_options(RAW_REQUEST, options)
         return self._call(operation, arguments, account, options)
 
     async def arequest(
@@ -493,6 +598,7 @@ class NimbleToolkit:
     ) -> Result:
         """Async twin of :meth:`request`."""
         operation, arguments = _raw_request(method, path, params, json)
+        self._check_options(RAW_REQUEST, options)
         return await self._acall(operation, arguments, account, options)
 
     # -- lifecycle ---------------------------------------------------------------------------

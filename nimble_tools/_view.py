@@ -30,13 +30,13 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field, create_model
 
 from ._collect import acollect_with, collect_with, paging_limits
-from ._errors import InvalidArgumentsError, UnknownOperationError, UsageError
+from ._errors import InvalidArgumentsError, ToolInputError, UnknownOperationError, UsageError
 from ._limits import check_argument_values, parse_arguments
 from ._names import close_names
 from ._operation import Operation
 from ._origin import CallOrigin
 from .approval import TOKEN_FALLBACK, Approval, ApprovalRequest, aask, ask
-from .confirmation import CONFIRM_TOKEN, preview_of
+from .confirmation import CONFIRM_TOKEN, person_asked, preview_of
 
 if TYPE_CHECKING:
     from ._envelope import Result
@@ -217,7 +217,7 @@ class ToolView(Mapping[str, Operation]):
             NimbleToolsError: anything the model should read (bad arguments, a held or declined
                 call, a refusal, Nimble's errors); nothing is sent when the arguments are bad.
         """
-        entry, params, token, approver = self._prepare(name, arguments, decode, approve)
+        entry, params, token, approver = self._prepared(name, arguments, decode, approve, account, call_id)
         options = {**self._meta_options(entry, approver, token), "_gate": self._gate(entry, token, approver)}
         return self._execute(entry, params, account, options, call_id)
 
@@ -232,9 +232,35 @@ class ToolView(Mapping[str, Operation]):
         call_id: str | None = None,
     ) -> Result:
         """Async twin of :meth:`run`; the approver may be async."""
-        entry, params, token, approver = self._prepare(name, arguments, decode, approve)
+        entry, params, token, approver = self._prepared(name, arguments, decode, approve, account, call_id)
         options = {**self._meta_options(entry, approver, token), "_agate": self._agate(entry, token, approver)}
         return await self._aexecute(entry, params, account, options, call_id)
+
+    def _prepared(
+        self,
+        name: str,
+        arguments: Any,
+        decode: Decode | None,
+        approve: Approval,
+        account: str | None,
+        call_id: str | None,
+    ) -> tuple[ViewEntry, BaseModel, str | None, Approval]:
+        """:meth:`_prepare`, telling observers (``on_call_rejected``) about a call refused there."""
+        try:
+            return self._prepare(name, arguments, decode, approve)
+        except ToolInputError as error:
+            entry = self._entries.get(name) if isinstance(name, str) else None
+            operation = self.toolkit.operations[entry.origin] if entry is not None else None
+            self.toolkit.plugins.hook.on_call_rejected(
+                toolkit=self.toolkit,
+                name=str(name),
+                operation=operation,
+                account=account,
+                origin=CallOrigin(self.target, call_id, str(name)),
+                parent=None,
+                error=error,
+            )
+            raise
 
     def _prepare(
         self, name: str, arguments: Any, decode: Decode | None, approve: Approval
@@ -270,7 +296,8 @@ class ToolView(Mapping[str, Operation]):
                 self._by_token(context, token)
                 return
             preview = preview_of(context)
-            ask(approver, self._request(entry, context, preview.text, preview.count))  # type: ignore[arg-type]
+            with person_asked(context):
+                ask(approver, self._request(entry, context, preview.text, preview.count))  # type: ignore[arg-type]
 
         return gate
 
@@ -282,7 +309,8 @@ class ToolView(Mapping[str, Operation]):
                 await asyncio.to_thread(self._by_token, context, token)
                 return
             preview = await asyncio.to_thread(preview_of, context)
-            await aask(approver, self._request(entry, context, preview.text, preview.count))  # type: ignore[arg-type]
+            with person_asked(context):
+                await aask(approver, self._request(entry, context, preview.text, preview.count))  # type: ignore[arg-type]
 
         return gate
 
@@ -316,12 +344,14 @@ class ToolView(Mapping[str, Operation]):
         """
         entry = self.entry(name)
         account = options.pop("account", None)
+        self.toolkit._check_options(entry.origin, options)
         return self._execute(entry, arguments, account, {**self._meta_options(entry, None), **options})
 
     async def acall(self, name: str, arguments: Mapping[str, Any] | BaseModel | None = None, **options: Any) -> Result:
         """Async twin of :meth:`call`."""
         entry = self.entry(name)
         account = options.pop("account", None)
+        self.toolkit._check_options(entry.origin, options)
         return await self._aexecute(entry, arguments, account, {**self._meta_options(entry, None), **options})
 
     def _execute(

@@ -45,6 +45,7 @@ __all__ = [
     "hidden_by",
     "invalid_arguments",
     "lean_schema",
+    "missing_framework",
     "operation_metadata",
     "published_schema",
     "select_tools",
@@ -85,6 +86,20 @@ def check_options(target: str, options: Mapping[str, Any], accepted: Iterable[st
         raise UsageError(
             f"emit({target!r}) got unknown option(s) {', '.join(unknown)}; it accepts: {', '.join(allowed) or 'none'}."
         )
+
+
+def missing_framework(module: str, extra: str) -> str | None:
+    """The command that installs a target's framework when ``module`` cannot be imported, else None.
+
+    For ``register_targets``: ``register(name, description, missing=missing_framework("mcp", "mcp"))``.
+    """
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        found = False
+    return None if found else f"pip install 'nimble-tools[{extra}]'"
 
 
 def hidden_by(toolkit: NimbleToolkit, operation: Operation) -> list[str]:

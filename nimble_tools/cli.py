@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,17 +19,19 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import ConfigurationError, NimbleToolkit, Operation, UnknownOperationError
+from . import ConfigurationError, InvalidArgumentsError, NimbleToolkit, Operation, UnknownOperationError, UsageError
 from ._cli_support import CommandFailed, NimbleGroup, json_option, sandbox_option
 from ._console import Console, ProgressUpdate, dumps
 from ._describe import describe_operation, operation_kind
-from ._lead_files import read_leads
+from ._lead_files import LeadFile, LeadRow, read_lead_file, write_rejects
 from ._limits import load_json
+from ._names import close_names
 from ._net import is_loopback
 from ._target_schemas import schemas_of
 from .adapting import operation_metadata
 from .auth import ReauthorizationRequiredError
 from .auth._cli import auth
+from .toolsets import check_resources
 
 if TYPE_CHECKING:
     from .policies import ConfirmationRequiredError
@@ -46,8 +49,8 @@ def _toolkit(
     With ``account`` (and no ``--sandbox``) it calls Nimble with the OAuth tokens that
     ``nimble-tools auth login --account NAME`` stored, refreshing them as needed.
     """
-    if sandbox:
-        toolkit = NimbleToolkit.sandbox(seed=seed)
+    if sandbox:  # --account names the sandbox's one account, so that a command line runs unchanged offline
+        toolkit = NimbleToolkit.sandbox(seed=seed, accounts=[account] if account else ())
     elif account is not None:
         toolkit = _oauth_toolkit(store)
     else:
@@ -130,9 +133,22 @@ def main() -> None:
 @json_option
 def list_operations(resource: str | None, plugin: str | None, text: str | None, read_only: bool, as_json: bool) -> None:
     """List the operations (the tools an agent gets), with their kind and endpoint."""
+    operations = list(_catalog().operations.values())
+    if resource is not None:
+        try:
+            check_resources([resource], operations)
+        except UsageError as error:
+            raise click.BadParameter(error.message, param_hint="--resource") from None
+    plugins = sorted({op.plugin for op in operations if op.plugin})
+    if plugin is not None and plugin not in plugins:
+        close = close_names(plugin, plugins)
+        hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+        raise click.BadParameter(
+            f"no operation comes from plugin {plugin!r}.{hint} Plugins: {', '.join(plugins)}.", param_hint="--plugin"
+        )
     chosen = [
         op
-        for op in _catalog().operations.values()
+        for op in operations
         if (resource is None or op.resource == resource)
         and (plugin is None or op.plugin == plugin)
         and (text is None or text.lower() in f"{op.name} {op.description}".lower())
@@ -144,6 +160,9 @@ def list_operations(resource: str | None, plugin: str | None, text: str | None, 
     console = Console()
     rows = [[op.name, operation_kind(op), _endpoint(op), op.resource] for op in chosen]
     console.table(["operation", "kind", "endpoint", "resource"], rows)
+    if not chosen:
+        console.note("No operation matches these filters; `nimble-tools list` shows them all.")
+        return
     console.note(f"{len(chosen)} operation(s). `nimble-tools describe NAME` shows one in full.")
 
 
@@ -184,12 +203,28 @@ def describe(operation: str, as_json: bool) -> None:
 @main.command("targets")
 @json_option
 def targets(as_json: bool) -> None:
-    """List the targets `schema` can print (one per installed adapter)."""
-    found = _catalog().targets()
+    """List the targets adapters announce, and whether each can be used here (its framework installed)."""
+    found = _catalog().target_details()
     if as_json:
-        click.echo(dumps(found))
+        click.echo(
+            dumps(
+                {
+                    name: {"description": t.description, "installed": t.installed, "install": t.missing}
+                    for name, t in sorted(found.items())
+                }
+            )
+        )
         return
-    Console().table(["target", "what it emits"], [[name, about] for name, about in sorted(found.items())])
+    console = Console()
+    rows = [
+        [name, "ready" if t.installed else f"needs {t.missing}", t.description] for name, t in sorted(found.items())
+    ]
+    console.table(["target", "status", "what it emits"], rows)
+    missing = [name for name, t in found.items() if not t.installed]
+    if missing:
+        console.note(
+            f"Not usable until installed: {', '.join(sorted(missing))} (pip install 'nimble-tools[all]' for all)."
+        )
 
 
 @main.command("schema")
@@ -259,6 +294,12 @@ def _key_value(text: str) -> tuple[str, Any]:
     help="Token store of --account (default: the one `auth login` uses).",
 )
 @click.option("--yes", "-y", is_flag=True, help="Confirm a destructive operation without asking.")
+@click.option(
+    "--trace",
+    "show_trace",
+    is_flag=True,
+    help="Print the call's span tree on stderr: timings, retries, each request (needs the otel extra).",
+)
 @json_option
 def call(
     operation: str,
@@ -267,6 +308,7 @@ def call(
     account: str | None,
     store_path: Path | None,
     yes: bool,
+    show_trace: bool,
     as_json: bool,
 ) -> None:
     """Call OPERATION with ARGUMENTS: a JSON object, @FILE holding one, or - to read it from stdin.
@@ -279,28 +321,45 @@ def call(
       nimble-tools call list_all_nimble_contacts '{"limit": 3}' --sandbox
       nimble-tools call get_single_nimble_contact_by_id '{"id": "..."}'
       nimble-tools call nimble_import_leads @leads.json --json
+      nimble-tools call nimble_find_or_create_contact @lead.json --sandbox --trace
     """
     args = _arguments(arguments)
     toolkit = _toolkit(sandbox, account=account, store=store_path)
     op = _operation(toolkit, operation)
     console = Console()
-    with _bulk_progress(console, op, enabled=not as_json) as on_progress:
-        options: dict[str, Any] = {"on_progress": on_progress} if on_progress else {}
-        if account is not None and not sandbox:
-            options["account"] = account
-        try:
-            result = _confirmed_call(toolkit, op, args, yes=yes, as_json=as_json, console=console, **options)
-        except ReauthorizationRequiredError as error:
-            raise CommandFailed(
-                f"{error.message} Connect it with: nimble-tools auth login --account {account}",
-                kind=type(error).__name__,
-            ) from None
-    if as_json:
-        click.echo(dumps(result.to_dict()))
+    with _traced(toolkit, console, enabled=show_trace):  # the tree follows the answer, or the error
+        with _bulk_progress(console, op, enabled=not as_json) as on_progress:
+            options: dict[str, Any] = {"on_progress": on_progress} if on_progress else {}
+            if account is not None:
+                options["account"] = account
+            try:
+                result = _confirmed_call(toolkit, op, args, yes=yes, as_json=as_json, console=console, **options)
+            except ReauthorizationRequiredError as error:
+                raise CommandFailed(
+                    f"{error.message} Connect it with: nimble-tools auth login --account {account}",
+                    kind=type(error).__name__,
+                ) from None
+        if as_json:
+            click.echo(dumps(result.to_dict()))
+            return
+        console.json(result.result)
+        if result.next_cursor:
+            console.note(f'More results: add "next_cursor": {json.dumps(result.next_cursor)} to the arguments.')
+
+
+@contextlib.contextmanager
+def _traced(toolkit: NimbleToolkit, console: Console, *, enabled: bool) -> Iterator[None]:
+    """Record the spans of the command's calls and print their tree on stderr when it ends (failed too)."""
+    if not enabled:
+        yield
         return
-    console.json(result.result)
-    if result.next_cursor:
-        console.note(f'More results: add "next_cursor": {json.dumps(result.next_cursor)} to the arguments.')
+    from .observability import TraceRecorder, print_tree
+
+    recorder = TraceRecorder().observe(toolkit)
+    try:
+        yield
+    finally:
+        print_tree(recorder.spans(), fancy=console.fancy)
 
 
 def _arguments(text: str) -> dict[str, Any]:
@@ -391,6 +450,16 @@ def _bulk_progress(console: Console, op: Operation, *, enabled: bool) -> Iterato
 @click.option("--batch-size", type=click.IntRange(1, 200), default=50, show_default=True, help="Leads per lookup.")
 @click.option("--concurrency", type=click.IntRange(1, 16), default=4, show_default=True, help="Lookups in flight.")
 @click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Import the valid leads and write the invalid ones, with the reason, to a reject file (see --rejects).",
+)
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="The reject file of --skip-invalid (default: FILE's name with .rejected before the suffix).",
+)
+@click.option(
     "--report",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write the full report (one decision per lead) to this JSON file.",
@@ -404,6 +473,8 @@ def import_leads(
     fill_empty: bool,
     batch_size: int,
     concurrency: int,
+    skip_invalid: bool,
+    rejects: Path | None,
     report: Path | None,
     as_json: bool,
 ) -> None:
@@ -413,22 +484,40 @@ def import_leads(
     matches; running the same import again creates nothing new. CSV headings name the fields:
     first_name, last_name, email, phone, country, company, title, tags (separated by ';'), and
     field:<Nimble field> for other fields. Use --sandbox to try a file first.
+
+    \b
+    Every lead is checked before anything is sent; an invalid one stops the import, naming its
+    line, unless --skip-invalid imports the others and writes it to a reject file with the reason.
     """
     if str(file) == "-":
         if fmt is None:
             raise click.BadParameter("reading leads from stdin needs --format.", param_hint="FILE")
-        leads = read_leads(Path("stdin"), fmt=fmt, text=sys.stdin.read())
+        leads_file = read_lead_file(Path("stdin"), fmt=fmt, text=sys.stdin.read())
     else:
-        leads = read_leads(file, fmt=fmt)
+        leads_file = read_lead_file(file, fmt=fmt)
     toolkit = _toolkit(sandbox)
     op = _operation(toolkit, IMPORT_LEADS)
-    arguments: dict[str, Any] = {"leads": leads, "fill_empty": fill_empty}
-    arguments |= {"batch_size": batch_size, "concurrency": concurrency}
+    arguments: dict[str, Any] = {"fill_empty": fill_empty, "batch_size": batch_size, "concurrency": concurrency}
     if country:
         arguments["country"] = country
+    valid, rejected = _check_leads(op, arguments, leads_file)
+    rejects_path: Path | None = None
+    if rejected:
+        if not skip_invalid:
+            _refuse_invalid(leads_file, rejected)
+        rejects_path = rejects or _rejects_path(file, leads_file)
+        write_rejects(rejects_path, leads_file, rejected)
     console = Console()
-    with _bulk_progress(console, op, enabled=not as_json) as on_progress:
-        outcome: dict[str, Any] = toolkit.call(op.name, arguments, on_progress=on_progress).result
+    outcome: dict[str, Any] = {"total": 0, "calls": 0, "leads": []}
+    if valid:
+        with _bulk_progress(console, op, enabled=not as_json) as on_progress:
+            arguments["leads"] = [row.lead for row in valid]
+            outcome = toolkit.call(op.name, arguments, on_progress=on_progress).result
+        for lead in outcome["leads"]:  # where each lead is in the file, not in the list sent
+            lead["where"] = valid[lead["index"]].where
+    outcome["rejected"] = [{"where": row.where, "reason": reason} for row, reason in rejected]
+    if rejects_path is not None:
+        outcome["rejects_file"] = str(rejects_path)
     if report is not None:
         report.write_text(dumps(outcome) + "\n", encoding="utf-8")
     if as_json:
@@ -437,15 +526,65 @@ def import_leads(
     _print_import(console, outcome, report)
 
 
+def _check_leads(
+    op: Operation, arguments: dict[str, Any], leads_file: LeadFile
+) -> tuple[list[LeadRow], list[tuple[LeadRow, str]]]:
+    """Split the rows into valid leads and invalid ones with their reasons, by the operation's own rules."""
+    valid: list[LeadRow] = []
+    rejected: list[tuple[LeadRow, str]] = []
+    for row in leads_file.rows:
+        try:
+            op.validate_arguments({**arguments, "leads": [row.lead]})
+        except InvalidArgumentsError as error:
+            if any(not field.startswith("leads.0") for field, _ in error.errors):
+                raise  # an option of the command (--country ...), not the lead
+            problems = [(field.removeprefix("leads.0").lstrip("."), _plain_problem(p)) for field, p in error.errors]
+            rejected.append((row, "; ".join(f"{f}: {p}" if f else p for f, p in problems)))
+        else:
+            valid.append(row)
+    return valid, rejected
+
+
+def _plain_problem(problem: str) -> str:
+    """A validation message without pydantic's "Value error, " and the echo of the input (the row is beside it)."""
+    return re.sub(r" \(got .*\)$", "", problem.removeprefix("Value error, "))
+
+
+def _refuse_invalid(leads_file: LeadFile, rejected: list[tuple[LeadRow, str]]) -> None:
+    shown = [f"{leads_file.name}, {row.where}: {reason}" for row, reason in rejected[:10]]
+    if len(rejected) > 10:
+        shown.append(f"... and {len(rejected) - 10} more")
+    raise CommandFailed(
+        f"{len(rejected)} of {len(leads_file.rows)} leads are invalid; nothing was imported.\n"
+        + "\n".join(shown)
+        + "\nFix them, or add --skip-invalid to import the others and write these to a reject file.",
+        kind="InvalidArgumentsError",
+        details={"rejected": [{"where": row.where, "reason": reason} for row, reason in rejected]},
+    )
+
+
+def _rejects_path(file: Path, leads_file: LeadFile) -> Path:
+    suffix = ".csv" if leads_file.headings is not None else ".jsonl"
+    if str(file) == "-":
+        return Path(f"rejected{suffix}")
+    return file.with_name(f"{file.stem}.rejected{suffix}")
+
+
 def _print_import(console: Console, outcome: dict[str, Any], report: Path | None) -> None:
     decisions = ("created", "matched", "ambiguous", "failed")
-    console.table(["decision", "leads"], [[d, str(outcome.get(d, 0))] for d in decisions], title="Import")
+    rows = [[d, str(outcome.get(d, 0))] for d in decisions]
+    rejected = outcome.get("rejected", [])
+    if rejected:
+        rows.append(["rejected (invalid)", str(len(rejected))])
+    console.table(["decision", "leads"], rows, title="Import")
     console.line(f"{outcome['total']} leads in {outcome['calls']} requests.")
     attention = [lead for lead in outcome["leads"] if lead["decision"] in ("ambiguous", "failed")]
     for lead in attention[:10]:
-        console.line(f"  lead {lead['index']}: {lead['decision']}: {lead.get('explanation', '')}", style="yellow")
+        console.line(f"  {lead['where']}: {lead['decision']}: {lead.get('explanation', '')}", style="yellow")
     if len(attention) > 10:
         console.line(f"  ... and {len(attention) - 10} more.")
+    if rejected:
+        console.note(f"{len(rejected)} invalid lead(s) written, with the reason, to {outcome['rejects_file']}.")
     if report is not None:
         console.note(f"Full report in {report}.")
 

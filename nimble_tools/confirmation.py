@@ -25,32 +25,42 @@ and a token from the model is never consulted.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._errors import NimbleToolsError, PolicyViolationError
+from .approval import ApprovalDeclinedError
 
 if TYPE_CHECKING:
     from ._operation import Operation
     from ._toolkit import CallContext
 
 __all__ = [
+    "APPROVED",
+    "ASKED",
+    "BY_PERSON",
+    "BY_TOKEN",
     "CONFIRM_TOKEN",
     "DEFAULT_TOKEN_TTL",
+    "REFUSED",
     "ConfirmationRequiredError",
     "Confirmations",
     "PendingConfirmation",
     "Preview",
+    "arguments_of",
     "describe_call",
     "digest_of",
+    "person_asked",
     "preview_of",
+    "report_confirmation",
 ]
 
 CONFIRM_TOKEN = "confirm_token"
@@ -59,6 +69,10 @@ DEFAULT_TOKEN_TTL = 300.0
 """Seconds a confirmation token stays valid."""
 MAX_PENDING = 1000
 """Most confirmations a toolkit keeps waiting at once (the oldest are dropped first)."""
+
+# What observers are told (the ``on_confirmation`` hook): the outcome, and who was asked.
+ASKED, APPROVED, REFUSED = "asked", "approved", "refused"
+BY_TOKEN, BY_PERSON = "token", "person"
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +162,7 @@ class Confirmations:
         """Record a pending confirmation for this exact call; return the error that asks for it."""
         token = secrets.token_urlsafe(18)
         self._keep(token, PendingConfirmation(call_key(context), preview.matched, self._clock() + self.ttl))
+        report_confirmation(context, ASKED, BY_TOKEN)
         return ConfirmationRequiredError(context.operation.name, preview, token, reason=reason)
 
     def redeem(self, context: CallContext, token: str, preview: Callable[[], Preview]) -> None:
@@ -169,6 +184,7 @@ class Confirmations:
                 raise self.hold(
                     context, current, reason="The records this call would delete changed since the preview."
                 )
+        report_confirmation(context, APPROVED, BY_TOKEN)
 
     # -- where pending confirmations are kept: this process's memory (a subclass may share them) --
 
@@ -190,10 +206,26 @@ class Confirmations:
             del self._pending[token]
 
 
+def report_confirmation(context: CallContext, outcome: str, via: str) -> None:
+    """Tell observers (the ``on_confirmation`` hook) how the confirmation of ``context`` went."""
+    context.toolkit.plugins.hook.on_confirmation(context=context, outcome=outcome, via=via)
+
+
+@contextlib.contextmanager
+def person_asked(context: CallContext) -> Iterator[None]:
+    """Around asking a person about ``context``: reports it asked, then approved, or refused if declined."""
+    report_confirmation(context, ASKED, BY_PERSON)
+    try:
+        yield
+    except ApprovalDeclinedError:
+        report_confirmation(context, REFUSED, BY_PERSON)
+        raise
+    report_confirmation(context, APPROVED, BY_PERSON)
+
+
 def call_key(context: CallContext) -> str:
     """What a token is bound to: the operation, the account and the arguments, as one digest."""
-    arguments = context.params.model_dump(mode="json", exclude_none=True, exclude={CONFIRM_TOKEN})
-    payload = json.dumps([context.operation.name, context.account, arguments], sort_keys=True, default=str)
+    payload = json.dumps([context.operation.name, context.account, arguments_of(context)], sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -220,12 +252,13 @@ def preview_of(context: CallContext) -> Preview:
             return operation.preview(context)
         except NimbleToolsError as error:
             return Preview(
-                f"{describe_call(operation, _arguments(context))} The affected records could not be counted "
+                f"{describe_call(operation, arguments_of(context))} The affected records could not be counted "
                 f"({error.message})."
             )
-    return Preview(describe_call(operation, _arguments(context)))
+    return Preview(describe_call(operation, arguments_of(context)))
 
 
-def _arguments(context: CallContext) -> dict[str, Any]:
+def arguments_of(context: CallContext) -> dict[str, Any]:
+    """The arguments of a call as plain JSON data, without ``None`` values and never the confirm token."""
     dumped: dict[str, Any] = context.params.model_dump(mode="json", exclude_none=True, exclude={CONFIRM_TOKEN})
     return dumped

@@ -6,26 +6,44 @@ found through the ``nimble_tools`` entry-point group (set ``NIMBLE_TOOLS_DISABLE
 to turn that off) or registered by hand with :meth:`NimbleToolkit.register_plugin`.
 
 Hook names follow one rule: ``register_*`` for contributions, ``emit`` to build a target,
-``offer_operation`` to choose what targets show, and ``before_call``/``after_call``/``on_call_error``
-for the call lifecycle.
+``offer_operation`` to choose what targets show, ``before_call``/``after_call``/``on_call_error``
+for the call lifecycle, and ``on_*`` for what observers (logs, traces, metrics) are told besides:
+``on_call_rejected``, ``on_http_attempt`` and ``on_confirmation``. Observers must not raise.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pluggy
 
 if TYPE_CHECKING:
+    from ._client import HttpAttempt
+    from ._errors import ToolInputError
     from ._operation import Operation
+    from ._origin import CallOrigin
     from ._toolkit import CallContext, NimbleToolkit
 
-__all__ = ["PROJECT_NAME", "hookimpl", "hookspec"]
+__all__ = ["PROJECT_NAME", "CallOptionRegister", "TargetRegister", "hookimpl", "hookspec"]
 
 PROJECT_NAME = "nimble_tools"
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+class TargetRegister(Protocol):
+    """What ``register_targets`` receives: ``register(name, description, missing=None)``."""
+
+    def __call__(self, name: str, description: str, *, missing: str | None = None) -> None:
+        """Announce target ``name``; ``missing`` is the command that installs its framework, when absent."""
+
+
+class CallOptionRegister(Protocol):
+    """What ``register_call_options`` receives: ``register(name, description)``."""
+
+    def __call__(self, name: str, description: str) -> None:
+        """Announce a keyword option of ``toolkit.call`` that this plugin reads from ``context.options``."""
 
 
 @hookspec
@@ -44,12 +62,27 @@ def register_operations(register: Callable[[Operation], None]) -> None:
 
 
 @hookspec
-def register_targets(register: Callable[[str, str], None]) -> None:
+def register_targets(register: TargetRegister) -> None:
     """Announce the targets an adapter can emit, for listings and error messages.
 
     Called when a toolkit lists its targets, or when ``emit`` finds no adapter for a target.
 
-    :param register: call ``register(target_name, one_line_description)`` per target.
+    :param register: call ``register(target_name, one_line_description)`` per target; add
+        ``missing="pip install ..."`` when the framework the target needs is not installed, so that
+        ``nimble-tools targets`` says what to install instead of listing it as usable.
+
+    The return value is ignored.
+    """
+
+
+@hookspec
+def register_call_options(register: CallOptionRegister) -> None:
+    """Announce the keyword options of ``toolkit.call`` that this plugin reads from ``context.options``.
+
+    ``toolkit.call(name, arguments, **options)`` refuses an option nobody announced (a misplaced
+    argument such as ``limit=5`` would otherwise be ignored), naming the ones that are.
+
+    :param register: call ``register(option_name, one_line_description)`` per option.
 
     The return value is ignored.
     """
@@ -111,12 +144,67 @@ def after_call(context: CallContext) -> None:
 
 
 @hookspec
-def on_call_error(context: CallContext, error: Exception) -> None:
+def on_call_error(context: CallContext, error: BaseException) -> None:
     """Observe a failed call (for logging or metrics).
 
     Called once when a call ends with an error, after retries; the error is then raised to the
     caller. Must not raise.
 
     :param context: the call.
-    :param error: the :class:`~nimble_tools.NimbleToolsError` about to be raised.
+    :param error: the exception about to be raised: a :class:`~nimble_tools.NimbleToolsError`, or
+        whatever else ended the call (a bug in a handler or a plugin, ``asyncio.CancelledError``
+        when the task running it was cancelled).
+    """
+
+
+@hookspec
+def on_call_rejected(
+    toolkit: NimbleToolkit,
+    name: str,
+    operation: Operation | None,
+    account: str | None,
+    origin: CallOrigin | None,
+    parent: CallContext | None,
+    error: ToolInputError,
+) -> None:
+    """Observe a call refused before it started: an unknown tool, or arguments that fail validation.
+
+    Called once per refused call (sync and async), in place of the other call hooks: no
+    :class:`~nimble_tools.CallContext` exists yet, and nothing was sent. Must not raise.
+
+    :param toolkit: the toolkit that refused it.
+    :param name: the tool's name as it was called (a view's exposed name, or an operation's).
+    :param operation: the registered operation behind that name; None for an unknown name.
+    :param account: the connected account the call was made for.
+    :param origin: for a model's call through an adapter: the adapter, the host's call id, the tool.
+    :param parent: the call this one was a step of (a composite action), if any.
+    :param error: the :class:`~nimble_tools.ToolInputError` about to be raised.
+    """
+
+
+@hookspec
+def on_http_attempt(context: CallContext, attempt: HttpAttempt) -> None:
+    """Observe one HTTP request to Nimble, once its answer (or its failure) is known.
+
+    Called for every attempt, retries included, before the client waits for the next one; the
+    toolkit times attempts only while a plugin implements this hook. Must not raise.
+
+    :param context: the call the request belongs to.
+    :param attempt: an :class:`~nimble_tools.HttpAttempt`: method, path (never the query),
+        attempt number, start and end times, status code, the error, Nimble's ``Retry-After``,
+        the wait before the next attempt (None after the last) and the rate limiter's wait.
+    """
+
+
+@hookspec
+def on_confirmation(context: CallContext, outcome: str, via: str) -> None:
+    """Observe the confirmation of a destructive call.
+
+    Called when a held call is put to someone (``outcome="asked"``), and when it is let through
+    (``"approved"``) or declined (``"refused"``). Must not raise.
+
+    :param context: the destructive call.
+    :param outcome: ``"asked"``, ``"approved"`` or ``"refused"``.
+    :param via: ``"token"`` (a preview and a token, repeated by the model or the application) or
+        ``"person"`` (an approver asked directly: a function, LangGraph's interrupt, MCP elicitation).
     """

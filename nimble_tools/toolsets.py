@@ -45,11 +45,13 @@ __all__ = [
     "NamedToolset",
     "PrefixedToolset",
     "RenamedToolset",
+    "ResourceToolset",
     "ShortNamedToolset",
     "ToolView",
     "Toolset",
     "ToolsetLike",
     "ViewEntry",
+    "check_resources",
     "everything",
     "matching",
     "named",
@@ -96,9 +98,12 @@ class Toolset(ABC):
         )
 
     def resources(self, *names: str) -> FilteredToolset:
-        """Keep operations of the given resources (``contacts``, ``deals``, ``notes``...)."""
+        """Keep operations of the given resources (``contacts``, ``deals``, ``notes``...).
+
+        A name no operation has is refused when the view is applied, with the closest ones.
+        """
         _check_strings("resources", names)
-        return self.filtered(lambda op: op.resource in names, f"resources{names}")
+        return ResourceToolset(self, lambda op: op.resource in names, f"resources{names}", names)
 
     def tagged(self, *tags: str) -> FilteredToolset:
         """Keep operations carrying at least one of the tags."""
@@ -176,6 +181,11 @@ class NamedToolset(Toolset):
             try:
                 chosen[name] = ViewEntry(registry[name], name)
             except UnknownOperationError as exc:
+                if _is_glob(name):
+                    raise UsageError(
+                        f"The toolset names {name!r}, which is a pattern, not an operation: for the operations "
+                        f"whose names match it write tools=toolsets.matching({name!r})."
+                    ) from None
                 raise UsageError(f"The toolset names an unknown operation {name!r}. {exc.message}") from None
         return chosen
 
@@ -196,6 +206,34 @@ class FilteredToolset(Toolset):
     @override
     def label(self) -> str:
         return f"{self.inner.label}.{self.description}"
+
+
+@dataclass(frozen=True)
+class ResourceToolset(FilteredToolset):
+    """The tools of ``inner`` of some resources; a resource no operation has is an error."""
+
+    resource_names: tuple[str, ...] = ()
+
+    @override
+    def entries(self, registry: OperationRegistry) -> dict[str, ViewEntry]:
+        check_resources(self.resource_names, registry.values())
+        return super().entries(registry)
+
+
+def check_resources(names: Iterable[str], operations: Iterable[Operation]) -> None:
+    """Refuse resource names that no operation has, suggesting the closest ones.
+
+    Raises:
+        UsageError: naming the unknown resource, the close ones, and every resource.
+    """
+    from ._names import close_names
+
+    known = sorted({op.resource for op in operations})
+    for name in names:
+        if name not in known:
+            close = close_names(name, known)
+            hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+            raise UsageError(f"No operation has the resource {name!r}.{hint} Resources: {', '.join(known)}.")
 
 
 @dataclass(frozen=True)
@@ -344,6 +382,10 @@ def _described(entry: ViewEntry) -> ViewEntry:
     return replace(entry, operation=replace(operation, description=f"{operation.description} {COMPACT_HINT}"))
 
 
+def _is_glob(text: str) -> bool:
+    return any(char in text for char in "*?[")
+
+
 def _check_strings(method: str, values: Iterable[Any]) -> None:
     for value in values:
         if not isinstance(value, str) or not value:
@@ -374,6 +416,11 @@ def resolve(toolkit: NimbleToolkit, tools: ToolsetLike | ToolView = None) -> Too
     if isinstance(tools, Toolset):
         return tools.bind(toolkit)
     if isinstance(tools, str):
+        if _is_glob(tools):
+            raise UsageError(
+                f"tools= takes a Toolset or a list of names, not the string {tools!r}; for the operations whose "
+                f"names match that pattern write tools=toolsets.matching({tools!r})."
+            )
         raise UsageError(f"tools= takes a Toolset or a list of names, not the string {tools!r}; write [{tools!r}].")
     return NamedToolset(tuple(tools)).bind(toolkit)
 

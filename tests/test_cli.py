@@ -376,7 +376,7 @@ def test_import_leads_from_json_lines_on_stdin() -> None:
         ("leads.json", '{"first_name": "Ada"}', "must hold a JSON array"),
         ("leads.jsonl", '{"first_name": "Ada"}\nnope\n', "line 2: not valid JSON"),
         ("leads.csv", "first_name,email\n", "holds no leads"),
-        ("leads.csv", "first_name,emial\nAda,a@x.example\n", "leads.0.emial"),
+        ("leads.csv", "first_name,emial\nAda,a@x.example\n", "leads.csv, line 2: emial: unknown field"),
     ],
 )
 def test_import_leads_refuses_bad_files(tmp_path: Path, name: str, content: str, message: str) -> None:

@@ -326,3 +326,25 @@ async def test_a_confirmation_token_from_one_worker_is_honoured_by_another(
     assert not done.is_error, done.content
     assert contact_id not in server.sandbox.state.table("contacts")
     assert again.is_error  # spent once
+
+
+async def test_metrics_of_every_call_for_prometheus_behind_a_scrape_token(tmp_path: Path) -> None:
+    with hosted_server(tmp_path, metrics_token="scrape-secret-for-prometheus") as running:
+        storage = await _connect(running, key_of=SAM)
+        async with mcp_client(running.mcp_url, headers=_bearer(storage)) as client:
+            _me(await client.call_tool("list_all_nimble_me", {}))
+        async with httpx.AsyncClient() as http:
+            refused = await http.get(f"{running.url}/metrics")
+            scraped = await http.get(
+                f"{running.url}/metrics", headers={"authorization": "Bearer scrape-secret-for-prometheus"}
+            )
+    assert refused.status_code == 401
+    assert scraped.status_code == 200 and scraped.headers["content-type"].startswith("text/plain")
+    calls = [line for line in scraped.text.splitlines() if line.startswith("nimble_tools_calls_total{")]
+    assert any('gen_ai_tool_name="list_all_nimble_me"' in line and 'nimble_adapter="mcp"' in line for line in calls)
+    assert SAM not in scraped.text and "scrape-secret" not in scraped.text  # no person, no secret in labels
+
+
+async def test_without_a_scrape_token_there_is_no_metrics_endpoint(server: HostedServer) -> None:
+    async with httpx.AsyncClient() as http:
+        assert (await http.get(f"{server.url}/metrics")).status_code == 404

@@ -188,7 +188,7 @@ def test_bad_leads_are_refused_before_any_request(
 def test_missing_phonenumbers_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch, toolkit: NimbleToolkit) -> None:
     monkeypatch.setitem(sys.modules, "phonenumbers", None)
     try_normalise_phone.cache_clear()
-    with pytest.raises(ConfigurationError, match=r"pip install 'nimble-tools\[phone\]'"):
+    with pytest.raises(ConfigurationError, match=r"pip install phonenumberslite"):
         toolkit.call(FIND, {"first_name": "A", "phone": "+12122000003"})
     # email-only matching needs no phone library
     assert toolkit.call(FIND, {"first_name": "A", "email": "nophone@x.example"}).result["decision"] == "created"

@@ -96,7 +96,8 @@ def test_search_never_offers_the_meta_tools(toolkit: NimbleToolkit) -> None:
     assert SEARCH_TOOL not in names and CALL_TOOL not in names
 
 
-def test_call_runs_the_tool_through_the_call_path(toolkit: NimbleToolkit) -> None:
+def test_call_runs_the_tool_through_the_call_path() -> None:
+    toolkit = NimbleToolkit.sandbox(accounts=["acct-7"])
     recorder = Recorder()
     toolkit.register_plugin(recorder, name="recorder")
     direct = toolkit.call("list_all_nimble_me")

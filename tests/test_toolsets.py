@@ -100,7 +100,8 @@ def test_filters_take_strings_only() -> None:
 # -- naming ----------------------------------------------------------------------------------------
 
 
-def test_prefixed_names_call_the_original_through_the_call_path(toolkit: NimbleToolkit) -> None:
+def test_prefixed_names_call_the_original_through_the_call_path() -> None:
+    toolkit = NimbleToolkit.sandbox(accounts=["acct-1"])
     recorder = Recorder()
     toolkit.register_plugin(recorder, name="recorder")
     view = toolsets.resource("me").prefixed("crm").bind(toolkit)
@@ -183,7 +184,8 @@ def test_a_bound_view_belongs_to_its_toolkit(toolkit: NimbleToolkit) -> None:
         resolve(NimbleToolkit.sandbox(), view)
 
 
-def test_async_calls_take_the_same_route(toolkit: NimbleToolkit) -> None:
+def test_async_calls_take_the_same_route() -> None:
+    toolkit = NimbleToolkit.sandbox(accounts=["acct-2"])
     recorder = Recorder()
     toolkit.register_plugin(recorder, name="recorder")
     view = toolsets.resource("me").prefixed("crm").bind(toolkit)

@@ -7,7 +7,9 @@
     create(fields={"first name": [{"value": "Ada"}]})
 
 The functions suit the OpenAI Agents SDK (``function_tool(f)``), pydantic-ai (``Tool(f)``) and any
-framework that reads signatures, type hints and Google-style docstrings.
+framework that reads signatures, type hints and Google-style docstrings. They return a dict
+(:class:`JsonResult`) whose ``str()`` is JSON, so hosts that stringify results (the Agents SDK) send
+the model JSON, not Python's repr.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from typing import Any
 from nimble_tools import NimbleToolkit, hookimpl
 from nimble_tools.adapting import check_options
 
-from ._build import OPTIONS, Entry, OnError, callables, make_callable
+from ._build import OPTIONS, Entry, JsonResult, OnError, callables, make_callable
 
-__all__ = ["Entry", "OnError", "callables", "emit", "make_callable", "register_targets"]
+__all__ = ["Entry", "JsonResult", "OnError", "callables", "emit", "make_callable", "register_targets"]
 
 TARGET = "callables"
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
+import json
 import types
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -35,12 +36,24 @@ from nimble_tools.adapting import COMMON_OPTIONS, invalid_arguments, select_tool
 from nimble_tools.approval import Approval
 from nimble_tools.toolsets import ToolsetLike, ToolView
 
-__all__ = ["OPTIONS", "Entry", "OnError", "callables", "make_callable"]
+__all__ = ["OPTIONS", "Entry", "JsonResult", "OnError", "callables", "make_callable"]
 
 TARGET = "callables"
 OPTIONS = (*COMMON_OPTIONS, "asynchronous", "on_error")
 
 OnError = Literal["raise", "return"]
+
+
+class JsonResult(dict[str, Any]):
+    """What a function returns: a dict for Python code, and JSON text wherever a host makes it a string.
+
+    The OpenAI Agents SDK sends a tool's result to the model as ``str(result)``; for a plain dict that
+    is Python's repr (single quotes, ``None``, ``True``), which models misread. This dict's ``str()``
+    is its JSON. pydantic-ai and other hosts that serialise results themselves send the same JSON.
+    """
+
+    def __str__(self) -> str:
+        return json.dumps(self, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 class Entry(BaseModel):
@@ -101,14 +114,16 @@ def make_callable(
     def failed(error: NimbleToolsError) -> dict[str, Any]:
         if on_error == "raise":
             raise error
-        return {"error": error.for_model()}
+        return JsonResult(error=error.for_model())
 
     function: Callable[..., Any]
     if asynchronous:
 
         async def function(**kwargs: Any) -> dict[str, Any]:
             try:
-                return structured_of(await route.arun(name, kwargs, account=account, approve=approve, decode=decode))
+                return JsonResult(
+                    structured_of(await route.arun(name, kwargs, account=account, approve=approve, decode=decode))
+                )
             except NimbleToolsError as error:
                 return failed(error)
 
@@ -116,7 +131,9 @@ def make_callable(
 
         def function(**kwargs: Any) -> dict[str, Any]:
             try:
-                return structured_of(route.run(name, kwargs, account=account, approve=approve, decode=decode))
+                return JsonResult(
+                    structured_of(route.run(name, kwargs, account=account, approve=approve, decode=decode))
+                )
             except NimbleToolsError as error:
                 return failed(error)
 

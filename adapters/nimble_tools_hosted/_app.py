@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 import os
 import time
@@ -101,6 +102,7 @@ class HostedApp:
             Route("/healthz", self._healthz, methods=["GET"]),
             Route("/readyz", self._readyz, methods=["GET"]),
             *consent.routes(),
+            *self._metrics_routes(),
         ]
         app = self.mcp.streamable_http_app(
             streamable_http_path="/mcp",
@@ -132,6 +134,27 @@ class HostedApp:
 
     async def _home(self, request: Request) -> Response:
         return pages.home_page(self.settings.resource_url)
+
+    def _metrics_routes(self) -> list[Route]:
+        """``GET /metrics``: Prometheus text of every call this worker made, when a scrape token is set."""
+        token = self.settings.metrics_token.reveal()
+        if not token:
+            return []
+        from nimble_tools.observability import instrument
+        from nimble_tools.observability.prometheus import PrometheusMetrics
+
+        metrics = PrometheusMetrics()
+        # People's accounts appear only as keyed hashes, under a key derived from the server's secret.
+        instrument(self.nimble.toolkit, meter_provider=metrics.meter_provider, account_key=self.keys.account_hash_key)
+        expected = f"Bearer {token}".encode()
+
+        async def scrape(request: Request) -> Response:
+            given = request.headers.get("authorization", "").encode()
+            if not hmac.compare_digest(given, expected):
+                return JSONResponse({"error": "a bearer token is required"}, status_code=401)
+            return Response(metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+        return [Route("/metrics", scrape, methods=["GET"])]
 
     async def _healthz(self, request: Request) -> Response:
         return JSONResponse({"status": "ok", "worker": os.getpid()}, headers={"Cache-Control": "no-store"})

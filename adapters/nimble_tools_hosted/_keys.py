@@ -35,6 +35,8 @@ class ServerKeys:
             raise ValueError("ServerKeys needs at least one secret key")
         self.cipher = FernetCipher(*secret_keys, purpose="nimble-credentials")
         self._form_keys = [derive_key(k, "consent-forms") for k in secret_keys]
+        self.account_hash_key = derive_key(secret_keys[0], "metrics-account-hash")
+        """Keys the account hashes of metrics, so that nobody can guess a person from a hash."""
 
     def __repr__(self) -> str:
         return "ServerKeys('**********')"

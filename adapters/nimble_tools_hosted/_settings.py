@@ -81,6 +81,14 @@ SETTINGS: tuple[Setting, ...] = (
         "0",
     ),
     Setting(
+        "metrics_token",
+        "NIMBLE_HOSTED_METRICS_TOKEN",
+        "--metrics-token",
+        "A secret Prometheus sends as Authorization: Bearer to GET /metrics (each worker answers with its own "
+        "counts); without it /metrics is off.",
+        "",
+    ),
+    Setting(
         "forwarded_allow_ips",
         "NIMBLE_HOSTED_FORWARDED_ALLOW_IPS",
         "--forwarded-allow-ips",
@@ -124,6 +132,7 @@ class HostedSettings:
     access_token_ttl: int = 3600
     refresh_token_ttl: int = 30 * 24 * 3600
     tool_search: bool = False
+    metrics_token: Secret = field(default_factory=lambda: Secret(""), repr=False)
     forwarded_allow_ips: str = "127.0.0.1"
     nimble_base_url: str = "https://app.nimble.com"
     nimble_client_id: str = ""
@@ -260,7 +269,7 @@ def throwaway_secret() -> Secret:
 
 
 def _convert(name: str, raw: Any) -> Any:
-    if name in ("secret_key", "nimble_client_secret"):
+    if name in ("secret_key", "nimble_client_secret", "metrics_token"):
         return raw if isinstance(raw, Secret) else Secret(str(raw))
     if name in ("port", "workers", "access_token_ttl", "refresh_token_ttl"):
         try:

@@ -2,9 +2,9 @@
 
 ::
 
-    tools = toolkit.emit("langchain")
+    tools = NimbleToolkit.from_env().get_tools()             # or NimbleLangChainToolkit().get_tools()
     agent = create_agent(model, tools)
-    agent.invoke({"messages": [...]}, config={"configurable": {"nimble_account": "acme"}})
+    agent.invoke({"messages": [...]})  # config={"configurable": {"nimble_account": ...}} picks an account
 
 This module is the plugin; it imports ``langchain_core`` only when tools are built, so that the
 toolkit works (and lists this target) without the ``langchain`` extra installed.
@@ -13,19 +13,19 @@ toolkit works (and lists this target) without the ``langchain`` extra installed.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from nimble_tools import NimbleToolkit, UsageError, hookimpl
-from nimble_tools.adapting import COMMON_OPTIONS, check_options
+from nimble_tools.adapting import COMMON_OPTIONS, check_options, missing_framework
+from nimble_tools.hookspecs import TargetRegister
 
 if TYPE_CHECKING:
-    from ._tool import ACCOUNT_KEY, NimbleTool, langchain_tools
+    from ._tool import ACCOUNT_KEY, NimbleLangChainToolkit, NimbleTool, langchain_tools
 
-__all__ = ["ACCOUNT_KEY", "NimbleTool", "emit", "langchain_tools", "register_targets"]
+__all__ = ["ACCOUNT_KEY", "NimbleLangChainToolkit", "NimbleTool", "emit", "langchain_tools", "register_targets"]
 
 TARGET = "langchain"
-_LAZY = frozenset({"ACCOUNT_KEY", "NimbleTool", "langchain_tools"})
+_LAZY = frozenset({"ACCOUNT_KEY", "NimbleLangChainToolkit", "NimbleTool", "langchain_tools"})
 
 
 def __getattr__(name: str) -> Any:
@@ -44,9 +44,13 @@ def _implementation() -> Any:
 
 
 @hookimpl
-def register_targets(register: Callable[[str, str], None]) -> None:
+def register_targets(register: TargetRegister) -> None:
     """Announce the ``langchain`` target."""
-    register(TARGET, "LangChain tools (BaseTool with a pydantic args_schema, sync and async)")
+    register(
+        TARGET,
+        "LangChain tools (BaseTool with a pydantic args_schema, sync and async)",
+        missing=missing_framework("langchain_core", "langchain"),
+    )
 
 
 @hookimpl

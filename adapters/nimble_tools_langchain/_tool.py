@@ -17,16 +17,16 @@ from typing import Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.runnables import RunnableConfig
-from langchain_core.tools import BaseTool, ToolException
+from langchain_core.tools import BaseTool, BaseToolkit, ToolException
 from langchain_core.tools.base import FILTERED_ARGS
-from pydantic import PrivateAttr
+from pydantic import ConfigDict, Field, PrivateAttr
 
 from nimble_tools import NimbleToolkit, NimbleToolsError, Operation, UsageError
 from nimble_tools.adapting import artifact_of, content_of, operation_metadata, select_tools
 from nimble_tools.approval import INTERRUPT, Approval, ApprovalRequest, Approver, is_approval
 from nimble_tools.toolsets import ToolsetLike, ToolView
 
-__all__ = ["ACCOUNT_KEY", "INTERRUPT", "Approval", "NimbleTool", "langchain_tools"]
+__all__ = ["ACCOUNT_KEY", "INTERRUPT", "Approval", "NimbleLangChainToolkit", "NimbleTool", "langchain_tools"]
 
 ACCOUNT_KEY = "nimble_account"
 """Key in ``config["configurable"]`` naming the connected account a run calls Nimble for."""
@@ -224,3 +224,48 @@ def langchain_tools(
 
 
 TARGET = "langchain"
+
+
+class NimbleLangChainToolkit(BaseToolkit):
+    """The Nimble CRM as a LangChain toolkit: ``NimbleLangChainToolkit().get_tools()``, like every LangChain toolkit.
+
+    ::
+
+        from nimble_tools import toolsets
+        from nimble_tools_langchain import NimbleLangChainToolkit
+
+        tools = NimbleLangChainToolkit(tools=toolsets.resource("contacts").read_only()).get_tools()
+
+    Args:
+        toolkit: the :class:`~nimble_tools.NimbleToolkit` to call through (default:
+            ``NimbleToolkit.from_env()``, which reads ``NIMBLE_API_KEY``).
+        tools: which tools (a toolset, a list of names, or None for every offered operation).
+        account: the connected account used when a run's config names none.
+        approve: who confirms destructive calls (see :func:`langchain_tools`).
+        confirm_destructive: False runs destructive calls without confirmation.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    toolkit: NimbleToolkit = Field(default_factory=NimbleToolkit.from_env, exclude=True)
+    tools: Any = Field(default=None, exclude=True)
+    account: str | None = None
+    approve: Any = None
+    confirm_destructive: bool = True
+
+    @classmethod
+    def sandbox(cls, **options: Any) -> NimbleLangChainToolkit:
+        """A toolkit over the embedded sandbox (offline, seeded demo data); ``options`` as for the class."""
+        return cls(toolkit=NimbleToolkit.sandbox(), **options)
+
+    def get_tools(self) -> list[BaseTool]:
+        """The tools, one ``BaseTool`` per operation (or the two tool-search meta-tools)."""
+        return list(
+            langchain_tools(
+                self.toolkit,
+                tools=self.tools,
+                account=self.account,
+                approve=self.approve,
+                confirm_destructive=self.confirm_destructive,
+            )
+        )

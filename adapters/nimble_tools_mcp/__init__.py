@@ -15,11 +15,11 @@ works (and lists this target) without the ``mcp`` extra installed.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from nimble_tools import NimbleToolkit, UsageError, hookimpl
-from nimble_tools.adapting import COMMON_OPTIONS, check_options
+from nimble_tools.adapting import COMMON_OPTIONS, check_options, missing_framework
+from nimble_tools.hookspecs import TargetRegister
 
 if TYPE_CHECKING:
     from ._server import INSTRUCTIONS, NimbleMCPServer, mcp_server, tool_definition
@@ -46,9 +46,13 @@ def _implementation() -> Any:
 
 
 @hookimpl
-def register_targets(register: Callable[[str, str], None]) -> None:
+def register_targets(register: TargetRegister) -> None:
     """Announce the ``mcp`` target."""
-    register(TARGET, "an MCP server (mcp 2.x SDK) with input/output schemas and annotations")
+    register(
+        TARGET,
+        "an MCP server (mcp 2.x SDK) with input/output schemas and annotations",
+        missing=missing_framework("mcp", "mcp"),
+    )
 
 
 @hookimpl

@@ -63,11 +63,12 @@ def tool_definition(operation: Operation, params: Any = None) -> types.Tool:
     """
     return types.Tool(
         name=operation.name,
-        title=operation.name.replace("_", " ").capitalize(),
+        title=operation.display_title,
         description=operation.description,
         input_schema=published_schema((params or operation.params).model_json_schema()),
         output_schema=ENVELOPE_JSON_SCHEMA,
         annotations=types.ToolAnnotations(
+            title=operation.display_title,  # what a person approving the call sees
             read_only_hint=operation.read_only,
             destructive_hint=operation.may_destroy,
             idempotent_hint=operation.idempotent,

@@ -135,9 +135,13 @@ def run_demo(
     tour = Tour(console or Console(), quiet=quiet)
     me = tour.toolkit.call("list_all_nimble_me").result
     tour.say(f"Signed in to the embedded sandbox as {me['name']} <{me['email']}>.")
+    targets = tour.toolkit.target_details()
+    ready = sorted(name for name, target in targets.items() if target.installed)
+    absent = sorted(name for name, target in targets.items() if not target.installed)
     tour.say(
-        f"{len(tour.toolkit.operations)} operations, emitted for: {', '.join(sorted(tour.toolkit.targets()))}. "
-        "Nothing here leaves this process."
+        f"{len(tour.toolkit.operations)} operations, emitted for: {', '.join(ready)}"
+        + (f" ({', '.join(absent)}: not installed)" if absent else "")
+        + ". Nothing here leaves this process."
     )
     facts: dict[str, Any] = {}
     for name in sections or SECTIONS:

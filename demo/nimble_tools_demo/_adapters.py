@@ -16,15 +16,24 @@ ARGUMENTS = {"keyword": "Turing", "limit": 5}
 
 
 def side_by_side(tour: Tour) -> dict[str, Any]:
-    """Each target returns the same envelope for the same call; only the wrapping differs."""
-    found = {
-        "langchain": _langchain(tour),
-        "openai": _openai(tour),
-        "mcp": _mcp(tour),
-    }
+    """Each target returns the same envelope for the same call; only the wrapping differs.
+
+    A target whose framework is not installed (``langchain``, ``mcp`` extras) is skipped, and says so.
+    """
+    details = tour.toolkit.target_details()
+    found: dict[str, list[str]] = {}
+    skipped: dict[str, str] = {}
+    for target, run in (("langchain", _langchain), ("openai", _openai), ("mcp", _mcp)):
+        missing = details[target].missing if target in details else "no adapter announces it"
+        if missing:
+            tour.say(f"  {target:<10} skipped: its framework is not installed ({missing})")
+            skipped[target] = missing
+            continue
+        found[target] = run(tour)
     same = len({tuple(ids) for ids in found.values()}) == 1
-    tour.outcome(f"the same {len(found['mcp'])} contact(s) through every target: {same}")
-    return {"ids": found, "same": same}
+    count = len(next(iter(found.values()), []))
+    tour.outcome(f"the same {count} contact(s) through every installed target ({', '.join(found)}): {same}")
+    return {"ids": found, "same": same, "skipped": skipped}
 
 
 def _ids(envelope_json: str) -> list[str]:

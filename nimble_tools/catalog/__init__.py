@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import replace
 
 from .._operation import Operation
 from ..hookspecs import hookimpl
@@ -40,7 +41,10 @@ CATALOG_MODULES: tuple[str, ...] = (
 @hookimpl
 def register_operations(register: Callable[[Operation], None]) -> None:
     """Register every operation of every catalog module."""
+    from ._titles import TITLES
+
     for name in CATALOG_MODULES:
         module = importlib.import_module(f"{__name__}.{name}")
         for operation in module.OPERATIONS:
-            register(operation)
+            title = operation.title or TITLES.get(operation.name, "")
+            register(replace(operation, title=title) if title != operation.title else operation)

@@ -16,6 +16,8 @@ from typing import Any
 from ..readers import parse_timestamp, tag_names
 from ._fields import FieldDef, field_id_for, find_field
 from ._http import ApiError
+from ._index import contacts_with
+from ._records import contact_name, employment_values, json_object
 from ._state import SandboxState
 
 __all__ = [
@@ -100,16 +102,8 @@ def _no_check(state: SandboxState, definition: FieldDef, value: str) -> str:
     return ""
 
 
-def _json_object(value: str) -> dict[str, Any] | None:
-    try:
-        decoded = json.loads(value)
-    except ValueError:
-        return None
-    return decoded if isinstance(decoded, dict) else None
-
-
 def _check_address(state: SandboxState, definition: FieldDef, value: str) -> str:
-    decoded = _json_object(value)
+    decoded = json_object(value)
     if decoded is None:
         return "address value must be a JSON-encoded object {street, city, state, zip, country}"
     unknown = set(decoded) - {"street", "city", "state", "zip", "country"}
@@ -117,7 +111,7 @@ def _check_address(state: SandboxState, definition: FieldDef, value: str) -> str
 
 
 def _check_employment(state: SandboxState, definition: FieldDef, value: str) -> str:
-    decoded = _json_object(value)
+    decoded = json_object(value)
     if decoded is None:
         return "contact employment value must be a JSON-encoded object"
     if not (decoded.get("company_name") or decoded.get("title")):
@@ -194,7 +188,6 @@ def _special(state: SandboxState, definition: FieldDef, value: str, contact_id: 
     if definition.name == "domain":
         if not _DOMAIN.match(value):
             return "Domain must be a bare domain such as nimble.com (no protocol or path)"
-        from ._index import contacts_with  # imported here: the index reads records through _search
 
         for other in contacts_with(state, "domain", value):
             values = other["fields"].get("domain") or []
@@ -243,29 +236,6 @@ def apply_fields(
             current[name] = merged
         else:
             current.pop(name, None)
-
-
-def contact_name(record: Mapping[str, Any]) -> str:
-    """The display name of a contact."""
-    fields = record.get("fields", {})
-
-    def first(name: str) -> str:
-        values = fields.get(name) or []
-        return str(values[0]["value"]) if values else ""
-
-    if record.get("record_type") == "company":
-        return first("company name")
-    return " ".join(p for p in (first("first name"), first("last name")) if p)
-
-
-def employment_values(record: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The decoded ``contact employment`` values of a person."""
-    out = []
-    for entry in record.get("fields", {}).get("contact employment", []):
-        decoded = _json_object(str(entry.get("value") or ""))
-        if decoded is not None:
-            out.append(decoded)
-    return out
 
 
 def new_contact(
@@ -320,7 +290,6 @@ def require_name(record: Mapping[str, Any]) -> None:
 
 
 def _company_named(state: SandboxState, name: str) -> Record | None:
-    from ._index import contacts_with  # imported here: the index reads records through _search
 
     wanted = name.lower()
     found = [r for r in contacts_with(state, "company name", name) if r["record_type"] == "company"]
@@ -349,7 +318,6 @@ def render_contact(
                 out["employers_info"].append({"company_name": contact_name(company), "contact_id": company["id"]})
     else:
         name = contact_name(record).lower()
-        from ._index import contacts_with  # imported here: the index reads records through _search
 
         out["children"] = [
             person["id"]

@@ -20,9 +20,9 @@ from typing import Any
 
 from ..readers import parse_timestamp
 from ..types.search import FIELD_OPERATORS, MAX_DEPTH, NUMBER_OPERATORS, OPERATORS, canonical_field
-from ._contacts import contact_name, employment_values
 from ._fields import FieldDef, find_field
 from ._http import ApiError
+from ._records import contact_name, employment_values
 from ._state import SandboxState
 
 __all__ = ["MAX_DEPTH", "CompiledQuery", "compile_query", "fold", "parse_query"]

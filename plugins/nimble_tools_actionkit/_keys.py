@@ -39,9 +39,10 @@ def normalise_email(raw: str) -> str:
 def _phonenumbers() -> ModuleType:
     try:
         import phonenumbers
-    except ImportError as exc:  # an optional extra: say how to get it
+    except ImportError as exc:  # a core dependency: only a broken install lacks it
         raise ConfigurationError(
-            "Matching contacts by phone needs the phonenumbers library: pip install 'nimble-tools[phone]'."
+            "Matching contacts by phone needs the phonenumbers library, a dependency of nimble-tools that "
+            "is missing from this environment: pip install phonenumberslite (or reinstall nimble-tools)."
         ) from exc
     return phonenumbers
 

@@ -29,6 +29,7 @@ def _steps(params: CloseWonParams) -> Steps[dict[str, Any]]:
 
 CLOSE_WON = Operation(
     name="nimble_close_won_with_file",
+    title="Close a deal as won, with its file",
     description=(
         "Close a deal as won with its signed file in one step: attach the file link (Dropbox, OneDrive or "
         "Google Drive) and move the deal to its pipeline's won stage; or, for a lead in a contact pipeline "
