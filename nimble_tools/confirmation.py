@@ -71,8 +71,16 @@ MAX_PENDING = 1000
 """Most confirmations a toolkit keeps waiting at once (the oldest are dropped first)."""
 
 # What observers are told (the ``on_confirmation`` hook): the outcome, and who was asked.
-ASKED, APPROVED, REFUSED = "asked", "approved", "refused"
-BY_TOKEN, BY_PERSON = "token", "person"
+ASKED = "asked"
+"""Outcome of a confirmation: the call was held and a preview (or a person's question) went out."""
+APPROVED = "approved"
+"""Outcome of a confirmation: the held call was confirmed and runs."""
+REFUSED = "refused"
+"""Outcome of a confirmation: a person declined the held call."""
+BY_TOKEN = "token"
+"""Confirmed through the preview's token, repeated by the model."""
+BY_PERSON = "person"
+"""Confirmed by a person, through the host's approver."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,9 @@ Comments above a block script it:
 
 * ``<!-- docs-test: model calls TOOL {json arguments} -->``: the model's next tool call (one comment
   per call, in order); after the last one it answers ``Done.``;
-* ``<!-- docs-test: argv "first argument" ... -->``: ``sys.argv[1:]`` for a script that reads it.
+* ``<!-- docs-test: argv "first argument" ... -->``: ``sys.argv[1:]`` for a script that reads it;
+* ``<!-- docs-test: subprocess -->``: run it in a fresh interpreter, for programs that configure
+  process-wide state (OpenTelemetry's global providers, logging handlers).
 
 A ``print(...)  # text`` line claims that the program prints a line starting with ``text`` (up to
 its first ``...``).
@@ -22,8 +24,11 @@ import asyncio
 import contextlib
 import io
 import json
+import os
 import re
 import shlex
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,7 +39,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 
-_BLOCK = re.compile(r"((?:^<!-- docs-test: .*? -->\n)*)^```(\w*)[^\n]*\n(.*?)^```", re.S | re.M)
+_BLOCK = re.compile(r"((?:^<!-- .*? -->\n)*)^```(\w*)[^\n]*\n(.*?)^```", re.S | re.M)
 _OPTION = re.compile(r"<!-- docs-test: (.*?) -->")
 
 
@@ -59,6 +64,10 @@ class Block:
                 name, _, arguments = option.removeprefix("model calls ").partition(" ")
                 calls.append((name, json.loads(arguments or "{}")))
         return calls
+
+    @property
+    def in_subprocess(self) -> bool:
+        return "subprocess" in self.options
 
     def argv(self) -> list[str]:
         return next((shlex.split(o.removeprefix("argv ")) for o in self.options if o.startswith("argv ")), [])
@@ -108,6 +117,16 @@ def run_python(source: str, name: str) -> str:
     finally:
         _close_event_loop()
     return printed.getvalue()
+
+
+def run_python_in_subprocess(source: str, env: dict[str, str]) -> str:
+    """Run ``source`` in a fresh interpreter (the repository importable); return what it printed."""
+    environment = {**env, "PYTHONPATH": os.pathsep.join(str(ROOT / p) for p in ("", "adapters", "plugins", "demo"))}
+    done = subprocess.run(
+        [sys.executable, "-c", source], capture_output=True, text=True, env=environment, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    return done.stdout
 
 
 def _close_event_loop() -> None:

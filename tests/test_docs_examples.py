@@ -7,6 +7,7 @@ tool calls it makes are written above the example, and each must reach the toolk
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import tomllib
 
@@ -21,6 +22,7 @@ from docs_examples import (
     langchain_chat_model,
     openai_endpoint,
     run_python,
+    run_python_in_subprocess,
 )
 
 from nimble_tools.cli import main
@@ -50,7 +52,10 @@ def test_python_example_runs_and_prints_what_it_says(
     monkeypatch.setattr(langchain.chat_models, "init_chat_model", lambda *args, **kwargs: langchain_chat_model(model))
     with openai_endpoint(model) as base_url:
         monkeypatch.setenv("OPENAI_BASE_URL", base_url)
-        printed = run_python(block.source, block.id).splitlines()
+        if block.in_subprocess:
+            printed = run_python_in_subprocess(block.source, dict(os.environ)).splitlines()
+        else:
+            printed = run_python(block.source, block.id).splitlines()
 
     for claim in block.claims():
         assert any(line.startswith(claim) for line in printed), (claim, printed)

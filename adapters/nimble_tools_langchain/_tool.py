@@ -236,7 +236,7 @@ class NimbleLangChainToolkit(BaseToolkit):
 
         tools = NimbleLangChainToolkit(tools=toolsets.resource("contacts").read_only()).get_tools()
 
-    Args:
+    Attributes:
         toolkit: the :class:`~nimble_tools.NimbleToolkit` to call through (default:
             ``NimbleToolkit.from_env()``, which reads ``NIMBLE_API_KEY``).
         tools: which tools (a toolset, a list of names, or None for every offered operation).
