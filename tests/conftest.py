@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -61,3 +64,20 @@ def default_tools(toolkit: NimbleToolkit) -> list[str]:
     from nimble_tools.toolsets import resolve
 
     return list(resolve(toolkit, None))
+
+
+@pytest.fixture(scope="session")
+def distributions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The sdist, and the wheel built from it as pip would, once per run for every test that needs them.
+
+    ``python -m build --no-isolation``: the build backend comes from the project's environment (the
+    dev extra), so nothing is downloaded.
+    """
+    out = tmp_path_factory.mktemp("dist")
+    root = Path(__file__).resolve().parent.parent
+    command = [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(root)]
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (wheel,) = out.glob("nimble_tools-*.whl")
+    (sdist,) = out.glob("nimble_tools-*.tar.gz")
+    return {"wheel": wheel, "sdist": sdist}

@@ -36,6 +36,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import click
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 
@@ -147,6 +149,37 @@ def command_lines(source: str) -> list[str]:
         if command.startswith("nimble-tools "):
             lines.append(command)
     return lines
+
+
+def check_command_line(line: str) -> None:
+    """Parse a documented ``nimble-tools ...`` line as the CLI would; run it when it needs no account or file.
+
+    Raises (and so fails the test) on an unknown command or option, a missing argument, or an offline
+    command that does not succeed.
+    """
+    from click.testing import CliRunner
+
+    from nimble_tools.cli import main
+
+    args = shlex.split(line)[1:]
+    command: click.Command = main
+    path = ["nimble-tools"]
+    if args and args[0] == "serve":  # forwarded to the hosted package's own command group
+        from nimble_tools_hosted.cli import serve
+
+        command, path, args = serve, [*path, args[0]], args[1:]
+        if not args or args[0] not in serve.commands:
+            serve.make_context(" ".join(path), list(args))
+            return
+    while isinstance(command, click.Group) and args and args[0] in command.commands:
+        path.append(args[0])
+        command = command.commands[args.pop(0)]
+    assert not isinstance(command, click.Group), f"{line!r} names no command"
+    command.make_context(" ".join(path), list(args))  # raises on an unknown option or a missing argument
+    offline = path[1] in ("describe", "schema", "list", "targets") or (path[1] == "call" and "--sandbox" in args)
+    if offline:  # and those that need neither an account nor a file run, and succeed
+        outcome = CliRunner().invoke(main, [*path[1:], *args], env={"NIMBLE_API_KEY": ""})
+        assert outcome.exit_code == 0, outcome.output
 
 
 # -- a scripted language model ---------------------------------------------------------------------

@@ -8,24 +8,20 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import tomllib
 
-import click
 import pytest
-from click.testing import CliRunner
 from docs_examples import (
     Block,
     ScriptedModel,
     all_blocks,
+    check_command_line,
     command_lines,
     langchain_chat_model,
     openai_endpoint,
     run_python,
     run_python_in_subprocess,
 )
-
-from nimble_tools.cli import main
 
 PYTHON = all_blocks("python")
 SHELL = [block for block in all_blocks() if block.language in ("bash", "sh", "console")]
@@ -65,25 +61,7 @@ def test_python_example_runs_and_prints_what_it_says(
 
 @pytest.mark.parametrize(("block", "line"), COMMANDS, ids=[f"{block.id}:{line[:60]}" for block, line in COMMANDS])
 def test_command_line_parses_and_offline_ones_run(block: Block, line: str) -> None:
-    args = shlex.split(line)[1:]
-    command: click.Command = main
-    path = ["nimble-tools"]
-    if args and args[0] == "serve":  # forwarded to the hosted package's own command group
-        from nimble_tools_hosted.cli import serve
-
-        command, path, args = serve, [*path, args[0]], args[1:]
-        if not args or args[0] not in serve.commands:
-            serve.make_context(" ".join(path), list(args))
-            return
-    while isinstance(command, click.Group) and args and args[0] in command.commands:
-        path.append(args[0])
-        command = command.commands[args.pop(0)]
-    assert not isinstance(command, click.Group), f"{line!r} names no command"
-    command.make_context(" ".join(path), list(args))  # raises on an unknown option or a missing argument
-    offline = path[1] in ("describe", "schema", "list", "targets") or (path[1] == "call" and "--sandbox" in args)
-    if offline:  # and those that need neither an account nor a file run, and succeed
-        outcome = CliRunner().invoke(main, [*path[1:], *args], env={"NIMBLE_API_KEY": ""})
-        assert outcome.exit_code == 0, outcome.output
+    check_command_line(line)
 
 
 @pytest.mark.parametrize("block", [b for b in all_blocks() if b.language in ("json", "toml")], ids=lambda b: b.id)

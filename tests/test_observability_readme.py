@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from docs_examples import blocks, run_python_in_subprocess
 from observability_support import observed
 
 from nimble_tools import NimbleToolkit
@@ -82,6 +83,13 @@ def test_the_json_log_line_has_the_fields_of_a_real_event(
     [record] = [r for r in caplog.records if r.name == "nimble_tools.calls"]
     real = json.loads(JsonFormatter().format(record))
     assert set(real) == set(shown)
+
+
+def test_the_json_logs_example_logs_one_json_line_per_call() -> None:
+    (example,) = [block for block in blocks(SECTION, "observability") if "JsonFormatter()" in block.source]
+    printed = run_python_in_subprocess(example.source, dict(os.environ)).splitlines()
+    events = [json.loads(line) for line in printed]
+    assert [e["tool"] for e in events if e.get("event") == "nimble_tools.call"] == ["list_all_nimble_me"]
 
 
 def test_the_observability_notebook_is_listed() -> None:

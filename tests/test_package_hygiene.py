@@ -1,9 +1,9 @@
 """What people look for before adopting a package: a licence, a changelog, how to contribute and report,
 checks before commits, CI, metadata, and a wheel and sdist that PyPI would accept.
 
-The distributions are built once for this module, from the sdist as a user's pip would (``python -m
-build --no-isolation``: the build tools come from the project's environment, nothing is downloaded),
-and checked with ``twine check --strict``.
+The distributions are built once per run (the ``distributions`` fixture of ``conftest.py``: the
+sdist, then the wheel from it, with the project's own build tools) and checked with
+``twine check --strict``.
 """
 
 from __future__ import annotations
@@ -122,15 +122,9 @@ def test_the_metadata_has_urls_and_classifiers() -> None:
 # -- the distributions -----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def dist(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("dist")
-    command = [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    (wheel,) = out.glob("*.whl")
-    (sdist,) = out.glob("*.tar.gz")
-    return {"wheel": wheel, "sdist": sdist}
+@pytest.fixture
+def dist(distributions: dict[str, Path]) -> dict[str, Path]:
+    return distributions
 
 
 def test_twine_accepts_the_wheel_and_the_sdist(dist: dict[str, Path]) -> None:

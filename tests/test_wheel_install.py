@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import venv
 from pathlib import Path
 from typing import Any
@@ -50,12 +49,6 @@ def run(*command: str | Path, stdin: str | None = None, timeout: float = 300) ->
     )
     assert done.returncode == 0, f"{command}: {done.stdout[-1500:]}\n{done.stderr[-3000:]}"
     return done
-
-
-def build_wheel(out: Path) -> Path:
-    run(sys.executable, "-m", "pip", "wheel", ROOT, "--no-deps", "--quiet", "--wheel-dir", out)
-    (wheel,) = out.glob("nimble_tools-*.whl")
-    return wheel
 
 
 def mcp_tools_list(executable: Path) -> dict[str, Any]:
@@ -113,8 +106,8 @@ def mcp_tools_list(executable: Path) -> dict[str, Any]:
         server.stderr.close()
 
 
-def test_plain_then_langchain_then_mcp_installs(tmp_path: Path) -> None:
-    wheel = build_wheel(tmp_path / "dist")
+def test_plain_then_langchain_then_mcp_installs(tmp_path: Path, distributions: dict[str, Path]) -> None:
+    wheel = distributions["wheel"]  # built from the sdist, once per run (conftest.py)
     home = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(home)
     python, cli = home / "bin" / "python", home / "bin" / "nimble-tools"
