@@ -126,6 +126,13 @@ def test_every_command_line_in_the_readme_parses(line: str) -> None:
     check_command_line(line)
 
 
+def test_the_mcp_client_configuration_is_json_that_starts_a_real_command() -> None:
+    (block,) = re.findall(r"```json\n(.*?)```", README, flags=re.S)
+    server = json.loads(block)["mcpServers"]["nimble"]
+    assert server["command"].endswith("/.venv/bin/nimble-tools")
+    check_command_line(" ".join(["nimble-tools", *server["args"]]))
+
+
 # -- the framework examples, offline with scripted models ------------------------------------------
 
 
