@@ -21,7 +21,6 @@ the adapter only renders one or the other.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -305,6 +304,8 @@ class ToolView(Mapping[str, Operation]):
         async def gate(context: CallContext) -> None:
             if not self._held(context):
                 return
+            import asyncio  # imported on first use: it costs 30 ms at import time
+
             if approver is None:
                 await asyncio.to_thread(self._by_token, context, token)
                 return
