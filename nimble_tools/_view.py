@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, create_model
 
-from ._collect import acollect_with, collect_with, paging_limits
+from ._autopaging import acollect_with, collect_with, paging_limits
 from ._errors import InvalidArgumentsError, ToolInputError, UnknownOperationError, UsageError
 from ._limits import check_argument_values, parse_arguments
 from ._names import close_names

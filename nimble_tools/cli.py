@@ -28,7 +28,7 @@ from ._limits import load_json
 from ._names import close_names
 from ._net import is_loopback
 from ._target_schemas import schemas_of
-from .adapting import operation_metadata
+from .adapter_support import operation_metadata
 from .auth import ReauthorizationRequiredError
 from .auth._cli import auth
 from .toolsets import check_resources

@@ -106,7 +106,7 @@ def emit(toolkit: NimbleToolkit, target: str, options: dict[str, Any]) -> Any:
 def offer_operation(operation: Operation) -> bool | None:
     """Say whether ``operation`` may be offered to models as a tool.
 
-    Called by adapters (through :func:`nimble_tools.adapting.select_operations`) for each operation
+    Called by adapters (through :func:`nimble_tools.adapter_support.select_operations`) for each operation
     they would emit. A policy that refuses some calls hides those tools here too, so that a model
     never sees a tool it cannot use.
 

@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from nimble_tools_openai import check_strict_schema
 
 from nimble_tools import _console, cli
-from nimble_tools.adapting import published_schema
+from nimble_tools.adapter_support import published_schema
 from nimble_tools.cli import main
 from nimble_tools.sandbox import Sandbox
 

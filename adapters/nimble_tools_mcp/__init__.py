@@ -18,7 +18,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from nimble_tools import NimbleToolkit, UsageError, hookimpl
-from nimble_tools.adapting import COMMON_OPTIONS, check_options, missing_framework
+from nimble_tools.adapter_support import COMMON_OPTIONS, check_options, missing_framework
 from nimble_tools.hookspecs import TargetRegister
 
 if TYPE_CHECKING:

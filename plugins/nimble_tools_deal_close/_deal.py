@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Mapping
 from typing import Any
 
-from nimble_tools_actionkit import Steps
+from nimble_tools_action_support import Steps
 
 from nimble_tools import NimbleAPIError, NimbleToolsError, ServerError, TransportError
 

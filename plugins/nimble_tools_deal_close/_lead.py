@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from nimble_tools_actionkit import Steps, plain_text
+from nimble_tools_action_support import Steps, plain_text
 
 from nimble_tools import NimbleAPIError, NimbleToolsError, ServerError, TransportError
 from nimble_tools.readers import single_record

@@ -23,9 +23,9 @@ from pydantic import ValidationError
 
 from ._envelope import Result
 from ._errors import InvalidArgumentsError, UsageError
-from ._lean import lean_schema, published_schema
 from ._names import close_names
 from ._operation import Operation, _describe
+from ._published_schema import lean_schema, published_schema
 from ._view import META_TAG, ToolView, ViewEntry
 from .approval import Approval, check_approval
 from .confirmation import CONFIRM_TOKEN
