@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pluggy
 
 if TYPE_CHECKING:
+    import click
+
     from ._client import HttpAttempt
     from ._errors import ToolInputError
     from ._operation import Operation
@@ -83,6 +85,21 @@ def register_call_options(register: CallOptionRegister) -> None:
     argument such as ``limit=5`` would otherwise be ignored), naming the ones that are.
 
     :param register: call ``register(option_name, one_line_description)`` per option.
+
+    The return value is ignored.
+    """
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add commands to the ``nimble-tools`` command line.
+
+    Called once per run of the command line, before it reads its arguments (as ``llm`` does).
+    The dedupe plugin adds ``import-leads`` this way, the hosted server ``serve``.
+
+    :param cli: the top-level click group; ``cli.add_command(command)`` or ``@cli.command()``.
+        :mod:`nimble_tools.cli_support` has what the built-in commands share (``--json``,
+        ``--sandbox``, errors, the command's toolkit).
 
     The return value is ignored.
     """

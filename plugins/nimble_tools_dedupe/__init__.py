@@ -90,3 +90,11 @@ def register_operations(register: Callable[[Operation], None]) -> None:
     """Register the dedupe actions."""
     register(FIND_OR_CREATE)
     register(IMPORT_LEADS)
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    """Add ``nimble-tools import-leads``."""
+    from ._command import import_leads as command
+
+    cli.add_command(command)
