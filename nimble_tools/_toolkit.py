@@ -20,7 +20,7 @@ import os
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
 
 from pydantic import BaseModel
 
@@ -30,13 +30,13 @@ from ._client import AttemptObserver, HttpAttempt, NimbleClient, RetryPolicy
 from ._cursors import CursorSeal
 from ._envelope import Result
 from ._errors import ConfigurationError, ToolInputError, UnknownTargetError, UsageError
+from ._http_pool import HttpOptions
 from ._operation import HttpMethod, Operation, Params, RequestSpec, query_value
 from ._origin import CallOrigin
 from ._registry import OperationRegistry, PluginHost
 from .confirmation import Confirmations
 
 if TYPE_CHECKING:
-    import httpx
     import pluggy
     from nimble_tools_langchain import NimbleTool
     from nimble_tools_mcp import NimbleMCPServer
@@ -110,9 +110,9 @@ class NimbleToolkit:
         api_key: a Nimble API key (or use ``auth`` for OAuth and connected accounts).
         base_url: Nimble's host; the sandbox uses its own.
         auth: a custom :class:`AuthProvider`, instead of ``api_key``.
-        transport / async_transport: httpx transports (tests, the sandbox).
-        http_client / async_http_client: ready httpx clients to send through.
-        timeout: seconds per request.
+        **http: how to reach Nimble (:class:`~nimble_tools._http_pool.HttpOptions`): ``transport`` /
+            ``async_transport`` (httpx transports: tests, the sandbox), ``http_client`` /
+            ``async_http_client`` (ready clients to send through), ``timeout`` (seconds per request).
         retry: a :class:`RetryPolicy`; idempotent requests are retried with backoff.
         rate_limit: at most this many requests per second, if set.
         autoload_plugins: load entry-point plugins (default: unless
@@ -133,11 +133,6 @@ class NimbleToolkit:
         *,
         base_url: str = DEFAULT_BASE_URL,
         auth: AuthProvider | None = None,
-        transport: httpx.BaseTransport | None = None,
-        async_transport: httpx.AsyncBaseTransport | None = None,
-        http_client: httpx.Client | None = None,
-        async_http_client: httpx.AsyncClient | None = None,
-        timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         rate_limit: float | None = None,
         autoload_plugins: bool | None = None,
@@ -145,6 +140,7 @@ class NimbleToolkit:
         confirmations: Confirmations | None = None,
         cursor_key: bytes | None = None,
         allow_insecure_http: bool | None = None,
+        **http: Unpack[HttpOptions],
     ) -> None:
         if auth is None:
             if api_key is None:
@@ -156,14 +152,10 @@ class NimbleToolkit:
         self.client = NimbleClient(
             base_url=base_url,
             auth=auth,
-            transport=transport,
-            async_transport=async_transport,
-            http_client=http_client,
-            async_http_client=async_http_client,
-            timeout=timeout,
             retry=retry,
             rate_limit=rate_limit,
             allow_insecure_http=allow_insecure_http,
+            **http,
         )
         self._host = PluginHost(autoload=autoload_plugins)
         self._pending_plugins = list(plugins)
