@@ -511,19 +511,9 @@ class NimbleToolkit:
     ) -> Iterator[Any]:
         """Yield the items of a list operation across pages, up to ``max_items``/``max_pages``."""
         self._require_paged(name)
-        args = dict(arguments or {})
-        yielded = pages = 0
-        while True:
-            page = self.call(name, args, account=account)
-            pages += 1
-            for item in page.result:
-                if max_items is not None and yielded >= max_items:
-                    return
-                yield item
-                yielded += 1
-            if not page.next_cursor or (max_pages is not None and pages >= max_pages):
-                return
-            args["next_cursor"] = page.next_cursor
+        walk = _PageWalk(arguments, max_items, max_pages)
+        while walk.arguments is not None:
+            yield from walk.take(self.call(name, walk.arguments, account=account))
 
     async def apaginate(
         self,
@@ -536,19 +526,10 @@ class NimbleToolkit:
     ) -> AsyncIterator[Any]:
         """Async twin of :meth:`paginate`."""
         self._require_paged(name)
-        args = dict(arguments or {})
-        yielded = pages = 0
-        while True:
-            page = await self.acall(name, args, account=account)
-            pages += 1
-            for item in page.result:
-                if max_items is not None and yielded >= max_items:
-                    return
+        walk = _PageWalk(arguments, max_items, max_pages)
+        while walk.arguments is not None:
+            for item in walk.take(await self.acall(name, walk.arguments, account=account)):
                 yield item
-                yielded += 1
-            if not page.next_cursor or (max_pages is not None and pages >= max_pages):
-                return
-            args["next_cursor"] = page.next_cursor
 
     def _require_paged(self, name: str) -> None:
         if self.operations[name].paging is None:
@@ -612,6 +593,29 @@ class NimbleToolkit:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+class _PageWalk:
+    """Where :meth:`NimbleToolkit.paginate` is: the next page's arguments (None at the end), the budget."""
+
+    def __init__(self, arguments: Mapping[str, Any] | None, max_items: int | None, max_pages: int | None) -> None:
+        self.arguments: dict[str, Any] | None = dict(arguments or {})
+        self._items_left = max_items
+        self._pages_left = max_pages
+
+    def take(self, page: Result) -> list[Any]:
+        """The items of ``page`` within the budget; moves on to the next page, or to the end."""
+        items = list(page.result)
+        if self._items_left is not None:
+            items = items[: self._items_left]
+            self._items_left -= len(items)
+        if self._pages_left is not None:
+            self._pages_left -= 1
+        ended = not page.next_cursor or self._items_left == 0 or self._pages_left == 0
+        self.arguments = (
+            None if ended or self.arguments is None else {**self.arguments, "next_cursor": page.next_cursor}
+        )
+        return items
 
 
 RAW_REQUEST = "nimble_raw_request"
