@@ -31,7 +31,7 @@ BASELINE = "schemas"
 SCRIPT = """
 import json, sys, time
 from nimble_tools import NimbleToolkit
-from nimble_tools.adapting import select_tools
+from nimble_tools.adapter_support import select_tools
 
 target, options = sys.argv[1], json.loads(sys.argv[2])
 # the application imports its framework anyway: that import is not the adapter's work

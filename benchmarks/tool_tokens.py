@@ -170,7 +170,7 @@ def measure(toolkit: NimbleToolkit) -> list[dict[str, Any]]:
 
 def raw_pydantic(toolkit: NimbleToolkit) -> list[dict[str, Any]]:
     """The baseline: each tool's pydantic JSON schema as it comes (titles, defaults, $defs), no schema work."""
-    from nimble_tools.adapting import select_tools
+    from nimble_tools.adapter_support import select_tools
 
     view = select_tools(toolkit)
     return [

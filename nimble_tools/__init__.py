@@ -12,8 +12,8 @@ Importing this package loads no plugin and no agent framework.
 """
 
 from ._auth import ApiKeyAuth, AuthProvider, Secret
+from ._autopaging import collect
 from ._client import HttpAttempt, NimbleClient, RateLimiter, RetryPolicy
-from ._collect import collect
 from ._envelope import (
     LimitPaging,
     NextPageArgsPaging,

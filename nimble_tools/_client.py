@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from ._auth import AuthProvider
 from ._errors import (
@@ -31,8 +31,7 @@ from ._errors import (
     TransportError,
     ValidationFailedError,
 )
-from ._http_pool import HttpClients
-from ._net import check_secure_url
+from ._http_pool import HttpClients, HttpOptions
 from ._operation import RequestSpec
 
 if TYPE_CHECKING:
@@ -159,34 +158,22 @@ class NimbleClient:
         *,
         base_url: str,
         auth: AuthProvider | None,
-        transport: httpx.BaseTransport | None = None,
-        async_transport: httpx.AsyncBaseTransport | None = None,
-        http_client: httpx.Client | None = None,
-        async_http_client: httpx.AsyncClient | None = None,
-        timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         rate_limit: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         async_sleep: Callable[[float], Any] | None = None,
         allow_insecure_http: bool | None = None,
+        **http: Unpack[HttpOptions],
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ConfigurationError(f"base_url must start with http:// or https://, got {base_url!r}.")
-        in_process = transport is not None or async_transport is not None
-        check_secure_url(base_url, what="the credentials", in_process=in_process, allow_insecure=allow_insecure_http)
+        self._clients = HttpClients(base_url, what="the credentials", allow_insecure_http=allow_insecure_http, **http)
         self.base_url = base_url.rstrip("/")
         self.auth = auth
         self.retry = retry or RetryPolicy()
         self._limiter = RateLimiter(rate_limit) if rate_limit else None
         self._sleep = sleep
         self._async_sleep = async_sleep
-        self._clients = HttpClients(
-            timeout=timeout,
-            transport=transport,
-            async_transport=async_transport,
-            http_client=http_client,
-            async_http_client=async_http_client,
-        )
 
     def __repr__(self) -> str:
         return f"NimbleClient(base_url={self.base_url!r})"

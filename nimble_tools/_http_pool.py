@@ -9,33 +9,57 @@ from __future__ import annotations
 
 import threading
 import weakref
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
+
+from ._net import check_secure_url
 
 if TYPE_CHECKING:
     import asyncio
 
     import httpx
 
-__all__ = ["HttpClients"]
+__all__ = ["HttpClients", "HttpOptions"]
+
+
+class HttpOptions(TypedDict, total=False):
+    """How a component reaches Nimble over HTTP; every constructor that talks to Nimble takes these.
+
+    Attributes:
+        transport: an httpx transport for the sync client (tests, the sandbox in-process).
+        async_transport: the same for async clients.
+        http_client: a ready sync client to send through (never closed here).
+        async_http_client: a ready async client (never closed here).
+        timeout: seconds per request (default 30).
+    """
+
+    transport: httpx.BaseTransport | None
+    async_transport: httpx.AsyncBaseTransport | None
+    http_client: httpx.Client | None
+    async_http_client: httpx.AsyncClient | None
+    timeout: float
 
 
 class HttpClients:
-    """Makes clients on first use, per event loop for async, and closes only the ones it made."""
+    """Makes clients on first use, per event loop for async, and closes only the ones it made.
+
+    Args:
+        base_url: where requests go; a plain ``http://`` to a host other than loopback is refused
+            unless allowed (see :func:`nimble_tools._net.check_secure_url`), or sent in-process.
+        what: what travels there, for that refusal ("the credentials").
+        allow_insecure_http: allow such a URL anyway.
+        **options: see :class:`HttpOptions`.
+    """
 
     def __init__(
-        self,
-        *,
-        timeout: float,
-        transport: httpx.BaseTransport | None = None,
-        async_transport: httpx.AsyncBaseTransport | None = None,
-        http_client: httpx.Client | None = None,
-        async_http_client: httpx.AsyncClient | None = None,
+        self, base_url: str, *, what: str, allow_insecure_http: bool | None = None, **options: Unpack[HttpOptions]
     ) -> None:
-        self._timeout = timeout
-        self._transport = transport
-        self._async_transport = async_transport
-        self._given_sync = http_client
-        self._given_async = async_http_client
+        self._transport = options.get("transport")
+        self._async_transport = options.get("async_transport")
+        in_process = self._transport is not None or self._async_transport is not None
+        check_secure_url(base_url, what=what, in_process=in_process, allow_insecure=allow_insecure_http)
+        self._timeout = options.get("timeout", 30.0)
+        self._given_sync = options.get("http_client")
+        self._given_async = options.get("async_http_client")
         self._sync: httpx.Client | None = None
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
             weakref.WeakKeyDictionary()

@@ -20,7 +20,7 @@ import os
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
 
 from pydantic import BaseModel
 
@@ -30,13 +30,13 @@ from ._client import AttemptObserver, HttpAttempt, NimbleClient, RetryPolicy
 from ._cursors import CursorSeal
 from ._envelope import Result
 from ._errors import ConfigurationError, ToolInputError, UnknownTargetError, UsageError
+from ._http_pool import HttpOptions
 from ._operation import HttpMethod, Operation, Params, RequestSpec, query_value
 from ._origin import CallOrigin
 from ._registry import OperationRegistry, PluginHost
 from .confirmation import Confirmations
 
 if TYPE_CHECKING:
-    import httpx
     import pluggy
     from nimble_tools_langchain import NimbleTool
     from nimble_tools_mcp import NimbleMCPServer
@@ -110,11 +110,9 @@ class NimbleToolkit:
         api_key: a Nimble API key (or use ``auth`` for OAuth and connected accounts).
         base_url: Nimble's host; the sandbox uses its own.
         auth: a custom :class:`AuthProvider`, instead of ``api_key``.
-        transport: an httpx transport for synchronous calls (tests, the sandbox).
-        async_transport: the same for asynchronous calls.
-        http_client: a ready httpx client to send synchronous calls through.
-        async_http_client: the same for asynchronous calls.
-        timeout: seconds per request.
+        **http: how to reach Nimble (:class:`~nimble_tools._http_pool.HttpOptions`): ``transport`` /
+            ``async_transport`` (httpx transports: tests, the sandbox), ``http_client`` /
+            ``async_http_client`` (ready clients to send through), ``timeout`` (seconds per request).
         retry: a :class:`RetryPolicy`; idempotent requests are retried with backoff.
         rate_limit: at most this many requests per second, if set.
         autoload_plugins: load entry-point plugins (default: unless
@@ -135,11 +133,6 @@ class NimbleToolkit:
         *,
         base_url: str = DEFAULT_BASE_URL,
         auth: AuthProvider | None = None,
-        transport: httpx.BaseTransport | None = None,
-        async_transport: httpx.AsyncBaseTransport | None = None,
-        http_client: httpx.Client | None = None,
-        async_http_client: httpx.AsyncClient | None = None,
-        timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         rate_limit: float | None = None,
         autoload_plugins: bool | None = None,
@@ -147,6 +140,7 @@ class NimbleToolkit:
         confirmations: Confirmations | None = None,
         cursor_key: bytes | None = None,
         allow_insecure_http: bool | None = None,
+        **http: Unpack[HttpOptions],
     ) -> None:
         if auth is None:
             if api_key is None:
@@ -158,14 +152,10 @@ class NimbleToolkit:
         self.client = NimbleClient(
             base_url=base_url,
             auth=auth,
-            transport=transport,
-            async_transport=async_transport,
-            http_client=http_client,
-            async_http_client=async_http_client,
-            timeout=timeout,
             retry=retry,
             rate_limit=rate_limit,
             allow_insecure_http=allow_insecure_http,
+            **http,
         )
         self._host = PluginHost(autoload=autoload_plugins)
         self._pending_plugins = list(plugins)
@@ -521,19 +511,9 @@ class NimbleToolkit:
     ) -> Iterator[Any]:
         """Yield the items of a list operation across pages, up to ``max_items``/``max_pages``."""
         self._require_paged(name)
-        args = dict(arguments or {})
-        yielded = pages = 0
-        while True:
-            page = self.call(name, args, account=account)
-            pages += 1
-            for item in page.result:
-                if max_items is not None and yielded >= max_items:
-                    return
-                yield item
-                yielded += 1
-            if not page.next_cursor or (max_pages is not None and pages >= max_pages):
-                return
-            args["next_cursor"] = page.next_cursor
+        walk = _PageWalk(arguments, max_items, max_pages)
+        while walk.arguments is not None:
+            yield from walk.take(self.call(name, walk.arguments, account=account))
 
     async def apaginate(
         self,
@@ -546,19 +526,10 @@ class NimbleToolkit:
     ) -> AsyncIterator[Any]:
         """Async twin of :meth:`paginate`."""
         self._require_paged(name)
-        args = dict(arguments or {})
-        yielded = pages = 0
-        while True:
-            page = await self.acall(name, args, account=account)
-            pages += 1
-            for item in page.result:
-                if max_items is not None and yielded >= max_items:
-                    return
+        walk = _PageWalk(arguments, max_items, max_pages)
+        while walk.arguments is not None:
+            for item in walk.take(await self.acall(name, walk.arguments, account=account)):
                 yield item
-                yielded += 1
-            if not page.next_cursor or (max_pages is not None and pages >= max_pages):
-                return
-            args["next_cursor"] = page.next_cursor
 
     def _require_paged(self, name: str) -> None:
         if self.operations[name].paging is None:
@@ -622,6 +593,29 @@ class NimbleToolkit:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+class _PageWalk:
+    """Where :meth:`NimbleToolkit.paginate` is: the next page's arguments (None at the end), the budget."""
+
+    def __init__(self, arguments: Mapping[str, Any] | None, max_items: int | None, max_pages: int | None) -> None:
+        self.arguments: dict[str, Any] | None = dict(arguments or {})
+        self._items_left = max_items
+        self._pages_left = max_pages
+
+    def take(self, page: Result) -> list[Any]:
+        """The items of ``page`` within the budget; moves on to the next page, or to the end."""
+        items = list(page.result)
+        if self._items_left is not None:
+            items = items[: self._items_left]
+            self._items_left -= len(items)
+        if self._pages_left is not None:
+            self._pages_left -= 1
+        ended = not page.next_cursor or self._items_left == 0 or self._pages_left == 0
+        self.arguments = (
+            None if ended or self.arguments is None else {**self.arguments, "next_cursor": page.next_cursor}
+        )
+        return items
 
 
 RAW_REQUEST = "nimble_raw_request"

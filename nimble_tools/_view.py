@@ -21,7 +21,6 @@ the adapter only renders one or the other.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -29,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, create_model
 
-from ._collect import acollect_with, collect_with, paging_limits
+from ._autopaging import acollect_with, collect_with, paging_limits
 from ._errors import InvalidArgumentsError, ToolInputError, UnknownOperationError, UsageError
 from ._limits import check_argument_values, parse_arguments
 from ._names import close_names
@@ -305,6 +304,8 @@ class ToolView(Mapping[str, Operation]):
         async def gate(context: CallContext) -> None:
             if not self._held(context):
                 return
+            import asyncio  # imported on first use: it costs 30 ms at import time
+
             if approver is None:
                 await asyncio.to_thread(self._by_token, context, token)
                 return

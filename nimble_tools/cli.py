@@ -11,26 +11,34 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import ConfigurationError, InvalidArgumentsError, NimbleToolkit, Operation, UnknownOperationError, UsageError
-from ._cli_support import CommandFailed, NimbleGroup, json_option, sandbox_option
-from ._console import Console, ProgressUpdate, dumps
+from . import NimbleToolkit, Operation, UsageError
+from ._console import Console, dumps
 from ._describe import describe_operation, operation_kind
-from ._lead_files import LeadFile, LeadRow, read_lead_file, write_rejects
 from ._limits import load_json
 from ._names import close_names
 from ._net import is_loopback
 from ._target_schemas import schemas_of
-from .adapting import operation_metadata
+from .adapter_support import operation_metadata
 from .auth import ReauthorizationRequiredError
 from .auth._cli import auth
+from .cli_support import (
+    CommandFailed,
+    NimbleGroup,
+    bulk_progress,
+    catalog_toolkit,
+    command_toolkit,
+    json_option,
+    operation_of,
+    require_connected,
+    sandbox_option,
+)
 from .toolsets import check_resources
 
 if TYPE_CHECKING:
@@ -38,74 +46,35 @@ if TYPE_CHECKING:
 
 __all__ = ["main"]
 
-IMPORT_LEADS = "nimble_import_leads"
-
-
-def _toolkit(
-    sandbox: bool, *, seed: bool = True, account: str | None = None, store: Path | None = None
-) -> NimbleToolkit:
-    """The toolkit of a command, closed (with its connections) when the command ends.
-
-    With ``account`` (and no ``--sandbox``) it calls Nimble with the OAuth tokens that
-    ``nimble-tools auth login --account NAME`` stored, refreshing them as needed.
-    """
-    if sandbox:  # --account names the sandbox's one account, so that a command line runs unchanged offline
-        toolkit = NimbleToolkit.sandbox(seed=seed, accounts=[account] if account else ())
-    elif account is not None:
-        toolkit = _oauth_toolkit(store)
-    else:
-        try:
-            toolkit = NimbleToolkit.from_env()
-        except ConfigurationError:
-            raise CommandFailed(
-                "NIMBLE_API_KEY is not set: create a key in Nimble (Settings > API Token) and export it, "
-                "add --account NAME to use an account connected with `nimble-tools auth login`, "
-                "or add --sandbox to use the embedded sandbox.",
-                kind="ConfigurationError",
-            ) from None
-    click.get_current_context().call_on_close(toolkit.close)
-    return toolkit
-
-
-def _require_connected(toolkit: NimbleToolkit, account: str) -> None:
-    """Refuse to serve an account that ``auth login`` never connected (or that was logged out)."""
-    accounts = getattr(toolkit.client.auth, "accounts", None)
-    if callable(accounts) and account not in accounts():
-        raise CommandFailed(
-            f"The account {account!r} is not connected. Connect it with: nimble-tools auth login --account {account}",
-            kind="ReauthorizationRequiredError",
-        )
-
-
-def _oauth_toolkit(store: Path | None) -> NimbleToolkit:
-    from .auth import OAuthApp, OAuthProvider, SQLiteTokenStore
-    from .auth._cli import DEFAULT_REDIRECT_URI
-
-    try:
-        app = OAuthApp.from_env(redirect_uri=os.environ.get("NIMBLE_REDIRECT_URI") or DEFAULT_REDIRECT_URI)
-    except ConfigurationError as error:
-        raise CommandFailed.from_error(error) from None
-    provider = OAuthProvider(app, SQLiteTokenStore(store))
-    click.get_current_context().call_on_close(provider.close)
-    return NimbleToolkit(auth=provider, base_url=app.base_url)
-
-
-def _catalog() -> NimbleToolkit:
-    """A toolkit for reading the catalog (operations, schemas): no account, and no data, is needed for that."""
-    return _toolkit(sandbox=True, seed=False)
-
-
-def _operation(toolkit: NimbleToolkit, name: str) -> Operation:
-    try:
-        return toolkit.operations[name]
-    except UnknownOperationError as error:
-        raise CommandFailed.from_error(error, "Run `nimble-tools list` to see every operation.") from None
-
-
 # -- the application -----------------------------------------------------------------------------
 
 
-@click.group(cls=NimbleGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _WithPluginCommands(NimbleGroup):
+    """The top-level group: plugins add their commands (``register_commands``) before it reads its arguments."""
+
+    _loaded = False
+
+    def _load(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            from ._registry import PluginHost
+
+            host = PluginHost()
+            host.ensure_loaded()
+            host.manager.hook.register_commands(cli=self)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._load()
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=_WithPluginCommands, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(package_name="nimble-tools")
 def main() -> None:
     """The whole Nimble CRM API as tools for AI agents.
@@ -133,7 +102,7 @@ def main() -> None:
 @json_option
 def list_operations(resource: str | None, plugin: str | None, text: str | None, read_only: bool, as_json: bool) -> None:
     """List the operations (the tools an agent gets), with their kind and endpoint."""
-    operations = list(_catalog().operations.values())
+    operations = list(catalog_toolkit().operations.values())
     if resource is not None:
         try:
             check_resources([resource], operations)
@@ -181,7 +150,7 @@ def _endpoint(op: Operation) -> str:
 @json_option
 def describe(operation: str, as_json: bool) -> None:
     """Show one OPERATION: what it does, its flags and every parameter."""
-    op = _operation(_catalog(), operation)
+    op = operation_of(catalog_toolkit(), operation)
     described = describe_operation(op)
     if as_json:
         click.echo(dumps({**_summary(op), "description": op.description, **described}))
@@ -204,7 +173,7 @@ def describe(operation: str, as_json: bool) -> None:
 @json_option
 def targets(as_json: bool) -> None:
     """List the targets adapters announce, and whether each can be used here (its framework installed)."""
-    found = _catalog().target_details()
+    found = catalog_toolkit().target_details()
     if as_json:
         click.echo(
             dumps(
@@ -250,7 +219,7 @@ def schema(target: str, names: tuple[str, ...], options: tuple[str, ...], as_jso
     emit_options: dict[str, Any] = dict(_key_value(o) for o in options)
     if names:
         emit_options["tools"] = list(names)
-    catalog = _catalog()
+    catalog = catalog_toolkit()
     if target not in catalog.targets():
         known = ", ".join(sorted(catalog.targets()))
         raise click.BadParameter(f"no adapter emits {target!r}; installed targets: {known}.", param_hint="TARGET")
@@ -324,11 +293,11 @@ def call(
       nimble-tools call nimble_find_or_create_contact @lead.json --sandbox --trace
     """
     args = _arguments(arguments)
-    toolkit = _toolkit(sandbox, account=account, store=store_path)
-    op = _operation(toolkit, operation)
+    toolkit = command_toolkit(sandbox, account=account, store=store_path)
+    op = operation_of(toolkit, operation)
     console = Console()
     with _traced(toolkit, console, enabled=show_trace):  # the tree follows the answer, or the error
-        with _bulk_progress(console, op, enabled=not as_json) as on_progress:
+        with bulk_progress(console, op, enabled=not as_json) as on_progress:
             options: dict[str, Any] = {"on_progress": on_progress} if on_progress else {}
             if account is not None:
                 options["account"] = account
@@ -420,173 +389,6 @@ def _ask(held: ConfirmationRequiredError, *, yes: bool, as_json: bool, console: 
 
 def _interactive() -> bool:
     return sys.stdin.isatty()
-
-
-@contextlib.contextmanager
-def _bulk_progress(console: Console, op: Operation, *, enabled: bool) -> Iterator[Callable[[Any], None] | None]:
-    """An ``on_progress`` callback drawing a bar, for bulk operations (tagged ``bulk``)."""
-    if not enabled or "bulk" not in op.tags:
-        yield None
-        return
-    with contextlib.ExitStack() as stack:
-        bar: ProgressUpdate | None = None
-
-        def on_progress(progress: Any) -> None:
-            nonlocal bar
-            if bar is None:  # the first report tells the total; the action serialises its reports
-                bar = stack.enter_context(console.progress(progress.total, op.name))
-            counts = " ".join(f"{name} {count}" for name, count in progress.counts.items())
-            bar(progress.done, counts)
-
-        yield on_progress
-
-
-@main.command("import-leads")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path, allow_dash=True))
-@sandbox_option
-@click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl"]), help="File format (default: its suffix).")
-@click.option("--country", help="Two-letter country of phones written without a country code.")
-@click.option("--fill-empty", is_flag=True, help="Fill empty fields of contacts that already exist.")
-@click.option("--batch-size", type=click.IntRange(1, 200), default=50, show_default=True, help="Leads per lookup.")
-@click.option("--concurrency", type=click.IntRange(1, 16), default=4, show_default=True, help="Lookups in flight.")
-@click.option(
-    "--skip-invalid",
-    is_flag=True,
-    help="Import the valid leads and write the invalid ones, with the reason, to a reject file (see --rejects).",
-)
-@click.option(
-    "--rejects",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="The reject file of --skip-invalid (default: FILE's name with .rejected before the suffix).",
-)
-@click.option(
-    "--report",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Write the full report (one decision per lead) to this JSON file.",
-)
-@json_option
-def import_leads(
-    file: Path,
-    sandbox: bool,
-    fmt: str | None,
-    country: str | None,
-    fill_empty: bool,
-    batch_size: int,
-    concurrency: int,
-    skip_invalid: bool,
-    rejects: Path | None,
-    report: Path | None,
-    as_json: bool,
-) -> None:
-    """Import people from FILE (CSV, JSON or JSON Lines) without creating duplicates.
-
-    Each lead is matched on email, then phone, then name + company, and created only when nothing
-    matches; running the same import again creates nothing new. CSV headings name the fields:
-    first_name, last_name, email, phone, country, company, title, tags (separated by ';'), and
-    field:<Nimble field> for other fields. Use --sandbox to try a file first.
-
-    \b
-    Every lead is checked before anything is sent; an invalid one stops the import, naming its
-    line, unless --skip-invalid imports the others and writes it to a reject file with the reason.
-    """
-    if str(file) == "-":
-        if fmt is None:
-            raise click.BadParameter("reading leads from stdin needs --format.", param_hint="FILE")
-        leads_file = read_lead_file(Path("stdin"), fmt=fmt, text=sys.stdin.read())
-    else:
-        leads_file = read_lead_file(file, fmt=fmt)
-    toolkit = _toolkit(sandbox)
-    op = _operation(toolkit, IMPORT_LEADS)
-    arguments: dict[str, Any] = {"fill_empty": fill_empty, "batch_size": batch_size, "concurrency": concurrency}
-    if country:
-        arguments["country"] = country
-    valid, rejected = _check_leads(op, arguments, leads_file)
-    rejects_path: Path | None = None
-    if rejected:
-        if not skip_invalid:
-            _refuse_invalid(leads_file, rejected)
-        rejects_path = rejects or _rejects_path(file, leads_file)
-        write_rejects(rejects_path, leads_file, rejected)
-    console = Console()
-    outcome: dict[str, Any] = {"total": 0, "calls": 0, "leads": []}
-    if valid:
-        with _bulk_progress(console, op, enabled=not as_json) as on_progress:
-            arguments["leads"] = [row.lead for row in valid]
-            outcome = toolkit.call(op.name, arguments, on_progress=on_progress).result
-        for lead in outcome["leads"]:  # where each lead is in the file, not in the list sent
-            lead["where"] = valid[lead["index"]].where
-    outcome["rejected"] = [{"where": row.where, "reason": reason} for row, reason in rejected]
-    if rejects_path is not None:
-        outcome["rejects_file"] = str(rejects_path)
-    if report is not None:
-        report.write_text(dumps(outcome) + "\n", encoding="utf-8")
-    if as_json:
-        click.echo(dumps(outcome))
-        return
-    _print_import(console, outcome, report)
-
-
-def _check_leads(
-    op: Operation, arguments: dict[str, Any], leads_file: LeadFile
-) -> tuple[list[LeadRow], list[tuple[LeadRow, str]]]:
-    """Split the rows into valid leads and invalid ones with their reasons, by the operation's own rules."""
-    valid: list[LeadRow] = []
-    rejected: list[tuple[LeadRow, str]] = []
-    for row in leads_file.rows:
-        try:
-            op.validate_arguments({**arguments, "leads": [row.lead]})
-        except InvalidArgumentsError as error:
-            if any(not field.startswith("leads.0") for field, _ in error.errors):
-                raise  # an option of the command (--country ...), not the lead
-            problems = [(field.removeprefix("leads.0").lstrip("."), _plain_problem(p)) for field, p in error.errors]
-            rejected.append((row, "; ".join(f"{f}: {p}" if f else p for f, p in problems)))
-        else:
-            valid.append(row)
-    return valid, rejected
-
-
-def _plain_problem(problem: str) -> str:
-    """A validation message without pydantic's "Value error, " and the echo of the input (the row is beside it)."""
-    return re.sub(r" \(got .*\)$", "", problem.removeprefix("Value error, "))
-
-
-def _refuse_invalid(leads_file: LeadFile, rejected: list[tuple[LeadRow, str]]) -> None:
-    shown = [f"{leads_file.name}, {row.where}: {reason}" for row, reason in rejected[:10]]
-    if len(rejected) > 10:
-        shown.append(f"... and {len(rejected) - 10} more")
-    raise CommandFailed(
-        f"{len(rejected)} of {len(leads_file.rows)} leads are invalid; nothing was imported.\n"
-        + "\n".join(shown)
-        + "\nFix them, or add --skip-invalid to import the others and write these to a reject file.",
-        kind="InvalidArgumentsError",
-        details={"rejected": [{"where": row.where, "reason": reason} for row, reason in rejected]},
-    )
-
-
-def _rejects_path(file: Path, leads_file: LeadFile) -> Path:
-    suffix = ".csv" if leads_file.headings is not None else ".jsonl"
-    if str(file) == "-":
-        return Path(f"rejected{suffix}")
-    return file.with_name(f"{file.stem}.rejected{suffix}")
-
-
-def _print_import(console: Console, outcome: dict[str, Any], report: Path | None) -> None:
-    decisions = ("created", "matched", "ambiguous", "failed")
-    rows = [[d, str(outcome.get(d, 0))] for d in decisions]
-    rejected = outcome.get("rejected", [])
-    if rejected:
-        rows.append(["rejected (invalid)", str(len(rejected))])
-    console.table(["decision", "leads"], rows, title="Import")
-    console.line(f"{outcome['total']} leads in {outcome['calls']} requests.")
-    attention = [lead for lead in outcome["leads"] if lead["decision"] in ("ambiguous", "failed")]
-    for lead in attention[:10]:
-        console.line(f"  {lead['where']}: {lead['decision']}: {lead.get('explanation', '')}", style="yellow")
-    if len(attention) > 10:
-        console.line(f"  ... and {len(attention) - 10} more.")
-    if rejected:
-        console.note(f"{len(rejected)} invalid lead(s) written, with the reason, to {outcome['rejects_file']}.")
-    if report is not None:
-        console.note(f"Full report in {report}.")
 
 
 # -- accounts ------------------------------------------------------------------------------------
@@ -725,9 +527,9 @@ def mcp(
     options: dict[str, Any] = {"account": account, "confirm_destructive": not allow_destructive}
     if names:
         options["tools"] = list(names)
-    toolkit = _toolkit(sandbox, account=account, store=store_path)
+    toolkit = command_toolkit(sandbox, account=account, store=store_path)
     if account is not None and not sandbox:
-        _require_connected(toolkit, account)
+        require_connected(toolkit, account)
     server = toolkit.emit("mcp", **options)
     if use_http:
         url = f"http://{host}:{port}/mcp"
@@ -740,19 +542,6 @@ def mcp(
             err=True,
         )
     server.serve("http" if use_http else "stdio", host=host, port=port, bearer_token=token, allowed_hosts=allowed_hosts)
-
-
-@main.command(
-    "serve", add_help_option=False, context_settings={"ignore_unknown_options": True, "allow_extra_args": True}
-)
-@click.argument("arguments", nargs=-1, type=click.UNPROCESSED)
-def serve(arguments: tuple[str, ...]) -> None:
-    """A hosted MCP server for a team: OAuth, each person's own Nimble account (`serve --help`)."""
-    try:  # the hosted package (the `hosted` extra) is imported only here, never by the core
-        from nimble_tools_hosted.cli import serve as hosted
-    except ImportError as exc:
-        raise CommandFailed(f"The hosted server needs {exc.name}: pip install 'nimble-tools[hosted]'.") from None
-    hosted.main(list(arguments), prog_name=click.get_current_context().command_path)
 
 
 # -- the tour ------------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pluggy
 
 if TYPE_CHECKING:
+    import click
+
     from ._client import HttpAttempt
     from ._errors import ToolInputError
     from ._operation import Operation
@@ -88,6 +90,21 @@ def register_call_options(register: CallOptionRegister) -> None:
     """
 
 
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add commands to the ``nimble-tools`` command line.
+
+    Called once per run of the command line, before it reads its arguments (as ``llm`` does).
+    The dedupe plugin adds ``import-leads`` this way, the hosted server ``serve``.
+
+    :param cli: the top-level click group; ``cli.add_command(command)`` or ``@cli.command()``.
+        :mod:`nimble_tools.cli_support` has what the built-in commands share (``--json``,
+        ``--sandbox``, errors, the command's toolkit).
+
+    The return value is ignored.
+    """
+
+
 @hookspec(firstresult=True)
 def emit(toolkit: NimbleToolkit, target: str, options: dict[str, Any]) -> Any:
     """Build the tools of ``toolkit`` for a framework target (``"langchain"``, ``"openai"``, ...).
@@ -106,7 +123,7 @@ def emit(toolkit: NimbleToolkit, target: str, options: dict[str, Any]) -> Any:
 def offer_operation(operation: Operation) -> bool | None:
     """Say whether ``operation`` may be offered to models as a tool.
 
-    Called by adapters (through :func:`nimble_tools.adapting.select_operations`) for each operation
+    Called by adapters (through :func:`nimble_tools.adapter_support.select_operations`) for each operation
     they would emit. A policy that refuses some calls hides those tools here too, so that a model
     never sees a tool it cannot use.
 

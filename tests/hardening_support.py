@@ -23,7 +23,7 @@ from mcp import Client
 from spec_support import spec, template_for
 
 from nimble_tools import NimbleToolkit, Operation
-from nimble_tools.adapting import hidden_by
+from nimble_tools.adapter_support import hidden_by
 from nimble_tools.sandbox import SANDBOX_BASE_URL, Sandbox
 
 ADAPTERS = ("langchain", "openai", "callables", "mcp")

@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from nimble_tools_openai import check_strict_schema
 
 from nimble_tools import _console, cli
-from nimble_tools.adapting import published_schema
+from nimble_tools.adapter_support import published_schema
 from nimble_tools.cli import main
 from nimble_tools.sandbox import Sandbox
 
@@ -46,7 +46,9 @@ def served() -> Iterator[tuple[Sandbox, dict[str, str]]]:
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
-    for name, command in group.commands.items():
+    context = click.Context(group)
+    for name in group.list_commands(context):  # the plugins' commands too (register_commands)
+        command = group.get_command(context, name)
         yield (*prefix, name)
         if isinstance(command, click.Group):
             yield from _commands(command, (*prefix, name))
@@ -56,7 +58,9 @@ COMMANDS = list(_commands(main))
 
 
 def test_the_command_set() -> None:
+    # import-leads comes from the dedupe plugin, serve from the hosted server's: plugins add commands
     assert set(COMMANDS) >= {
+        ("serve",),
         ("list",),
         ("describe",),
         ("targets",),
@@ -554,3 +558,22 @@ def test_a_third_party_target_prints_when_it_emits_json() -> None:
     assert schemas_of("one", {"name": "a"}) == [{"name": "a"}]
     with pytest.raises(UsageError, match="emits object objects, which cannot be printed as JSON"):
         schemas_of("opaque", [object()])
+
+
+def test_a_third_party_plugin_adds_a_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nimble_tools import _registry, hookimpl
+
+    class Greeting:
+        @hookimpl
+        def register_commands(self, cli: click.Group) -> None:
+            @cli.command("hello")
+            def hello() -> None:
+                """Say hello."""
+                click.echo("hello from a plugin")
+
+    found = _registry._entry_point_plugins()
+    monkeypatch.setattr(_registry, "_entry_point_plugins", lambda: (*found, ("greeting", Greeting())))
+    monkeypatch.setattr(main, "_loaded", False)
+    monkeypatch.setattr(main, "commands", dict(main.commands))
+    outcome = run("hello")
+    assert outcome.exit_code == 0 and outcome.stdout == "hello from a plugin\n"

@@ -57,7 +57,7 @@ def test_find_or_create_matches_by_phone_through_langchain(toolkit: NimbleToolki
 
 @pytest.fixture
 def no_phone_library(monkeypatch: pytest.MonkeyPatch) -> None:
-    from nimble_tools_actionkit import _keys
+    from nimble_tools_action_support import _keys
 
     monkeypatch.setitem(sys.modules, "phonenumbers", None)
     _keys.try_normalise_phone.cache_clear()

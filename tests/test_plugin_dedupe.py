@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from nimble_tools_actionkit import try_normalise_phone
+from nimble_tools_action_support import try_normalise_phone
 from nimble_tools_dedupe import ImportProgress, Lead, import_leads, import_leads_async
 from nimble_tools_dedupe._bulk import make_batches
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from nimble_tools_actionkit import Country, ShortText, unpublished
+from nimble_tools_action_support import Country, ShortText, unpublished
 from pydantic import BaseModel, Field, ValidationError
 
 from nimble_tools import InvalidArgumentsError, NimbleToolkit

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from nimble_tools_actionkit import Progress
+from nimble_tools_action_support import Progress
 from nimble_tools_tag_sync import merge_tags
 
 from nimble_tools import InvalidArgumentsError, NimbleToolkit, RetryPolicy

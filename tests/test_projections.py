@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from nimble_tools import NimbleToolkit, Result, UsageError, collect
-from nimble_tools._collect import acollect_with, collect_with, page_size
+from nimble_tools._autopaging import acollect_with, collect_with, page_size
 from nimble_tools.projections import compact, compact_contact, compact_deal, compact_note, compact_record
 
 

@@ -28,7 +28,7 @@ from langgraph.types import Command
 from mcp import Client, types
 
 from nimble_tools import NimbleToolkit, PolicyViolationError, UsageError
-from nimble_tools.adapting import CONFIRM_TOKEN
+from nimble_tools.adapter_support import CONFIRM_TOKEN
 from nimble_tools.approval import ApprovalDeclinedError, ApprovalRequest, call_with_approval, is_approval
 
 DELETE = "delete_a_nimble_contact_by_id"

@@ -13,7 +13,7 @@ from nimble_tools_openai import decode, public_schema, strictify
 from pydantic import BaseModel, Field
 
 from nimble_tools import InvalidArgumentsError, NimbleId, NimbleToolkit, Operation, Params, toolsets
-from nimble_tools.adapting import lean_schema, published_schema
+from nimble_tools.adapter_support import lean_schema, published_schema
 
 # Measured when written (README, "Fewer tools, fewer tokens"): the catalog's 89 tools cost 257 o200k
 # tokens per tool in OpenAI strict form (349 before the token work), of which 147 are structure, what

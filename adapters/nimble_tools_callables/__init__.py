@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from nimble_tools import NimbleToolkit, hookimpl
-from nimble_tools.adapting import check_options
+from nimble_tools.adapter_support import check_options
 
 from ._build import OPTIONS, Entry, JsonResult, OnError, callables, make_callable
 

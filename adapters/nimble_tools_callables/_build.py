@@ -32,7 +32,7 @@ from pydantic.fields import FieldInfo
 
 from nimble_tools import Location, NimbleToolkit, NimbleToolsError, Operation, UsageError
 from nimble_tools._limits import load_json
-from nimble_tools.adapting import COMMON_OPTIONS, invalid_arguments, select_tools, structured_of
+from nimble_tools.adapter_support import COMMON_OPTIONS, invalid_arguments, select_tools, structured_of
 from nimble_tools.approval import Approval
 from nimble_tools.toolsets import ToolsetLike, ToolView
 

@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from nimble_tools import ConfigurationError, NimbleToolsError
-from nimble_tools._cli_support import CommandFailed, NimbleGroup, json_option
+from nimble_tools.cli_support import CommandFailed, NimbleGroup, json_option
 
 from ._settings import SETTINGS, HostedSettings, default_store_path
 

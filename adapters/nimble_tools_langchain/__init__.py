@@ -12,11 +12,10 @@ toolkit works (and lists this target) without the ``langchain`` extra installed.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
-from nimble_tools import NimbleToolkit, UsageError, hookimpl
-from nimble_tools.adapting import COMMON_OPTIONS, check_options, missing_framework
+from nimble_tools import NimbleToolkit, hookimpl
+from nimble_tools.adapter_support import COMMON_OPTIONS, LazyImplementation, check_options, missing_framework
 from nimble_tools.hookspecs import TargetRegister
 
 if TYPE_CHECKING:
@@ -25,22 +24,8 @@ if TYPE_CHECKING:
 __all__ = ["ACCOUNT_KEY", "NimbleLangChainToolkit", "NimbleTool", "emit", "langchain_tools", "register_targets"]
 
 TARGET = "langchain"
-_LAZY = frozenset({"ACCOUNT_KEY", "NimbleLangChainToolkit", "NimbleTool", "langchain_tools"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(_implementation(), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _implementation() -> Any:
-    try:
-        return importlib.import_module(f"{__name__}._tool")
-    except ImportError as exc:
-        raise UsageError(
-            f"The LangChain target needs langchain-core ({exc.name} is missing): pip install 'nimble-tools[langchain]'."
-        ) from exc
+_implementation = LazyImplementation(__name__, "_tool", "The LangChain target", "langchain-core", "langchain")
+__getattr__ = _implementation.attributes({"ACCOUNT_KEY", "NimbleLangChainToolkit", "NimbleTool", "langchain_tools"})
 
 
 @hookimpl

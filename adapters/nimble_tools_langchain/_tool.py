@@ -22,7 +22,7 @@ from langchain_core.tools.base import FILTERED_ARGS
 from pydantic import ConfigDict, Field, PrivateAttr
 
 from nimble_tools import NimbleToolkit, NimbleToolsError, Operation, UsageError
-from nimble_tools.adapting import artifact_of, content_of, operation_metadata, select_tools
+from nimble_tools.adapter_support import artifact_of, content_of, operation_metadata, select_tools
 from nimble_tools.approval import INTERRUPT, Approval, ApprovalRequest, Approver, is_approval
 from nimble_tools.toolsets import ToolsetLike, ToolView
 

@@ -14,11 +14,10 @@ works (and lists this target) without the ``mcp`` extra installed.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
-from nimble_tools import NimbleToolkit, UsageError, hookimpl
-from nimble_tools.adapting import COMMON_OPTIONS, check_options, missing_framework
+from nimble_tools import NimbleToolkit, hookimpl
+from nimble_tools.adapter_support import COMMON_OPTIONS, LazyImplementation, check_options, missing_framework
 from nimble_tools.hookspecs import TargetRegister
 
 if TYPE_CHECKING:
@@ -27,22 +26,8 @@ if TYPE_CHECKING:
 __all__ = ["INSTRUCTIONS", "NimbleMCPServer", "emit", "mcp_server", "register_targets", "tool_definition"]
 
 TARGET = "mcp"
-_LAZY = frozenset({"INSTRUCTIONS", "NimbleMCPServer", "mcp_server", "tool_definition"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(_implementation(), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _implementation() -> Any:
-    try:
-        return importlib.import_module(f"{__name__}._server")
-    except ImportError as exc:
-        raise UsageError(
-            f"The MCP target needs the mcp SDK ({exc.name} is missing): pip install 'nimble-tools[mcp]'."
-        ) from exc
+_implementation = LazyImplementation(__name__, "_server", "The MCP target", "the mcp SDK", "mcp")
+__getattr__ = _implementation.attributes({"INSTRUCTIONS", "NimbleMCPServer", "mcp_server", "tool_definition"})
 
 
 @hookimpl

@@ -25,7 +25,7 @@ from mcp.server import Server, ServerRequestContext
 from mcp.shared.exceptions import MCPError
 
 from nimble_tools import NimbleToolkit, NimbleToolsError, Operation, UnknownOperationError
-from nimble_tools.adapting import (
+from nimble_tools.adapter_support import (
     ENVELOPE_JSON_SCHEMA,
     close_names,
     content_of,

@@ -26,6 +26,8 @@ from typing import Any, Literal
 
 from nimble_tools._limits import load_json
 
+from ._rules import ALLOWED_FORMATS, SUPPORTED_KEYWORDS
+
 __all__ = [
     "ALLOWED_FORMATS",
     "DecodeError",
@@ -38,7 +40,6 @@ __all__ = [
 
 FreeForm = Literal["json_string", "non_strict"]
 
-ALLOWED_FORMATS = frozenset({"date-time", "time", "date", "duration", "email", "hostname", "ipv4", "ipv6", "uuid"})
 
 MAP = "x-nimble-map"
 """Marker: this array of ``{key, value}`` entries was a ``dict[str, X]``."""
@@ -48,23 +49,19 @@ OPTIONAL = "x-nimble-optional"
 """Marker on an object: the keys that were optional, whose null means "not given"."""
 MARKERS = (MAP, JSON_STRING, OPTIONAL)
 
-# Keywords kept as they are (after their sub-schemas are rewritten); everything else is dropped.
-_KEPT = frozenset(
-    {
-        "type",
-        "description",
-        "enum",
-        "const",
-        "pattern",
-        "multipleOf",
-        "maximum",
-        "exclusiveMaximum",
-        "minimum",
-        "exclusiveMinimum",
-        "minItems",
-        "maxItems",
-    }
-)
+# Keywords kept as they are; the structural ones are rebuilt below (properties, required, items,
+# anyOf, $ref, additionalProperties), a format is kept when allowed, a title dropped; anything
+# else strict mode does not support is dropped.
+_KEPT = SUPPORTED_KEYWORDS - {
+    "title",
+    "properties",
+    "required",
+    "additionalProperties",
+    "items",
+    "anyOf",
+    "$ref",
+    "format",
+}
 _COMPOSITES = ("anyOf", "oneOf")
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel
 
 from nimble_tools import InvalidArgumentsError, NimbleToolsError, Operation, UnknownOperationError, UsageError
-from nimble_tools.adapting import (
+from nimble_tools.adapter_support import (
     COMMON_OPTIONS,
     check_options,
     close_names,

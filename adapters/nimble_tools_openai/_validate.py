@@ -11,35 +11,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._strict import ALLOWED_FORMATS
+from ._rules import ALLOWED_FORMATS, SUPPORTED_KEYWORDS
 
 __all__ = ["AZURE_LIMITS", "OPENAI_LIMITS", "StrictLimits", "Violation", "check_strict_schema"]
 
 _TYPES = frozenset({"string", "number", "boolean", "integer", "object", "array", "null"})
-_KEYWORDS = frozenset(
-    {
-        "type",
-        "description",
-        "title",
-        "properties",
-        "required",
-        "additionalProperties",
-        "items",
-        "anyOf",
-        "enum",
-        "const",
-        "$ref",
-        "pattern",
-        "format",
-        "multipleOf",
-        "maximum",
-        "exclusiveMaximum",
-        "minimum",
-        "exclusiveMinimum",
-        "minItems",
-        "maxItems",
-    }
-)
 _UNSUPPORTED = frozenset(
     {"allOf", "oneOf", "not", "if", "then", "else", "dependentRequired", "dependentSchemas", "patternProperties"}
 )
@@ -109,7 +85,7 @@ class _Checker:
                 yield Violation(7, path, f"'{key}' is not supported")
             elif key == "default":
                 yield Violation(10, path, "'default' is not permitted (Azure refuses it)")
-            elif key not in _KEYWORDS:
+            elif key not in SUPPORTED_KEYWORDS:
                 yield Violation(6, path, f"keyword '{key}' is not supported")
         if "$ref" in schema:
             yield from self.ref(schema, path)

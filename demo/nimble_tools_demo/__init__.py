@@ -44,12 +44,16 @@ class Tour:
 
     def call(self, name: str, arguments: Mapping[str, Any], *, show: Iterable[str] = (), **options: Any) -> Result:
         """Call ``name`` through the toolkit, printing the call with the arguments named in ``show``."""
+        self.show(name, arguments, show)
+        return self.toolkit.call(name, arguments, **options)
+
+    def show(self, name: str, arguments: Mapping[str, Any], show: Iterable[str] = ()) -> None:
+        """Print a call with the arguments named in ``show``."""
         shown = [f"{key}={arguments[key]!r}" for key in show if key in arguments]
         if set(arguments) - set(show):
             shown.append("...")
         if not self.quiet:
             self.console.line(f"  {name}({', '.join(shown)})", style="cyan")
-        return self.toolkit.call(name, arguments, **options)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from nimble_tools import InvalidArgumentsError
-from nimble_tools.policies import ConfirmationRequiredError, ConfirmDestructivePolicy
+from nimble_tools.confirmation import ConfirmationRequiredError
+from nimble_tools.toolsets import resolve
 
 from . import Tour
 
@@ -130,20 +131,28 @@ def tag_sync(tour: Tour) -> dict[str, Any]:
 
 
 def safety(tour: Tour) -> dict[str, Any]:
-    """A path-changing id is refused locally; a bulk delete shows its count and waits for the token."""
+    """A path-changing id is refused locally; a model's bulk delete shows its count and waits for the token."""
     before = tour.requests
     refusal = _refusal(tour, "get_single_nimble_contact_by_id", {"id": "../../myself"})
     sent = tour.requests - before
     tour.outcome(f"refused, {sent} requests sent: {refusal}")
 
-    tour.toolkit.register_plugin(ConfirmDestructivePolicy(), name="demo-confirmation")
-    selection = {"query": {"tag": {"is": "europe"}}}
-    held = _held(tour, "nimble_contacts_bulk", selection)
-    tour.outcome(f"held back: {held.preview}")
-    deleted = tour.call("nimble_contacts_bulk", selection, show=("query",), confirm_token=held.confirm_token).result
+    # As a model calls it, through the tools an adapter emits: destructive calls wait by default.
+    tools = resolve(tour.toolkit, ["nimble_contacts_bulk"])
+    selection = {"query": {"field": "tag", "operator": "is", "value": "europe"}}
+    tour.show("nimble_contacts_bulk", selection, ("query",))
+    try:
+        tools.run("nimble_contacts_bulk", selection)
+    except ConfirmationRequiredError as held:
+        preview, token = held.preview, held.confirm_token
+    else:
+        raise AssertionError("nimble_contacts_bulk ran without confirmation")  # the tour would show a broken promise
+    tour.outcome(f"held back: {preview}")
+    tour.show("nimble_contacts_bulk", {**selection, "confirm_token": "..."}, ("query", "confirm_token"))
+    deleted = tools.run("nimble_contacts_bulk", {**selection, "confirm_token": token}).result
     ids = deleted["data"]["ids"]
-    tour.outcome(f"confirmed with its token: {len(ids)} contacts deleted")
-    return {"refused": refusal, "requests_for_refused_call": sent, "preview": held.preview, "deleted": len(ids)}
+    tour.outcome(f"confirmed with its token, once the user agreed: {len(ids)} contacts deleted")
+    return {"refused": refusal, "requests_for_refused_call": sent, "preview": preview, "deleted": len(ids)}
 
 
 def _refusal(tour: Tour, name: str, arguments: dict[str, Any]) -> str:
@@ -152,11 +161,3 @@ def _refusal(tour: Tour, name: str, arguments: dict[str, Any]) -> str:
     except InvalidArgumentsError as error:
         return error.for_model()
     raise AssertionError(f"{name} accepted {arguments}")  # the tour would be showing a broken promise
-
-
-def _held(tour: Tour, name: str, arguments: dict[str, Any]) -> ConfirmationRequiredError:
-    try:
-        tour.call(name, arguments, show=arguments)
-    except ConfirmationRequiredError as held:
-        return held
-    raise AssertionError(f"{name} ran without confirmation")

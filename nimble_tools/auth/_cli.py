@@ -11,9 +11,9 @@ from typing import Any
 
 import click
 
-from .._cli_support import CommandFailed, json_option
 from .._console import dumps
 from .._errors import NimbleToolsError
+from ..cli_support import CommandFailed, json_option
 from ._config import DEFAULT_BASE_URL, NIMBLE_SCOPES, OAuthApp
 from ._login import CallbackReceiver
 from ._provider import DEFAULT_ACCOUNT, OAuthProvider

@@ -10,15 +10,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
 from .._auth import Secret
 from .._client import USER_AGENT, _retry_after, translate_transport_error
 from .._errors import NimbleAPIError, RateLimitedError, ServerError, TransportError
-from .._http_pool import HttpClients
-from .._net import check_secure_url
+from .._http_pool import HttpClients, HttpOptions
 from .._operation import RequestSpec
 from ._config import TOKEN_PATH, OAuthApp
 from ._errors import OAuthError
@@ -43,24 +42,12 @@ class TokenEndpoint:
         self,
         app: OAuthApp,
         *,
-        transport: httpx.BaseTransport | None = None,
-        async_transport: httpx.AsyncBaseTransport | None = None,
-        http_client: httpx.Client | None = None,
-        async_http_client: httpx.AsyncClient | None = None,
-        timeout: float = 30.0,
         clock: Callable[[], float] = time.time,
+        **http: Unpack[HttpOptions],
     ) -> None:
-        in_process = transport is not None or async_transport is not None
-        check_secure_url(app.base_url, what="the client secret and tokens", in_process=in_process)
         self.app = app
         self._clock = clock
-        self._clients = HttpClients(
-            timeout=timeout,
-            transport=transport,
-            async_transport=async_transport,
-            http_client=http_client,
-            async_http_client=async_http_client,
-        )
+        self._clients = HttpClients(app.base_url, what="the client secret and tokens", **http)
 
     def __repr__(self) -> str:
         return f"TokenEndpoint(url={self.app.token_url!r}, client_id={self.app.client_id!r})"

@@ -23,12 +23,11 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 from urllib.parse import parse_qsl, urlsplit
 
-import httpx
-
 from .._errors import ConfigurationError, NimbleAPIError
+from .._http_pool import HttpOptions
 from ._config import TOKEN_PATH, OAuthApp
 from ._endpoint import TokenEndpoint
 from ._errors import OAuthError, OAuthStateError, ReauthorizationRequiredError
@@ -64,11 +63,9 @@ class OAuthProvider:
         refresh_margin: refresh this many seconds before the access token expires.
         authorization_ttl: seconds a started authorization waits for its callback.
         clock: a ``time.time``-like function (tests move time with it).
-        transport: an httpx transport to reach the token endpoint (the sandbox's, in tests).
-        async_transport: the same for asynchronous refreshes.
-        http_client: a ready httpx client for the token endpoint, instead of a transport.
-        async_http_client: the same for asynchronous refreshes.
-        timeout: seconds per token request.
+        **http: how to reach the token endpoint (:class:`~nimble_tools._http_pool.HttpOptions`):
+            ``transport`` / ``async_transport`` (the sandbox's, in tests), ``http_client`` /
+            ``async_http_client`` (ready clients), ``timeout`` (seconds per token request).
     """
 
     def __init__(
@@ -79,11 +76,7 @@ class OAuthProvider:
         refresh_margin: float = 60.0,
         authorization_ttl: float = 600.0,
         clock: Callable[[], float] = time.time,
-        transport: httpx.BaseTransport | None = None,
-        async_transport: httpx.AsyncBaseTransport | None = None,
-        http_client: httpx.Client | None = None,
-        async_http_client: httpx.AsyncClient | None = None,
-        timeout: float = 30.0,
+        **http: Unpack[HttpOptions],
     ) -> None:
         if store is None:
             from ._sqlite_store import SQLiteTokenStore
@@ -94,15 +87,7 @@ class OAuthProvider:
         self.refresh_margin = refresh_margin
         self.authorization_ttl = authorization_ttl
         self._clock = clock
-        self._endpoint = TokenEndpoint(
-            app,
-            transport=transport,
-            async_transport=async_transport,
-            http_client=http_client,
-            async_http_client=async_http_client,
-            timeout=timeout,
-            clock=clock,
-        )
+        self._endpoint = TokenEndpoint(app, clock=clock, **http)
         self._locks = AccountLocks()
         self._cache: dict[str, TokenSet] = {}
         self._ahead_failed: dict[str, float] = {}  # account -> when a refresh-ahead last failed

@@ -20,8 +20,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .._lean import published_schema
 from .._operation import Operation
+from .._published_schema import published_schema
 from ._frames import Frame, frame
 from ._structure import world
 

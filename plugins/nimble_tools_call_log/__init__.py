@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from nimble_tools_actionkit import (
+from nimble_tools_action_support import (
     QUIET_CHECKS,
     Country,
     Email,
@@ -45,7 +45,7 @@ CLOCK_SKEW = timedelta(days=1)
 class CallLogParams(Params):
     """One phone call to record as a note on the caller's contact."""
 
-    # Limits that only stop absurd input are checked but not published (nimble_tools_actionkit._schema).
+    # Limits that only stop absurd input are checked but not published (nimble_tools_action_support._schema).
     call_id: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^\S+$"), QUIET_CHECKS] = Field(
         description="Your id of the call, no spaces."
     )

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from nimble_tools_actionkit import plain_text
+from nimble_tools_action_support import plain_text
 
 __all__ = ["MAX_TRANSCRIPT", "has_marker", "marker", "note_body", "note_preview"]
 

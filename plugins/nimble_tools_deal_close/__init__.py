@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from nimble_tools_actionkit import Steps, handlers
+from nimble_tools_action_support import Steps, handlers
 
 from nimble_tools import Operation, hookimpl
 

@@ -6,10 +6,11 @@ import contextlib
 from collections.abc import Mapping
 from typing import Any
 
-from nimble_tools_actionkit import Steps
+from nimble_tools_action_support import Steps
 
-from nimble_tools import NimbleAPIError, NimbleToolsError, ServerError, TransportError
+from nimble_tools import NimbleAPIError, ServerError, TransportError
 
+from ._outcome import Subject, undo
 from ._params import CloseWonParams
 
 __all__ = ["close_deal"]
@@ -35,9 +36,13 @@ def _file_for(deal: Record, url: str) -> Record | None:
     return next((f for f in deal.get("files") or [] if (f.get("metadata") or {}).get("file_url") == url), None)
 
 
-def _result(decision: str, explanation: str, deal_id: str, **fields: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {"decision": decision, "deal_id": deal_id, "undone": [], "remains": []}
-    return {**base, **fields, "explanation": explanation}
+DEAL = Subject(
+    "deal_id",
+    failed="Moving the deal to won failed",
+    made="the file attached for it",
+    kept="the file was already attached before",
+)
+_result = DEAL.result
 
 
 def close_deal(params: CloseWonParams) -> Steps[dict[str, Any]]:
@@ -88,37 +93,11 @@ def close_deal(params: CloseWonParams) -> Steps[dict[str, Any]]:
         except NimbleAPIError:
             pass
         if not moved:
-            return (yield from _undo(deal_id, file, error))
+            what = f"file {file['file_name']!r} ({file['file_id']}) on deal {deal_id}"
+            detach = (DETACH, {"deal_id": deal_id, "id": file["file_id"]})
+            return (
+                yield from undo(
+                    DEAL, deal_id, made_now=bool(file["attached_now"]), what=what, step=detach, file=file, error=error
+                )
+            )
     return _result("won", f"Deal moved to {won.get('name')!r} with the file attached.", deal_id, stage=stage, file=file)
-
-
-def _undo(deal_id: str, file: dict[str, Any], error: NimbleAPIError) -> Steps[dict[str, Any]]:
-    """The move failed: remove the file this call attached, or say that it remains."""
-    what = f"file {file['file_name']!r} ({file['file_id']}) on deal {deal_id}"
-    if not file["attached_now"]:
-        return _result(
-            "failed",
-            "Moving the deal to won failed; the file was already attached before, so it stays.",
-            deal_id,
-            file=file,
-            error=error.for_model(),
-        )
-    try:
-        yield DETACH, {"deal_id": deal_id, "id": file["file_id"]}
-    except NimbleToolsError as undo_error:  # a refusal (e.g. a confirmation policy) leaves it too
-        return _result(
-            "failed",
-            f"Moving the deal to won failed, and removing the file attached for it failed too: the {what} remains.",
-            deal_id,
-            remains=[what],
-            file=file,
-            error=error.for_model(),
-            undo_error=undo_error.for_model(),
-        )
-    return _result(
-        "failed",
-        "Moving the deal to won failed; the file attached for it was removed again, so nothing changed.",
-        deal_id,
-        undone=[what],
-        error=error.for_model(),
-    )

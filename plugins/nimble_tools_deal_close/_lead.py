@@ -11,11 +11,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from nimble_tools_actionkit import Steps, plain_text
+from nimble_tools_action_support import Steps, plain_text
 
-from nimble_tools import NimbleAPIError, NimbleToolsError, ServerError, TransportError
+from nimble_tools import NimbleAPIError, ServerError, TransportError
 from nimble_tools.readers import single_record
 
+from ._outcome import Subject, undo
 from ._params import CloseWonParams
 
 __all__ = ["close_lead"]
@@ -31,9 +32,13 @@ MAX_NOTE_PAGES = 5
 Record = Mapping[str, Any]
 
 
-def _result(decision: str, explanation: str, lead_id: str, **fields: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {"decision": decision, "lead_id": lead_id, "undone": [], "remains": []}
-    return {**base, **fields, "explanation": explanation}
+LEAD = Subject(
+    "lead_id",
+    failed="Exiting the lead failed",
+    made="the note made for it",
+    kept="the file note existed before",
+)
+_result = LEAD.result
 
 
 def _where(contact: Record, pipeline_id: str) -> Record | None:
@@ -110,36 +115,11 @@ def close_lead(params: CloseWonParams) -> Steps[dict[str, Any]]:
         except NimbleAPIError:
             pass
         if not exited:
-            return (yield from _undo(lead_id, file, error))
+            what = f"note {file['note_id']} with the file link on contact {lead_id}"
+            delete = (DELETE_NOTE, {"id": file["note_id"]})
+            return (
+                yield from undo(
+                    LEAD, lead_id, made_now=bool(file["noted_now"]), what=what, step=delete, file=file, error=error
+                )
+            )
     return _result("won", f"Lead exited as {won.get('name')!r}; the file is noted on the contact.", lead_id, file=file)
-
-
-def _undo(lead_id: str, file: dict[str, Any], error: NimbleAPIError) -> Steps[dict[str, Any]]:
-    what = f"note {file['note_id']} with the file link on contact {lead_id}"
-    if not file["noted_now"]:
-        return _result(
-            "failed",
-            "Exiting the lead failed; the file note existed before, so it stays.",
-            lead_id,
-            file=file,
-            error=error.for_model(),
-        )
-    try:
-        yield DELETE_NOTE, {"id": file["note_id"]}
-    except NimbleToolsError as undo_error:  # a refusal (e.g. a confirmation policy) leaves it too
-        return _result(
-            "failed",
-            f"Exiting the lead failed, and deleting the note made for it failed too: the {what} remains.",
-            lead_id,
-            remains=[what],
-            file=file,
-            error=error.for_model(),
-            undo_error=undo_error.for_model(),
-        )
-    return _result(
-        "failed",
-        "Exiting the lead failed; the note made for it was deleted again, so nothing changed.",
-        lead_id,
-        undone=[what],
-        error=error.for_model(),
-    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import unquote, urlsplit
 
-from nimble_tools_actionkit import QUIET_CHECKS
+from nimble_tools_action_support import QUIET_CHECKS
 from pydantic import AnyHttpUrl, Field, PrivateAttr, StringConstraints, model_validator
 
 from nimble_tools import NimbleId, Params

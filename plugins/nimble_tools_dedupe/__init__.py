@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from nimble_tools_actionkit import Steps, handlers
+from nimble_tools_action_support import Steps, handlers
 from pydantic import Field
 
 from nimble_tools import Operation, hookimpl
@@ -90,3 +90,11 @@ def register_operations(register: Callable[[Operation], None]) -> None:
     """Register the dedupe actions."""
     register(FIND_OR_CREATE)
     register(IMPORT_LEADS)
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    """Add ``nimble-tools import-leads``."""
+    from ._command import import_leads as command
+
+    cli.add_command(command)

@@ -15,7 +15,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from nimble_tools_actionkit import (
+from nimble_tools_action_support import (
     BulkReport,
     CallCounter,
     Country,
@@ -62,7 +62,7 @@ class ImportLeadsParams(Params):
 
 
 ImportProgress = Progress
-"""What the ``on_progress`` callback receives after each lead (see :class:`~nimble_tools_actionkit.Progress`)."""
+"""What the ``on_progress`` callback receives after each lead (see :class:`~nimble_tools_action_support.Progress`)."""
 DECISIONS = ("created", "matched", "ambiguous", "failed")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from nimble_tools_actionkit import Country, Email, Phone, ShortText, fold, normalise_email, normalise_phone
+from nimble_tools_action_support import Country, Email, Phone, ShortText, fold, normalise_email, normalise_phone
 from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
 from nimble_tools import Params
@@ -25,7 +25,7 @@ class Lead(Params):
     # The tools that take leads say what one is; the docstring is for programmers.
     model_config = ConfigDict(json_schema_extra=model_facing(None))
 
-    # Limits and the country pattern are checked but not published (nimble_tools_actionkit._schema):
+    # Limits and the country pattern are checked but not published (nimble_tools_action_support._schema):
     # this model is read on every request by two tools, and a model never comes near them.
     first_name: ShortText | None = Field(default=None, description="First name.")
     last_name: ShortText | None = Field(default=None, description="Last name.")

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from nimble_tools_actionkit import (
+from nimble_tools_action_support import (
     contact_summary,
     employers,
     field_values,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from nimble_tools_actionkit import Steps
+from nimble_tools_action_support import Steps
 
 from nimble_tools import NimbleAPIError, ServerError, TransportError
 

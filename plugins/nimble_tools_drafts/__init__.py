@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal
 
-from nimble_tools_actionkit import (
+from nimble_tools_action_support import (
     QUIET_CHECKS,
     Email,
     Steps,
@@ -41,7 +41,7 @@ MAX_DRAFT_PAGES = 5
 class DraftParams(Params):
     """An email to draft for one contact."""
 
-    # Limits are checked, not published (nimble_tools_actionkit._schema): no draft comes near them.
+    # Limits are checked, not published (nimble_tools_action_support._schema): no draft comes near them.
     contact_id: NimbleId | None = Field(default=None, description="The contact; or give email.")
     email: Email | None = Field(default=None, description="The contact's email; or give contact_id.")
     subject: Annotated[str, StringConstraints(min_length=1, max_length=998), QUIET_CHECKS] = Field(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from nimble_tools_actionkit import Steps, fold, handlers
+from nimble_tools_action_support import Steps, fold, handlers
 
 from nimble_tools import NimbleAPIError, Operation, ServerError, TransportError, hookimpl
 

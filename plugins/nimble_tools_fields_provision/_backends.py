@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from nimble_tools_actionkit import Call, fold
+from nimble_tools_action_support import Call, fold
 
 from ._layout import ExistingField, Layout, TabView, read_layout, read_tab
 from ._spec import FieldSpec, ProvisionParams

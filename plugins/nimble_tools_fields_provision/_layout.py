@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from nimble_tools_actionkit import fold
+from nimble_tools_action_support import fold
 
 __all__ = ["ExistingField", "Layout", "TabView", "read_layout", "read_tab"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from nimble_tools_actionkit import fold
+from nimble_tools_action_support import fold
 
 from ._layout import ExistingField, Layout, TabView
 from ._spec import FieldSpec, ProvisionParams

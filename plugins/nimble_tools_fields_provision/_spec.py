@@ -6,7 +6,7 @@ import hashlib
 import re
 from typing import Annotated, Literal
 
-from nimble_tools_actionkit import QUIET_CHECKS, fold
+from nimble_tools_action_support import QUIET_CHECKS, fold
 from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from nimble_tools import NimbleId, Params

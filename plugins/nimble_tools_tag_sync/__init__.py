@@ -13,7 +13,7 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from nimble_tools_actionkit import (
+from nimble_tools_action_support import (
     BulkReport,
     CallCounter,
     Steps,

@@ -15,7 +15,7 @@ Nothing here imports an agent framework.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -23,9 +23,9 @@ from pydantic import ValidationError
 
 from ._envelope import Result
 from ._errors import InvalidArgumentsError, UsageError
-from ._lean import lean_schema, published_schema
 from ._names import close_names
 from ._operation import Operation, _describe
+from ._published_schema import lean_schema, published_schema
 from ._view import META_TAG, ToolView, ViewEntry
 from .approval import Approval, check_approval
 from .confirmation import CONFIRM_TOKEN
@@ -38,6 +38,7 @@ __all__ = [
     "COMMON_OPTIONS",
     "CONFIRM_TOKEN",
     "ENVELOPE_JSON_SCHEMA",
+    "LazyImplementation",
     "artifact_of",
     "check_options",
     "close_names",
@@ -100,6 +101,44 @@ def missing_framework(module: str, extra: str) -> str | None:
     except (ImportError, ValueError):
         found = False
     return None if found else f"pip install 'nimble-tools[{extra}]'"
+
+
+class LazyImplementation:
+    """An adapter's implementation module, imported on first use, so the plugin loads without its framework.
+
+    ::
+
+        _implementation = LazyImplementation(__name__, "_server", "The MCP target", "the mcp SDK", "mcp")
+        __getattr__ = _implementation.attributes({"NimbleMCPServer", "mcp_server"})
+    """
+
+    def __init__(self, package: str, module: str, target: str, framework: str, extra: str) -> None:
+        self._name = f"{package}.{module}"
+        self._package = package
+        self._needs = f"{target} needs {framework}"
+        self._extra = extra
+
+    def __call__(self) -> Any:
+        """The implementation module; a :class:`UsageError` saying what to install when it cannot load."""
+        import importlib
+
+        try:
+            return importlib.import_module(self._name)
+        except ImportError as exc:
+            raise UsageError(
+                f"{self._needs} ({exc.name} is missing): pip install 'nimble-tools[{self._extra}]'."
+            ) from exc
+
+    def attributes(self, names: Iterable[str]) -> Callable[[str], Any]:
+        """A module ``__getattr__`` that serves ``names`` from the implementation."""
+        lazy = frozenset(names)
+
+        def module_getattr(name: str) -> Any:
+            if name in lazy:
+                return getattr(self(), name)
+            raise AttributeError(f"module {self._package!r} has no attribute {name!r}")
+
+        return module_getattr
 
 
 def hidden_by(toolkit: NimbleToolkit, operation: Operation) -> list[str]:
