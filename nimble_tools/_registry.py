@@ -14,7 +14,7 @@ import os
 import sys
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -22,7 +22,7 @@ import pluggy
 
 from . import hookspecs
 from ._errors import OperationConflictError, PluginError, UnknownOperationError
-from ._operation import Operation
+from ._operation import Operation, with_changes
 
 __all__ = ["DEFAULT_PLUGINS", "OperationRegistry", "PluginHost", "Target"]
 
@@ -142,6 +142,12 @@ class PluginHost:
                         f"Plugin {_plugin!r} registered {type(operation).__name__}, not an Operation.",
                         plugin=_plugin,
                     )
+                if not operation.resource:
+                    raise PluginError(
+                        f"Plugin {_plugin!r} registered {operation.name!r} without a resource: set resource=... "
+                        "(the group it belongs to, such as 'contacts').",
+                        plugin=_plugin,
+                    )
                 existing = operations.get(operation.name)
                 if existing is not None:
                     raise OperationConflictError(
@@ -149,7 +155,7 @@ class PluginHost:
                         f"{_plugin!r}. Rename one of them, or unregister the plugin you do not want "
                         f"(toolkit.plugins.unregister(name={_plugin!r}))."
                     )
-                operations[operation.name] = replace(operation, plugin=_plugin)
+                operations[operation.name] = with_changes(operation, plugin=_plugin)
 
             impl.function(register=register)
         return OperationRegistry(operations)
