@@ -26,8 +26,6 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-import httpx
-
 from .._errors import ConfigurationError, NimbleAPIError
 from ._config import TOKEN_PATH, OAuthApp
 from ._endpoint import TokenEndpoint
@@ -37,6 +35,8 @@ from ._store import MemoryTokenStore, TokenStore
 from ._tokens import AuthorizationRequest, Connection, PendingAuthorization, TokenSet
 
 if TYPE_CHECKING:
+    import httpx
+
     from ..sandbox import Sandbox
 
 __all__ = ["DEFAULT_ACCOUNT", "OAuthProvider"]
