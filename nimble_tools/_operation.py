@@ -125,7 +125,8 @@ class Operation:
     """One tool: a Nimble endpoint, or a composite action implemented in Python.
 
     Operations are immutable; views (prefixing, renaming) make modified copies with
-    :func:`dataclasses.replace`.
+    :func:`with_changes`, which leaves a model named by reference unimported (``dataclasses.replace``
+    works too, and imports it).
     """
 
     name: str
@@ -175,8 +176,8 @@ class Operation:
     """For destructive tools: what a call would destroy, counting the records where it can (a mass
     delete, a cascade); it may read Nimble through ``context.call``. Default: the tool and its arguments."""
     example: Mapping[str, Any] | None = field(default=None, compare=False)
-    """Arguments of a typical call (ids may be made up). The catalog's validate, and its tests build
-    each example's request and check it against Nimble's spec."""
+    """Arguments of a typical call (ids may be made up). Every catalog operation has one: the tests
+    build its request and check it against Nimble's spec."""
 
     @property
     def display_title(self) -> str:
