@@ -11,6 +11,9 @@ one rule, so that catalog entries stay short:
 
 The wire name is the field's ``serialization_alias`` when it has one (Nimble uses names such as
 ``record type``), so the model-facing name can stay a plain identifier.
+
+An endpoint's flags follow from its HTTP method unless it says otherwise (see :class:`Operation`),
+and its parameters model may be named by reference and imported on first use (see ``_model_ref``).
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ import enum
 import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from ._errors import InvalidArgumentsError, UsageError
 from ._limits import check_argument_values
+from ._model_ref import ModelSlot
 from ._paths import NIMBLE_ID_PATTERN, path_fields, render_path
 
 if TYPE_CHECKING:
@@ -36,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BODY",
     "CONTROL",
+    "FROM_METHOD",
     "QUERY",
     "HttpMethod",
     "Location",
@@ -43,11 +48,23 @@ __all__ = [
     "Operation",
     "Params",
     "RequestSpec",
+    "with_changes",
 ]
 
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 _NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,63}$")
 MAX_DESCRIPTION = 1024
+
+
+class _FromMethod:
+    def __repr__(self) -> str:
+        return "FROM_METHOD"
+
+
+FROM_METHOD: Any = _FromMethod()
+"""Default of ``read_only``, ``destructive`` and ``idempotent``: what the HTTP method says (see :class:`Operation`)."""
+
+_PARAMS = ModelSlot()
 
 
 class Location(enum.Enum):
@@ -103,12 +120,13 @@ Handler = Callable[["CallContext", Any], Any]
 AsyncHandler = Callable[["CallContext", Any], Awaitable[Any]]
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@dataclass(frozen=True, kw_only=True)
 class Operation:
     """One tool: a Nimble endpoint, or a composite action implemented in Python.
 
     Operations are immutable; views (prefixing, renaming) make modified copies with
-    :func:`dataclasses.replace`.
+    :func:`with_changes`, which leaves a model named by reference unimported (``dataclasses.replace``
+    works too, and imports it).
     """
 
     name: str
@@ -118,27 +136,31 @@ class Operation:
     empty: made from the name (see :attr:`display_title`)."""
     description: str
     """What the tool does, written for a language model; at most 1024 characters."""
-    params: type[BaseModel]
-    """Pydantic model of the arguments; validation happens before any request is sent."""
-    resource: str
-    """The resource it belongs to (``contacts``, ``deals``, ...), for grouping and filtering."""
+    params: ModelSlot = _PARAMS
+    """Pydantic model of the arguments; validation happens before any request is sent. Give the
+    class, or ``"package.module:ClassName"`` to import it the first time it is needed."""
+    resource: str = ""
+    """The resource it belongs to (``contacts``, ``deals``, ...), for grouping and filtering. Required
+    by the registry; the catalog sets it once per module."""
     method: HttpMethod = "GET"
     """HTTP method of the Nimble endpoint (for composite actions: of their main effect)."""
     path: str = ""
     """Path template such as ``/api/v1/contact/{id}``; empty for composite actions."""
-    read_only: bool = False
-    """True when the tool changes nothing."""
-    destructive: bool = False
-    """True when the tool may delete or overwrite data that cannot be recovered."""
-    idempotent: bool = False
-    """True when repeating the same call has no further effect."""
+    read_only: bool = FROM_METHOD
+    """True when the tool changes nothing. Unstated: True for a GET endpoint."""
+    destructive: bool = FROM_METHOD
+    """True when the tool may delete or overwrite data that cannot be recovered. Unstated: True for a
+    DELETE endpoint (without ``destructive_when``)."""
+    idempotent: bool = FROM_METHOD
+    """True when repeating the same call has no further effect. Unstated: True for a GET, PUT or
+    DELETE endpoint. A composite action's unstated flags are False: it says what it does."""
     paging: Paging | None = None
     """How ``limit``/``next_cursor`` map onto Nimble's paging style, for list operations."""
     handler: Handler | None = None
     """Composite actions: a function ``(context, params) -> result`` run instead of a request."""
     async_handler: AsyncHandler | None = None
     """Composite actions: the async twin of ``handler`` (else ``handler`` runs in a thread)."""
-    encode: Callable[[Operation, BaseModel], RequestSpec] | None = None
+    encode: Callable[[Operation, Any], RequestSpec] | None = None
     """Custom request builder, for endpoints whose wire format the default rule cannot express."""
     plugin: str | None = None
     """Name of the plugin that registered the operation (set by the registry)."""
@@ -153,6 +175,9 @@ class Operation:
     preview: Callable[[CallContext], Preview] | None = None
     """For destructive tools: what a call would destroy, counting the records where it can (a mass
     delete, a cascade); it may read Nimble through ``context.call``. Default: the tool and its arguments."""
+    example: Mapping[str, Any] | None = field(default=None, compare=False)
+    """Arguments of a typical call (ids may be made up). Every catalog operation has one: the tests
+    build its request and check it against Nimble's spec."""
 
     @property
     def display_title(self) -> str:
@@ -172,11 +197,30 @@ class Operation:
             )
         if self.handler is None and self.async_handler is None and not self.path:
             raise UsageError(f"Operation {self.name!r} needs a path or a handler.")
-        missing = [p for p in path_fields(self.path) if p not in self.params.model_fields]
-        if missing:
-            raise UsageError(f"Operation {self.name!r}: path fields {missing} are not in its params model.")
+        self._derive_flags()
         if self.read_only and self.may_destroy:
             raise UsageError(f"Operation {self.name!r} cannot be both read-only and destructive.")
+        model = _PARAMS.source(self)
+        if not isinstance(model, str):
+            self.check_model(model)
+
+    def _derive_flags(self) -> None:
+        """Fill the flags left unstated: from the HTTP method for an endpoint, False for a composite action."""
+        endpoint = not self.is_composite
+        derived = {
+            "read_only": endpoint and self.method == "GET",
+            "destructive": endpoint and self.method == "DELETE" and self.destructive_when is None,
+            "idempotent": endpoint and self.method in ("GET", "PUT", "DELETE"),
+        }
+        for flag, value in derived.items():
+            if getattr(self, flag) is FROM_METHOD:
+                object.__setattr__(self, flag, value)
+
+    def check_model(self, model: type[BaseModel]) -> None:
+        """Refuse a params model that lacks a field of the path template (run when the model is known)."""
+        missing = [p for p in path_fields(self.path) if p not in model.model_fields]
+        if missing:
+            raise UsageError(f"Operation {self.name!r}: path fields {missing} are not in its params model.")
 
     @property
     def may_destroy(self) -> bool:
@@ -219,6 +263,13 @@ class Operation:
         if self.encode is not None:
             return self.encode(self, params)
         return default_encode(self, params)
+
+
+def with_changes(operation: Operation, **changes: Any) -> Operation:
+    """``dataclasses.replace`` that leaves a params model named by reference unimported."""
+    values = {f.name: getattr(operation, f.name) for f in fields(operation) if f.init and f.name != "params"}
+    values["params"] = _PARAMS.source(operation)
+    return type(operation)(**(values | changes))
 
 
 def default_encode(operation: Operation, params: BaseModel) -> RequestSpec:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import functools
 import importlib
-import importlib.metadata
 import os
 import sys
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -22,7 +21,7 @@ import pluggy
 
 from . import hookspecs
 from ._errors import OperationConflictError, PluginError, UnknownOperationError
-from ._operation import Operation
+from ._operation import Operation, with_changes
 
 __all__ = ["DEFAULT_PLUGINS", "OperationRegistry", "PluginHost", "Target"]
 
@@ -35,6 +34,8 @@ AUTOLOAD_ENV = "NIMBLE_TOOLS_DISABLE_PLUGIN_AUTOLOAD"
 @functools.cache
 def _entry_point_plugins() -> tuple[tuple[str, Any], ...]:
     """Import every plugin of the entry-point group once per process."""
+    import importlib.metadata  # about 15 ms: paid when the first registry is built, not by `import nimble_tools`
+
     loaded = []
     for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         try:
@@ -142,6 +143,12 @@ class PluginHost:
                         f"Plugin {_plugin!r} registered {type(operation).__name__}, not an Operation.",
                         plugin=_plugin,
                     )
+                if not operation.resource:
+                    raise PluginError(
+                        f"Plugin {_plugin!r} registered {operation.name!r} without a resource: set resource=... "
+                        "(the group it belongs to, such as 'contacts').",
+                        plugin=_plugin,
+                    )
                 existing = operations.get(operation.name)
                 if existing is not None:
                     raise OperationConflictError(
@@ -149,7 +156,7 @@ class PluginHost:
                         f"{_plugin!r}. Rename one of them, or unregister the plugin you do not want "
                         f"(toolkit.plugins.unregister(name={_plugin!r}))."
                     )
-                operations[operation.name] = replace(operation, plugin=_plugin)
+                operations[operation.name] = with_changes(operation, plugin=_plugin)
 
             impl.function(register=register)
         return OperationRegistry(operations)

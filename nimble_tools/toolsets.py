@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from typing_extensions import override
 
 from ._errors import UnknownOperationError, UsageError
-from ._operation import MAX_DESCRIPTION, Operation
+from ._operation import MAX_DESCRIPTION, Operation, with_changes
 from ._view import META_TAG, SCOPE_OPTION, ToolView, ViewEntry
 
 if TYPE_CHECKING:
@@ -363,7 +363,7 @@ def _renamed(entries: Mapping[str, ViewEntry], rename: Callable[[str], str], lab
         operation = entry.operation
         if new != name:
             try:
-                operation = replace(operation, name=new)
+                operation = with_changes(operation, name=new)  # leaves a model named by reference unimported
             except UsageError as exc:
                 raise UsageError(f"{label}: {exc.message} Choose names of at most 64 characters.") from None
         renamed[new] = replace(entry, operation=operation)
@@ -379,7 +379,7 @@ def _described(entry: ViewEntry) -> ViewEntry:
         return entry
     if COMPACT_HINT in operation.description or len(operation.description) + len(COMPACT_HINT) + 1 > MAX_DESCRIPTION:
         return entry
-    return replace(entry, operation=replace(operation, description=f"{operation.description} {COMPACT_HINT}"))
+    return replace(entry, operation=with_changes(operation, description=f"{operation.description} {COMPACT_HINT}"))
 
 
 def _is_glob(text: str) -> bool:

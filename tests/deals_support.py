@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
+from catalog_support import deals_side
 from spec_support import spec as contacts_spec
 
 from nimble_tools import NimbleAPIError, NimbleToolkit, hookimpl
@@ -30,57 +31,7 @@ from nimble_tools.sandbox import SANDBOX_BASE_URL, Sandbox
 
 DATA = Path(__file__).parent / "data"
 
-DEAL_OPERATIONS = [
-    "create_a_nimble_deal",
-    "get_single_nimble_deal_by_id",
-    "delete_a_nimble_deal_by_id",
-    "update_a_nimble_deal_by_id",
-    "nimble_deals_won_deals_last_month",
-    "nimble_deals_overdue",
-    "list_all_nimble_deals_tags",
-    "create_a_nimble_deals_tag",
-    "update_a_nimble_deals_tag_by_id",
-    "delete_a_nimble_deals_tag_by_id",
-    "list_all_nimble_deal_column_catalogue",
-    "list_all_nimble_deals_pipelines",
-    "get_single_nimble_deals_pipeline_by_id",
-    "create_a_nimble_deals_pipeline",
-    "update_a_nimble_deals_pipeline_by_id",
-    "delete_a_nimble_deals_pipeline_by_id",
-    "nimble_deals_pipelines_archive",
-    "nimble_deals_pipelines_unarchive",
-    "nimble_deals_pipelines_add_pipeline_lost_reason",
-    "create_a_nimble_pipeline_transition",
-    "update_a_nimble_pipeline_transition_by_id",
-    "delete_a_nimble_pipeline_transition_by_id",
-    "nimble_pipeline_transition_exit_lead_unsuccessfully",
-    "nimble_pipeline_transition_unsuccessful_exit",
-    "nimble_pipeline_transition_move_lead_stage",
-    "nimble_pipeline_transition_undo_lead",
-    "create_a_nimble_deal_file",
-    "update_a_nimble_deal_file_by_id",
-    "delete_a_nimble_deal_file_by_id",
-    "nimble_deal_file_download",
-    "create_a_nimble_deal_note",
-    "update_a_nimble_deal_note_by_id",
-    "delete_a_nimble_deal_note_by_id",
-    "list_all_nimble_deal_fields",
-    "create_a_nimble_pipeline_stage",
-    "update_a_nimble_pipeline_stage_by_id",
-    "delete_a_nimble_pipeline_stage_by_id",
-    "list_all_nimble_pipeline_deals_by_stages",
-    "list_all_nimble_pipeline_deals_by_owner",
-    "create_a_nimble_deal_pipeline_field",
-    "update_a_nimble_deal_pipeline_field_by_id",
-    "delete_a_nimble_deal_pipeline_field_by_id",
-    "create_a_nimble_deal_pipeline_choice",
-    "update_a_nimble_deal_pipeline_choice_by_id",
-    "delete_a_nimble_deal_pipeline_choice_by_id",
-    "create_a_nimble_deal_pipeline_fields_group",
-    "update_a_nimble_deal_pipeline_fields_group_by_id",
-    "delete_a_nimble_deal_pipeline_fields_group_by_id",
-    "list_all_nimble_deals",
-]
+DEAL_OPERATIONS = deals_side()
 
 # The spec prints these two routes without the "v"; clients that work call /api/v2 (see catalog/deal_tags.py).
 SPEC_PATH_TYPOS = {"/api/v2/deals/tags/{}": "/api/2/deals/tags/{}"}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from contacts_cases import MINIMAL
+from catalog_support import contacts_side
 from spec_support import Recorder, recorded_toolkit
 
 from nimble_tools import (
@@ -428,7 +428,7 @@ def _tier_gone(env: Env) -> None:
 
 
 def test_cases_cover_every_operation() -> None:
-    assert sorted(c.name for c in CASES) == sorted(MINIMAL)
+    assert sorted(c.name for c in CASES) == sorted(contacts_side())
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)

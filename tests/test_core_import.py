@@ -44,3 +44,9 @@ def test_public_names_are_unique_exported_and_complete() -> None:
         if not name.startswith("_") and getattr(value, "__module__", "").startswith("nimble_tools")
     }
     assert public <= set(exported), public - set(exported)
+
+
+def test_the_command_line_loads_httpx_only_for_a_request() -> None:
+    # `nimble-tools mcp` answers tools/list without a request to Nimble: it should not pay for httpx.
+    out = _run("import sys, nimble_tools.cli\nprint([m for m in ('httpx', 'mcp', 'langchain') if m in sys.modules])")
+    assert out == "[]"

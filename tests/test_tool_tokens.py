@@ -175,12 +175,12 @@ def test_the_full_list_stays_within_its_measured_cost(toolkit: NimbleToolkit) ->
     assert sum(costs) / len(costs) <= FULL_LIST_PER_TOOL_CEILING
     assert max(costs) <= LARGEST_CEILING
     catalog = [t for t in emitted if toolkit.operations[t["function"]["name"]].plugin == "nimble_tools.catalog"]
-    assert len(catalog) == 89
+    assert len(catalog) == sum(op.plugin == "nimble_tools.catalog" for op in toolkit.operations.values()) > 0
     assert sum(tokens(tool) for tool in catalog) / len(catalog) <= CATALOG_PER_TOOL_CEILING
     structure = [tokens(without_descriptions(tool)) for tool in catalog]
     assert sum(structure) / len(structure) <= CATALOG_STRUCTURE_CEILING
     composite = [t for t in emitted if "composite" in toolkit.operations[t["function"]["name"]].tags]
-    assert len(composite) == 7
+    assert composite and all(toolkit.operations[t["function"]["name"]].is_composite for t in composite)
     assert sum(tokens(tool) for tool in composite) / len(composite) <= COMPOSITE_PER_TOOL_CEILING
     # Descriptions are shorter, not gone: every tool still says what it does in a sentence or more.
     assert min(len(tool["function"]["description"]) for tool in emitted) >= 30

@@ -10,9 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, Unpack
-
-import httpx
+from typing import TYPE_CHECKING, Any, Unpack
 
 from .._auth import Secret
 from .._client import USER_AGENT, _retry_after, translate_transport_error
@@ -22,6 +20,9 @@ from .._operation import RequestSpec
 from ._config import TOKEN_PATH, OAuthApp
 from ._errors import OAuthError
 from ._tokens import TokenSet
+
+if TYPE_CHECKING:
+    import httpx  # imported by the first token request, not by `import nimble_tools.auth`
 
 __all__ = ["TokenEndpoint"]
 
@@ -87,6 +88,8 @@ class TokenEndpoint:
     # -- sending -----------------------------------------------------------------------------
 
     def _post(self, grant: str, form: dict[str, str]) -> TokenSet:
+        import httpx
+
         logger.debug("token request: grant_type=%s", grant)
         try:
             response = self._clients.sync().post(self.app.token_url, data=form, headers=_FORM_HEADERS)
@@ -95,6 +98,8 @@ class TokenEndpoint:
         return self._read(grant, response)
 
     async def _apost(self, grant: str, form: dict[str, str]) -> TokenSet:
+        import httpx
+
         logger.debug("token request: grant_type=%s", grant)
         try:
             response = await self._clients.for_running_loop().post(self.app.token_url, data=form, headers=_FORM_HEADERS)

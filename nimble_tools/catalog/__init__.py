@@ -3,15 +3,23 @@
 The catalog is a built-in plugin: :func:`register_operations` hands every operation to the
 registry through the same hook third-party plugins use. Modules are imported when the registry is
 first built, not when ``nimble_tools`` is imported.
+
+A module says its ``RESOURCE`` once; each operation says its title, description, method, path
+and an example, and only the flags its method does not imply (see ``Operation``). Its parameters
+model lives in ``catalog/params/<module>.py`` and is named by reference, so that the registry is
+built without defining any model: a model is imported the first time it is needed.
+
+Adding an endpoint: its operation here (with its example and model), its handler in
+``nimble_tools/sandbox/routes``, and its entry in the spec copy the tests read
+(``tests/data/nimble-openapi.yml``). The tests derive everything else from the registry.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import replace
 
-from .._operation import Operation
+from .._operation import Operation, with_changes
 from ..hookspecs import hookimpl
 
 __all__ = ["CATALOG_MODULES", "register_operations"]
@@ -40,11 +48,8 @@ CATALOG_MODULES: tuple[str, ...] = (
 
 @hookimpl
 def register_operations(register: Callable[[Operation], None]) -> None:
-    """Register every operation of every catalog module."""
-    from ._titles import TITLES
-
+    """Register every operation of every catalog module, with the module's resource."""
     for name in CATALOG_MODULES:
         module = importlib.import_module(f"{__name__}.{name}")
         for operation in module.OPERATIONS:
-            title = operation.title or TITLES.get(operation.name, "")
-            register(replace(operation, title=title) if title != operation.title else operation)
+            register(with_changes(operation, resource=module.RESOURCE))

@@ -4,162 +4,40 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import replace
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel
 
-from .._operation import BODY, NimbleId, Operation, Params, RequestSpec, default_encode
-from ._layout_params import LAYOUT_HINT, Preflight, encode_placement
+from .._operation import Operation, RequestSpec, default_encode
+from ._examples import ID, ID2
+from ._layout_params import LAYOUT_HINT, encode_placement
 
-FieldKind = Literal["string", "long_string", "choice", "number", "datetime", "boolean", "address", "user"]
-NumberType = Literal["integer", "decimal", "percentage", "financial"]
+if TYPE_CHECKING:
+    from .params.contact_fields import CreateFieldParams, UpdateChoiceParams, UpdateFieldParams
 
-
-class ChoiceOption(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    id: str = Field(min_length=1, description="Stable option id; contacts store it.")
-    value: str = Field(min_length=1, description="Label.")
+RESOURCE = "contact_fields"
+MODELS = "nimble_tools.catalog.params.contact_fields"
 
 
-class _Presentation(Params):
-    number_type: NumberType | None = Field(default=None, description="number fields: how numbers show.")
-    fraction_digits: int | None = Field(default=None, ge=1, description="decimal/percentage: digits after the point.")
-    currency: str | None = Field(default=None, description="financial: ISO 4217 code, e.g. USD.")
-    date_format: str | None = Field(default=None, description="datetime: strftime format, e.g. '%Y-%m-%d'.")
-    ignore_specific_time: bool | None = Field(default=None, description="datetime without date_format: hide time.")
-
-    def presentation(self, kind: str | None) -> dict[str, Any] | None:
-        """Nimble's ``presentation`` object for a field of ``kind`` (None: nothing to send)."""
-        number = {"number_type", "fraction_digits", "currency"} & self.model_fields_set
-        date = {"date_format", "ignore_specific_time"} & self.model_fields_set
-        if kind == "number" or (kind is None and number and self.number_type):
-            shown: dict[str, Any] = {"number_type": self.number_type or "integer"}
-            if self.number_type in ("decimal", "percentage"):
-                shown["fraction_digits"] = self.fraction_digits
-            if self.number_type == "financial":
-                shown["currency"] = self.currency
-            return shown
-        if kind == "datetime" or (kind is None and date):
-            return {"date_format": self.date_format, "ignore_specific_time": self.ignore_specific_time}
-        return {} if kind is not None else None
-
-    def _check_presentation(self, kind: str | None) -> None:
-        if self.number_type in ("decimal", "percentage") and self.fraction_digits is None:
-            raise ValueError(f"number_type '{self.number_type}' needs fraction_digits (1 or more)")
-        if self.date_format is not None and self.ignore_specific_time is not None:
-            raise ValueError("ignore_specific_time applies only without date_format: leave one of them null")
-        if kind is None:
-            return
-        given = {k for k in ("number_type", "fraction_digits", "currency") if getattr(self, k) is not None}
-        if given and kind != "number":
-            raise ValueError(f"{', '.join(sorted(given))} apply to number fields only, not '{kind}'")
-        given = {k for k in ("date_format", "ignore_specific_time") if getattr(self, k) is not None}
-        if given and kind != "datetime":
-            raise ValueError(f"{', '.join(sorted(given))} apply to datetime fields only, not '{kind}'")
+PRESENTATION_KEYS = ("number_type", "fraction_digits", "currency", "date_format", "ignore_specific_time")
 
 
-class CreateFieldParams(_Presentation):
-    name: str = Field(min_length=1, max_length=50, description="Field name (unique).")
-    field_kind: FieldKind = Field(description="Fixed once created; choice needs choices, number needs number_type.")
-    tab_id: NimbleId = Field(description="Tab for the field.")
-    group_id: NimbleId | None = Field(default=None, description="Group in that tab; null: none.")
-    insert_after: str | None = Field(default=None, description="Sibling field/group id to follow; null: first.")
-    multiples: bool | None = Field(default=None, description="Allow several values (default false).")
-    choices: list[ChoiceOption] | None = Field(default=None, description="choice fields: the options.")
-    choices_order: Literal["ordinal", "alphabetic"] | None = Field(
-        default=None, description="choice fields: ordinal (as given, default) or alphabetic."
-    )
-    validation: Literal["email", "url"] | None = Field(default=None, description="string fields: value format.")
-
-    @model_validator(mode="after")
-    def _consistent(self) -> CreateFieldParams:
-        if self.field_kind == "choice":
-            if not self.choices:
-                raise ValueError("a choice field needs choices: [{id, value}, ...]")
-            ids = [c.id for c in self.choices]
-            if len(set(ids)) != len(ids):
-                raise ValueError("choice ids must be unique")
-        elif self.choices or self.choices_order:
-            raise ValueError(f"choices apply to choice fields only, not '{self.field_kind}'")
-        if self.validation and self.field_kind != "string":
-            raise ValueError(f"validation applies to string fields only, not '{self.field_kind}'")
-        if self.field_kind == "number" and self.number_type is None:
-            raise ValueError("a number field needs number_type: integer, decimal, percentage or financial")
-        self._check_presentation(self.field_kind)
-        return self
-
-    def field_type(self) -> dict[str, Any]:
-        """Nimble's ``field_type`` object."""
-        kind: dict[str, Any] = {"field_kind": self.field_kind}
-        if self.choices:
-            kind["values"] = {
-                "ordering_type": self.choices_order or "ordinal",
-                "values": [c.model_dump() for c in self.choices],
-            }
-        if self.validation:
-            kind["validation_rule"] = {"type": self.validation}
-        return kind
-
-
-_PRESENTATION_KEYS = ("number_type", "fraction_digits", "currency", "date_format", "ignore_specific_time")
-
-
-def _encode_create_field(operation: Operation, params: BaseModel) -> RequestSpec:
-    assert isinstance(params, CreateFieldParams)
+def _encode_create_field(operation: Operation, params: CreateFieldParams) -> RequestSpec:
     spec = encode_placement(operation, params, always=("group_id", "insert_after"))
-    folded = (*_PRESENTATION_KEYS, "field_kind", "choices", "choices_order", "validation")
+    folded = (*PRESENTATION_KEYS, "field_kind", "choices", "choices_order", "validation")
     body = {k: v for k, v in (spec.json or {}).items() if k not in folded}
     body["field_type"] = params.field_type()
     body["presentation"] = params.presentation(params.field_kind)
     return replace(spec, json=body)
 
 
-class UpdateFieldParams(_Presentation):
-    id: NimbleId = Field(description="Field id.")
-    name: str | None = Field(default=None, min_length=1, max_length=50, description="New name.")
-    tab_id: NimbleId | None = Field(default=None, description="Move to this tab.")
-    group_id: NimbleId | None = Field(default=None, description="Move into this group.")
-    remove_from_group: bool | None = Field(default=None, description="true: take it out of its group.")
-    insert_after: str | None = Field(default=None, description="Move after this sibling id.")
-    move_to_first: bool | None = Field(default=None, description="true: move to the first position.")
-
-    @model_validator(mode="after")
-    def _consistent(self) -> UpdateFieldParams:
-        self._check_presentation(None)
-        if self.group_id and self.remove_from_group:
-            raise ValueError("group_id and remove_from_group exclude each other")
-        if self.insert_after and self.move_to_first:
-            raise ValueError("insert_after and move_to_first exclude each other")
-        changes = {"name", "tab_id", "group_id", "remove_from_group", "insert_after", "move_to_first"}
-        given = {k for k in self.model_fields_set if getattr(self, k) not in (None, False)}
-        if not given & (changes | set(_PRESENTATION_KEYS)):
-            raise ValueError("nothing to change: pass name, a presentation setting or a new position")
-        return self
-
-
-def _encode_update_field(operation: Operation, params: BaseModel) -> RequestSpec:
-    assert isinstance(params, UpdateFieldParams)
+def _encode_update_field(operation: Operation, params: UpdateFieldParams) -> RequestSpec:
     spec = encode_placement(operation, params, flags={"remove_from_group": "group_id", "move_to_first": "insert_after"})
-    body = {k: v for k, v in (spec.json or {}).items() if k not in _PRESENTATION_KEYS}
+    body = {k: v for k, v in (spec.json or {}).items() if k not in PRESENTATION_KEYS}
     presentation = params.presentation(None)
     if presentation is not None:
         body["presentation"] = presentation
     return replace(spec, json=body)
-
-
-class DeleteFieldParams(Params):
-    id: NimbleId = Field(description="Field id.")
-    preflight_checks: Preflight
-
-
-class CreateChoiceParams(Params):
-    field_id: NimbleId = Field(description="Choice field id.")
-    option_id: str | None = Field(
-        default=None, serialization_alias="id", description="Id for the new option; null: generated."
-    )
-    value: str = Field(min_length=1, description="Option label.")
-    insert_after: str | None = Field(default=None, description="Option id to follow; null: first.")
 
 
 def _encode_create_choice(operation: Operation, params: BaseModel) -> RequestSpec:
@@ -169,39 +47,9 @@ def _encode_create_choice(operation: Operation, params: BaseModel) -> RequestSpe
     return replace(spec, json=body)
 
 
-class UpdateChoiceParams(Params):
-    field_id: NimbleId = Field(description="Choice field id.")
-    id: str = Field(min_length=1, description="Option id.")
-    value: str | None = Field(default=None, min_length=1, description="New label.")
-    insert_after: str | None = Field(default=None, description="Move after this option id.")
-    move_to_first: bool | None = Field(default=None, description="true: make it the first option.")
-
-    @model_validator(mode="after")
-    def _something(self) -> UpdateChoiceParams:
-        if self.value is None and self.insert_after is None and not self.move_to_first:
-            raise ValueError("nothing to change: pass value, insert_after or move_to_first")
-        if self.insert_after and self.move_to_first:
-            raise ValueError("insert_after and move_to_first exclude each other")
-        return self
-
-
-def _encode_update_choice(operation: Operation, params: BaseModel) -> RequestSpec:
-    assert isinstance(params, UpdateChoiceParams)
+def _encode_update_choice(operation: Operation, params: UpdateChoiceParams) -> RequestSpec:
     spec = encode_placement(operation, params, flags={"move_to_first": "insert_after"})
     return replace(spec, json={"id": params.id, **(spec.json or {})})  # the spec wants the id in the body too
-
-
-class DeleteChoiceParams(Params):
-    field_id: NimbleId = Field(description="Choice field id.")
-    id: str = Field(min_length=1, description="Option id.")
-    preflight_checks: Preflight
-
-
-class PrimaryParams(Params):
-    contact_id: NimbleId = Field(description="Contact id.")
-    # a JSON body even on the DELETE variant, as the spec has it
-    field_id: Annotated[NimbleId, BODY] = Field(description="The field's id (field_id in each of its values).")
-    position: Annotated[int, BODY] = Field(ge=0, description="0-based index of the value in that field's list.")
 
 
 def _primary(flag: bool) -> Any:
@@ -212,118 +60,114 @@ def _primary(flag: bool) -> Any:
     return encode
 
 
-class NoParams(Params):
-    """No arguments."""
-
-
 OPERATIONS = (
     Operation(
         name="list_all_nimble_contact_fields",
+        title="Describe the contact card",
         description=(
             "Describe the contact card: tabs, groups and fields with ids, kinds, choice options (contacts store "
             "the option id) and allowed actions. Read it before writing custom or choice fields or changing the "
             "layout."
         ),
-        params=NoParams,
-        resource="contact_fields",
+        params=f"{MODELS}:NoParams",
         method="GET",
         path="/api/v1/contacts/fields",
-        read_only=True,
-        idempotent=True,
+        example={},
     ),
     Operation(
         name="create_a_nimble_contact_field",
+        title="Add a custom contact field",
         description=(
             f"Add a custom contact field to a tab, optionally in a group. {LAYOUT_HINT} Needs the Manage Custom "
             "Fields permission."
         ),
-        params=CreateFieldParams,
-        resource="contact_fields",
+        params=f"{MODELS}:CreateFieldParams",
         method="POST",
         path="/api/v1/contacts/fields",
         encode=_encode_create_field,
+        example={"name": "Region", "field_kind": "string", "tab_id": ID},
     ),
     Operation(
         name="update_a_nimble_contact_field_by_id",
+        title="Change a custom contact field",
         description=(
             "Rename a custom contact field, change how it shows (number and date settings) or move it (tab, group, "
             "position). "
             f"Kind and multiples are fixed. {LAYOUT_HINT}"
         ),
-        params=UpdateFieldParams,
-        resource="contact_fields",
+        params=f"{MODELS}:UpdateFieldParams",
         method="PUT",
         path="/api/v1/contacts/fields/{id}",
-        idempotent=True,
         encode=_encode_update_field,
+        example={"id": ID, "name": "Area"},
     ),
     Operation(
         name="delete_a_nimble_contact_field_by_id",
+        title="Delete a custom contact field",
         description=(
             "Delete a custom contact field; with preflight_checks false, also every value contacts hold in it."
         ),
-        params=DeleteFieldParams,
-        resource="contact_fields",
+        params=f"{MODELS}:DeleteFieldParams",
         method="DELETE",
         path="/api/v1/contacts/fields/{id}",
-        destructive=True,
-        idempotent=True,
+        example={"id": ID},
     ),
     Operation(
         name="create_a_nimble_contact_field_choice",
+        title="Add a choice to a contact field",
         description=f"Add an option to a choice (drop-down) contact field. {LAYOUT_HINT}",
-        params=CreateChoiceParams,
-        resource="contact_fields",
+        params=f"{MODELS}:CreateChoiceParams",
         method="POST",
         path="/api/v1/contacts/fields/{field_id}/choices",
         encode=_encode_create_choice,
+        example={"field_id": ID, "value": "Gold"},
     ),
     Operation(
         name="update_a_nimble_contact_field_choice_by_id",
+        title="Change a contact field choice",
         description="Rename or move an option of a choice (drop-down) contact field; contacts keep it. Returns all tabs.",
-        params=UpdateChoiceParams,
-        resource="contact_fields",
+        params=f"{MODELS}:UpdateChoiceParams",
         method="PUT",
         path="/api/v1/contacts/fields/{field_id}/choices/{id}",
-        idempotent=True,
         encode=_encode_update_choice,
+        example={"field_id": ID, "id": "1", "value": "Platinum"},
     ),
     Operation(
         name="delete_a_nimble_contact_field_choice_by_id",
+        title="Remove a contact field choice",
         description=(
             "Remove an option from a choice contact field; with preflight_checks false, also from the contacts "
             "that use it. Returns all tabs."
         ),
-        params=DeleteChoiceParams,
-        resource="contact_fields",
+        params=f"{MODELS}:DeleteChoiceParams",
         method="DELETE",
         path="/api/v1/contacts/fields/{field_id}/choices/{id}",
-        destructive=True,
-        idempotent=True,
+        example={"field_id": ID, "id": "1"},
     ),
     Operation(
         name="nimble_contact_fields_set_primary",
+        title="Mark a contact value as primary",
         description=(
             "Mark one value of a contact's multi-value field (e.g. one of its emails) as primary; the others lose "
             "the mark."
         ),
-        params=PrimaryParams,
-        resource="contact_fields",
+        params=f"{MODELS}:PrimaryParams",
         method="PUT",
         path="/api/v1/contact/{contact_id}/field",
-        idempotent=True,
         encode=_primary(True),
+        example={"contact_id": ID, "field_id": ID2, "position": 0},
     ),
     Operation(
         name="nimble_contact_fields_unset_primary",
+        title="Unmark a primary contact value",
         description=(
             "Remove the primary mark from one value of a contact's multi-value field; the value itself stays."
         ),
-        params=PrimaryParams,
-        resource="contact_fields",
+        params=f"{MODELS}:PrimaryParams",
         method="DELETE",
+        destructive=False,  # the value stays: only its primary mark goes
         path="/api/v1/contact/{contact_id}/field",
-        idempotent=True,
         encode=_primary(False),
+        example={"contact_id": ID, "field_id": ID2, "position": 0},
     ),
 )

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from .._operation import Operation, Params
+from .._operation import Operation
 
-
-class NoParams(Params):
-    """No arguments."""
+RESOURCE = "contact_pipelines"
+MODELS = "nimble_tools.catalog.params.contact_pipelines"
 
 
 OPERATIONS = (
     Operation(
         name="list_all_nimble_contact_pipelines",
+        title="List lead pipelines",
         description=(
             "List the lead pipelines for contacts (not deal pipelines): ids, stages in order (with won/lost "
             "roles and day limits) and lost reasons, the ids that move a contact between stages."
         ),
-        params=NoParams,
-        resource="contact_pipelines",
+        params=f"{MODELS}:NoParams",
         method="GET",
         path="/api/v1/contacts/pipelines",
-        read_only=True,
-        idempotent=True,
+        example={},
     ),
 )

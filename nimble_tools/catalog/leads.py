@@ -8,115 +8,87 @@ successful exit, its edit, and clearing the lead's transitions.
 
 from __future__ import annotations
 
-from datetime import datetime
+from .._operation import Operation
+from ._deal_shared import no_body
+from ._examples import ID, ID2, ID3
 
-from pydantic import Field, model_validator
-
-from .._operation import NimbleId, Operation, Params
-from ._deal_shared import invalid, no_body
-
-
-class LeadParams(Params):
-    lead_id: NimbleId = Field(description="Contact id.")
-    pipeline_id: NimbleId = Field(description="Contact pipeline id (list_all_nimble_contact_pipelines).")
-
-
-class MoveParams(LeadParams):
-    stage_id: NimbleId = Field(description="A working stage of that pipeline (not Won or Lost).")
-
-
-class ExitParams(LeadParams):
-    actual_exit_date: datetime | None = Field(default=None, description="When it happened; default now.")
-    notes: str | None = Field(default=None, max_length=10000, description="Comment kept with the exit.")
-
-
-class EditExitParams(ExitParams):
-    @model_validator(mode="after")
-    def _something(self) -> EditExitParams:
-        if all(getattr(self, k) is None for k in type(self).model_fields if k not in ("lead_id", "pipeline_id")):
-            raise invalid("notes", "nothing to change: pass notes, actual_exit_date or lost_reason")
-        return self
-
-
-class LostParams(ExitParams):
-    lost_reason: str | None = Field(
-        default=None, min_length=1, max_length=256, description="One of the pipeline's lost_reasons (text or id)."
-    )
-
-
-class EditLostParams(LostParams, EditExitParams):
-    pass
+RESOURCE = "leads"
+MODELS = "nimble_tools.catalog.params.leads"
 
 
 RETURNS = "Returns the contact (stages_info: its stage per pipeline)."
 
+
 OPERATIONS = (
     Operation(
         name="nimble_pipeline_transition_move_lead_stage",
+        title="Move a lead to a stage",
         description=(
             "Move a contact (lead) to a working stage of a contact pipeline (the first move enters it). To close, "
             "use create_a_nimble_pipeline_transition (won) or nimble_pipeline_transition_exit_lead_unsuccessfully "
             "(lost). " + RETURNS
         ),
-        params=MoveParams,
-        resource="leads",
+        params=f"{MODELS}:MoveParams",
         method="POST",
         path="/api/v2/leads/{lead_id}/{pipeline_id}/move",
+        example={"lead_id": ID, "pipeline_id": ID2, "stage_id": ID3},
     ),
     Operation(
         name="create_a_nimble_pipeline_transition",
+        title="Mark a lead as won",
         description=("Mark a lead as won: exit it successfully from a contact pipeline it is in. " + RETURNS),
-        params=ExitParams,
-        resource="leads",
+        params=f"{MODELS}:ExitParams",
         method="POST",
         path="/api/v2/leads/{lead_id}/{pipeline_id}/successful",
+        example={"lead_id": ID, "pipeline_id": ID2},
     ),
     Operation(
         name="update_a_nimble_pipeline_transition_by_id",
+        title="Edit a lead's won exit",
         description="Edit the notes or date of a lead's existing successful (won) exit. " + RETURNS,
-        params=EditExitParams,
-        resource="leads",
+        params=f"{MODELS}:EditExitParams",
         method="PUT",
         path="/api/v2/leads/{lead_id}/{pipeline_id}/successful",
-        idempotent=True,
+        example={"lead_id": ID, "pipeline_id": ID2, "notes": "x"},
     ),
     Operation(
         name="nimble_pipeline_transition_exit_lead_unsuccessfully",
+        title="Mark a lead as lost",
         description=("Mark a lead as lost: exit it unsuccessfully from a contact pipeline it is in. " + RETURNS),
-        params=LostParams,
-        resource="leads",
+        params=f"{MODELS}:LostParams",
         method="POST",
         path="/api/v2/leads/{lead_id}/{pipeline_id}/unsuccessful",
+        example={"lead_id": ID, "pipeline_id": ID2},
     ),
     Operation(
         name="nimble_pipeline_transition_unsuccessful_exit",
+        title="Edit a lead's lost exit",
         description="Edit the notes, date or lost reason of a lead's existing unsuccessful (lost) exit. " + RETURNS,
-        params=EditLostParams,
-        resource="leads",
+        params=f"{MODELS}:EditLostParams",
         method="PUT",
         path="/api/v2/leads/{lead_id}/{pipeline_id}/unsuccessful",
-        idempotent=True,
+        example={"lead_id": ID, "pipeline_id": ID2, "lost_reason": "Price"},
     ),
     Operation(
         name="nimble_pipeline_transition_undo_lead",
+        title="Undo a lead's won or lost exit",
         description=("Undo a lead's recent won or lost exit in a contact pipeline, back to its stage. " + RETURNS),
-        params=LeadParams,
-        resource="leads",
+        params=f"{MODELS}:LeadParams",
         method="POST",
         path="/api/v2/leads/{lead_id}/{pipeline_id}/undo",
         encode=no_body,
+        example={"lead_id": ID, "pipeline_id": ID2},
     ),
     Operation(
         name="delete_a_nimble_pipeline_transition_by_id",
+        title="Clear a lead's pipeline transitions",
         description=(
             "Clear all of a lead's transitions in the current run of a contact pipeline: its stage history there "
             "is erased and it leaves the pipeline; the contact stays. " + RETURNS
         ),
-        params=LeadParams,
-        resource="leads",
+        params=f"{MODELS}:LeadParams",
         method="DELETE",
         path="/api/v2/leads/{lead_id}/{pipeline_id}",
-        destructive=True,
-        idempotent=True,
+        example={"lead_id": ID, "pipeline_id": ID2},
     ),
 )

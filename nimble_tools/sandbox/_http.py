@@ -135,17 +135,44 @@ class Route:
     public: bool = False
     """True for endpoints that need no credentials (the OAuth endpoints)."""
 
+    @property
+    def specificity(self) -> tuple[int, ...]:
+        """Per segment, 0 for a literal and 1 for a ``{placeholder}``: the smaller, the more specific."""
+        return tuple(1 if _PLACEHOLDER.fullmatch(segment) else 0 for segment in self.pattern.strip("/").split("/"))
+
+    @property
+    def shape(self) -> str:
+        """The pattern with its placeholders unnamed: two routes of one method and shape would clash."""
+        return _PLACEHOLDER.sub("{}", self.pattern.rstrip("/"))
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
 
 class Router:
-    """Matches method and path to a handler; ``{name}`` in a pattern matches one segment."""
+    """Matches method and path to a handler; ``{name}`` in a pattern matches one segment.
+
+    The most specific route wins, whatever the order routes were added in: a literal segment beats a
+    placeholder (``/api/v2/deals/pipelines`` before ``/api/v2/deals/{id}``), earlier segments first.
+    """
 
     def __init__(self) -> None:
         self.routes: list[Route] = []
+        """Every route, most specific first (the order :meth:`match` tries them in)."""
 
     def add(self, method: str, pattern: str, handler: Handler, *, public: bool = False) -> None:
-        """Add a route; routes added earlier win, so add literal paths before patterns."""
-        regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "/?$")
-        self.routes.append(Route(method.upper(), pattern, handler, regex, public))
+        """Add a route; a second route with the same method and shape (``/a/{x}``, ``/a/{y}``) is refused."""
+        regex = re.compile("^" + _PLACEHOLDER.sub(r"(?P<\1>[^/]+)", pattern) + "/?$")
+        self.include(Route(method.upper(), pattern, handler, regex, public))
+
+    def include(self, *routes: Route) -> None:
+        """Add routes another router made (a module's routes into the sandbox's one)."""
+        for route in routes:
+            clash = next((r for r in self.routes if (r.method, r.shape) == (route.method, route.shape)), None)
+            if clash is not None:
+                raise ValueError(f"{route.method} {route.pattern} clashes with {clash.method} {clash.pattern}")
+            self.routes.append(route)
+        self.routes.sort(key=lambda r: r.specificity)  # stable: equal ones keep their order
 
     def route(self, method: str, pattern: str, *, public: bool = False) -> Callable[[Handler], Handler]:
         """Decorator form of :meth:`add`."""
@@ -157,7 +184,7 @@ class Router:
         return decorate
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
-        """The route for ``method`` and ``path``, or an ApiError 404/405."""
+        """The most specific route for ``method`` and ``path``, or an ApiError 404/405."""
         allowed = False
         for route in self.routes:
             found = route.regex.match(path)

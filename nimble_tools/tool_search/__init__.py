@@ -20,29 +20,25 @@ nearest neighbour (:mod:`nimble_tools.tool_search._cards`).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, field_validator
-from typing_extensions import override
 
 from .._envelope import Result
-from .._errors import InvalidArgumentsError, UsageError
+from .._errors import InvalidArgumentsError
 from .._limits import parse_json
 from .._operation import Operation, Params
-from .._view import APPROVE_OPTION, META_TAG, SCOPE_OPTION, TOKEN_OPTION, VIEW_DEFAULT, ToolView, ViewEntry
+from .._view import APPROVE_OPTION, META_TAG, SCOPE_OPTION, TOKEN_OPTION, VIEW_DEFAULT, ToolView
 from ..confirmation import CONFIRM_TOKEN
 from ..hookspecs import hookimpl
-from ..toolsets import Toolset, everything
-from ._cards import card_parameters, choice_lines
-from ._evaluate import Accuracy, LabelledRequest, evaluate
-from ._ranking import ranker
-from ._semantic import available as semantic_available
 
 if TYPE_CHECKING:
-    from .._registry import OperationRegistry
     from .._toolkit import CallContext
+    from ._evaluate import Accuracy, LabelledRequest, evaluate
+    from ._toolset import ToolSearchToolset, tool_search_toolset
 
 __all__ = [
     "CALL_TOOL",
@@ -61,6 +57,22 @@ __all__ = [
 SEARCH_TOOL = "search_nimble_tools"
 CALL_TOOL = "call_nimble_tool"
 DEFAULT_LIMIT = 5
+
+# The ranking engine, its evaluation and the toolset load on first use: registering the two
+# meta-tools (every registry does) then costs their two small models, not the engine's tables.
+_LAZY = {
+    "Accuracy": "._evaluate",
+    "LabelledRequest": "._evaluate",
+    "evaluate": "._evaluate",
+    "ToolSearchToolset": "._toolset",
+    "tool_search_toolset": "._toolset",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class SearchToolsParams(Params):
@@ -112,6 +124,9 @@ def search(view: ToolView, query: str, limit: int = DEFAULT_LIMIT) -> list[Hit]:
 
 
 def _ranked(names: list[str], operations: tuple[Operation, ...], query: str, limit: int) -> list[Hit]:
+    from ._ranking import ranker
+    from ._semantic import available as semantic_available
+
     if not operations:
         return []
     scores = ranker(operations, semantic_available())(query)
@@ -126,6 +141,8 @@ def tool_card(operation: Operation, params: type[BaseModel] | None = None, when:
     (``confirm_token`` added where the view checks one). ``when`` says when to use the tool rather
     than its nearest neighbour (see :func:`._cards.choice_lines`).
     """
+    from ._cards import card_parameters
+
     card: dict[str, Any] = {"name": operation.name, "description": operation.description}
     if when:
         card["when_to_use"] = when
@@ -134,11 +151,15 @@ def tool_card(operation: Operation, params: type[BaseModel] | None = None, when:
 
 
 def _scope(context: CallContext) -> ToolView:
+    from ..toolsets import everything
+
     scope = context.options.get(SCOPE_OPTION)
     return scope if isinstance(scope, ToolView) else everything().bind(context.toolkit)
 
 
 def _search(context: CallContext, params: SearchToolsParams) -> Result:
+    from ._cards import choice_lines
+
     scope = _scope(context)
     names, operations = _searchable(scope)
     hits = _ranked(names, operations, params.query, params.limit)
@@ -212,44 +233,3 @@ def register_operations(register: Callable[[Operation], None]) -> None:
     """Register ``search_nimble_tools`` and ``call_nimble_tool``."""
     register(SEARCH_OPERATION)
     register(CALL_OPERATION)
-
-
-@dataclass(frozen=True)
-class ToolSearchToolset(Toolset):
-    """The two meta-tools, searching and calling within ``scope``.
-
-    ``call_nimble_tool`` is marked read-only when every tool in scope is, and destructive when any is,
-    so hosts that gate on those hints (MCP annotations, approval policies) see the truth.
-    """
-
-    scope: Toolset
-
-    @override
-    def entries(self, registry: OperationRegistry) -> dict[str, ViewEntry]:
-        missing = [n for n in (SEARCH_TOOL, CALL_TOOL) if n not in registry]
-        if missing:
-            raise UsageError(
-                f"The tool-search operations {missing} are not registered; was the plugin "
-                "'nimble_tools.tool_search' unregistered?"
-            )
-        scoped = [e.operation for e in self.scope.entries(registry).values()]
-        call = replace(
-            registry[CALL_TOOL],
-            read_only=bool(scoped) and all(op.read_only for op in scoped),
-            destructive=any(op.may_destroy for op in scoped),
-            idempotent=bool(scoped) and all(op.idempotent for op in scoped),
-        )
-        return {
-            SEARCH_TOOL: ViewEntry(registry[SEARCH_TOOL], SEARCH_TOOL, self.scope),
-            CALL_TOOL: ViewEntry(call, CALL_TOOL, self.scope),
-        }
-
-    @property
-    @override
-    def label(self) -> str:
-        return f"tool_search({self.scope.label})"
-
-
-def tool_search_toolset(scope: Toolset | None = None) -> ToolSearchToolset:
-    """The meta-tool pair over ``scope`` (default: every operation); see :func:`toolsets.tool_search`."""
-    return ToolSearchToolset(scope if scope is not None else everything())

@@ -42,7 +42,7 @@ _DOMAIN = re.compile(r"^(?!-)[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63}){1,2}$", re.IGNOR
 
 class _Value(BaseModel):
     # The property that holds a value type says what it is; a second description in $defs is noise.
-    model_config = ConfigDict(extra="forbid", json_schema_extra=model_facing(None))
+    model_config = ConfigDict(extra="forbid", defer_build=True, json_schema_extra=model_facing(None))
 
     is_primary: bool | None = Field(default=None, description="Primary value.")
 
@@ -150,7 +150,7 @@ def _ym(value: str) -> tuple[int, int]:
 class FieldEntry(BaseModel):
     """Any field by its Nimble name: social profiles, choice and custom fields, or clearing a value."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=model_facing(None))
+    model_config = ConfigDict(extra="forbid", defer_build=True, json_schema_extra=model_facing(None))
 
     name: str = Field(min_length=1, description="Field name, e.g. 'linkedin', 'lead status', a custom field.")
     value: str | None = Field(description="Choice fields: the option id. Null clears it on update.")
@@ -207,7 +207,7 @@ class ContactFields(BaseModel):
     ``other_fields``.
     """
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=model_facing(None))
+    model_config = ConfigDict(extra="forbid", defer_build=True, json_schema_extra=model_facing(None))
 
     first_name: str | None = Field(default=None, description="A person's first name.")
     last_name: str | None = Field(default=None, description="A person's last name.")

@@ -38,7 +38,7 @@ DEAL_FIELDS_HELP = (
 class DealSearchCondition(SearchCondition):
     """One test on one deal field, e.g. ``{field: "amount", operator: "gte", value: 10000}``."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=model_facing(None))
+    model_config = ConfigDict(extra="forbid", defer_build=True, json_schema_extra=model_facing(None))
 
     field: str = Field(min_length=1, max_length=100, description=DEAL_FIELDS_HELP)
 

@@ -14,7 +14,9 @@ __all__ = ["Principals", "Privacy"]
 class Principals(BaseModel):
     """Users and groups granted a right; both lists empty means only the owner."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=model_facing("Both empty: the owner only."))
+    model_config = ConfigDict(
+        extra="forbid", defer_build=True, json_schema_extra=model_facing("Both empty: the owner only.")
+    )
 
     user_ids: list[str] = Field(description="User ids.")
     group_ids: list[str] = Field(description="Group ids.")
@@ -23,7 +25,7 @@ class Principals(BaseModel):
 class Privacy(BaseModel):
     """``read`` and ``edit`` rights; null for either means everyone."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=model_facing(None))
+    model_config = ConfigDict(extra="forbid", defer_build=True, json_schema_extra=model_facing(None))
 
     read: Principals | None = Field(description="Who may see it; null: everyone.")
     edit: Principals | None = Field(description="Who may edit (and see) it; null: everyone.")

@@ -149,6 +149,7 @@ class SearchCondition(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        defer_build=True,  # built on first use, not when a plugin imports the type
         json_schema_extra=model_facing(None),  # the search tool's description has an example
     )
 
@@ -274,7 +275,7 @@ def _range(where: str, op: str, start: float | str | None, end: float | str | No
 class SearchGroup(BaseModel):
     """Conditions joined by and / or, or negated by not (exactly one condition)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra=model_facing(None))
+    model_config = ConfigDict(extra="forbid", defer_build=True, json_schema_extra=model_facing(None))
 
     join: Literal["and", "or", "not"] = Field(description="not takes exactly one condition.")
     conditions: list[SearchQuery] = Field(min_length=1, description="Conditions or nested groups.")
@@ -334,8 +335,6 @@ SearchQuery = Annotated[
     AnyOfUnion(),
 ]
 """One condition or a group: the type of every ``query`` parameter."""
-
-SearchGroup.model_rebuild()
 
 
 def parse_nse(query: Any, path: str = "query", depth: int = 1) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from .._http import Router
 
 __all__ = ["ROUTE_MODULES", "build_router"]
 
-# Order matters only where two patterns could match one path: literal paths first.
+# Any order: the router tries the most specific pattern first (see Router).
 ROUTE_MODULES: tuple[str, ...] = (
     "me",
     "contacts",
@@ -19,7 +19,6 @@ ROUTE_MODULES: tuple[str, ...] = (
     "activities",
     "tasks",
     "drafts",
-    # Deals: the literal /api/v2/deals/<word> routes must come before /api/v2/deals/{deal_id}.
     "deal_tags",
     "deal_fields",
     "deal_pipelines",
@@ -36,5 +35,5 @@ def build_router() -> Router:
     combined = Router()
     for name in ROUTE_MODULES:
         module = importlib.import_module(f"{__name__}.{name}")
-        combined.routes.extend(module.router.routes)
+        combined.include(*module.router.routes)
     return combined

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, PlainSerializer, field_validator, model_validator
 
-from .._operation import Operation, RequestSpec, default_encode, query_value
-from ..types.contact_fields import escape_list
-from ..types.search import SearchQuery
+from ...types.contact_fields import escape_list
+from ...types.search import SearchQuery
 
 __all__ = [
     "QUERY_HELP",
@@ -18,7 +16,6 @@ __all__ = [
     "FieldNames",
     "KeywordFilter",
     "Sort",
-    "encode_filters",
 ]
 
 QUERY_HELP = "A condition, or a group of them."
@@ -76,19 +73,3 @@ class ContactFilters(KeywordFilter):
                 "condition {field: '__any', operator: 'contain', value: ...} inside query"
             )
         return self
-
-
-def encode_filters(operation: Operation, params: BaseModel) -> RequestSpec:
-    """The default wire rule, except that record_type is folded into the query.
-
-    Nimble ignores ``record_type`` when a query is present; a caller who sends both means both, so
-    the type becomes an ``and`` clause of the query (``{"record type": {"is": ...}}``).
-    """
-    spec = default_encode(operation, params)
-    query: dict[str, Any] | None = params.model_dump(mode="json").get("query")
-    record_type = getattr(params, "record_type", None)
-    if query is None or record_type in (None, "all"):
-        return spec
-    combined = {"and": [query, {"record type": {"is": record_type}}]}
-    wire = {k: v for k, v in spec.params.items() if k != "record_type"}
-    return replace(spec, params={**wire, "query": query_value(combined)})
