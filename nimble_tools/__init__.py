@@ -14,15 +14,6 @@ Importing this package loads no plugin and no agent framework.
 from ._auth import ApiKeyAuth, AuthProvider, Secret
 from ._autopaging import collect
 from ._client import HttpAttempt, NimbleClient, RateLimiter, RetryPolicy
-from ._envelope import (
-    LimitPaging,
-    NextPageArgsPaging,
-    PagePaging,
-    Paging,
-    Result,
-    decode_cursor,
-    encode_cursor,
-)
 from ._errors import (
     AuthenticationError,
     ConfigurationError,
@@ -48,7 +39,17 @@ from ._errors import (
     ValidationFailedError,
 )
 from ._operation import BODY, CONTROL, QUERY, HttpMethod, Location, NimbleId, Operation, Params, RequestSpec
+from ._paging import (
+    LimitPaging,
+    NextPageArgsPaging,
+    NextPageUrlPaging,
+    PagePaging,
+    Paging,
+    decode_cursor,
+    encode_cursor,
+)
 from ._registry import OperationRegistry
+from ._result import Result
 from ._toolkit import DEFAULT_BASE_URL, CallContext, NimbleToolkit
 from .hookspecs import hookimpl
 
@@ -71,6 +72,7 @@ __all__ = [
     "LimitPaging",
     "Location",
     "NextPageArgsPaging",
+    "NextPageUrlPaging",
     "NimbleAPIError",
     "NimbleClient",
     "NimbleId",

@@ -18,9 +18,10 @@ import math
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._envelope import Result, decode_cursor
 from ._errors import UsageError
 from ._operation import Operation
+from ._paging import decode_cursor
+from ._result import Result
 
 if TYPE_CHECKING:
     from ._toolkit import NimbleToolkit

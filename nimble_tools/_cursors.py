@@ -20,7 +20,7 @@ import hmac
 import json
 import secrets
 
-from ._envelope import cursor_error
+from ._paging import cursor_error
 
 __all__ = ["CursorSeal"]
 

@@ -33,7 +33,7 @@ from ._model_ref import ModelSlot
 from ._paths import NIMBLE_ID_PATTERN, path_fields, render_path
 
 if TYPE_CHECKING:
-    from ._envelope import Paging
+    from ._paging import Paging
     from ._toolkit import CallContext
     from .confirmation import Preview
 

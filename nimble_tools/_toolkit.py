@@ -28,12 +28,12 @@ from ._auth import ApiKeyAuth, AuthProvider, Secret
 from ._call_checks import CORE_CALL_OPTIONS, check_account, check_call_options
 from ._client import AttemptObserver, HttpAttempt, NimbleClient, RetryPolicy
 from ._cursors import CursorSeal
-from ._envelope import Result
 from ._errors import ConfigurationError, ToolInputError, UnknownTargetError, UsageError
 from ._http_pool import HttpOptions
 from ._operation import HttpMethod, Operation, Params, RequestSpec, query_value
 from ._origin import CallOrigin
 from ._registry import OperationRegistry, PluginHost
+from ._result import Result
 from .confirmation import Confirmations
 
 if TYPE_CHECKING:

@@ -38,7 +38,7 @@ from .approval import TOKEN_FALLBACK, Approval, ApprovalRequest, aask, ask
 from .confirmation import CONFIRM_TOKEN, person_asked, preview_of
 
 if TYPE_CHECKING:
-    from ._envelope import Result
+    from ._result import Result
     from ._toolkit import CallContext, NimbleToolkit
     from .toolsets import Toolset
 

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from ._envelope import Result
 from ._errors import InvalidArgumentsError, UsageError
 from ._names import close_names
 from ._operation import Operation, _describe
 from ._published_schema import lean_schema, published_schema
+from ._result import Result
 from ._view import META_TAG, ToolView, ViewEntry
 from .approval import Approval, check_approval
 from .confirmation import CONFIRM_TOKEN

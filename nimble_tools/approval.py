@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from ._errors import PolicyViolationError, UsageError
 
 if TYPE_CHECKING:
-    from ._envelope import Result
+    from ._result import Result
     from ._toolkit import NimbleToolkit
     from ._view import ToolView
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .._envelope import NextPageArgsPaging
 from .._operation import Operation
+from .._paging import NextPageArgsPaging
 
 RESOURCE = "activities"
 MODELS = "nimble_tools.catalog.params.activities"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .._envelope import PagePaging
 from .._operation import Operation
+from .._paging import PagePaging
 from ..projections import COMPACT_TAG
 from ._examples import ID, ID2
 

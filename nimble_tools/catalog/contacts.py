@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from .._envelope import PagePaging
 from .._operation import Operation, RequestSpec, default_encode, query_value
+from .._paging import PagePaging
 from ..projections import COMPACT_TAG
 from ..readers import single_record
 from ._examples import ID

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .._envelope import LimitPaging
 from .._operation import Operation, RequestSpec
-from .._url_paging import NextPageUrlPaging
+from .._paging import LimitPaging, NextPageUrlPaging
 from ..projections import COMPACT_TAG
 from ._deal_shared import no_body
 from ._examples import ID, ID2

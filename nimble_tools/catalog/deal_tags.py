@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._envelope import LimitPaging
 from .._operation import Operation, RequestSpec, default_encode
+from .._paging import LimitPaging
 from ._examples import ID
 
 if TYPE_CHECKING:

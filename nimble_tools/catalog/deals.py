@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from .._envelope import LimitPaging
 from .._operation import Operation, RequestSpec, default_encode
+from .._paging import LimitPaging
 from ..projections import COMPACT_TAG
 from ._examples import ID, ID2, ID3
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from .._envelope import PagePaging
 from .._operation import Operation, RequestSpec, default_encode
+from .._paging import PagePaging
 
 if TYPE_CHECKING:
     from .params.drafts import CreateDraftParams

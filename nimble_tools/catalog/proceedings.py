@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .._envelope import NextPageArgsPaging
 from .._operation import Operation
+from .._paging import NextPageArgsPaging
 from ._examples import ID
 
 RESOURCE = "contacts"

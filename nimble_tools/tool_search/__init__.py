@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from .._envelope import Result
 from .._errors import InvalidArgumentsError
 from .._limits import parse_json
 from .._operation import Operation, Params
+from .._result import Result
 from .._view import APPROVE_OPTION, META_TAG, SCOPE_OPTION, TOKEN_OPTION, VIEW_DEFAULT, ToolView
 from ..confirmation import CONFIRM_TOKEN
 from ..hookspecs import hookimpl
