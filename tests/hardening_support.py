@@ -71,6 +71,12 @@ class Sent:
         return json.loads(self.body) if self.body else None
 
 
+def sent_of(request: httpx.Request, body: bytes) -> Sent:
+    """The request as the spec check reads it: method, raw path, query arguments, body."""
+    raw = request.url.raw_path.decode("ascii")
+    return Sent(request.method, raw.split("?", 1)[0], list(request.url.params.multi_items()), body)
+
+
 @dataclass
 class Wire(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Forwards to the sandbox, keeping every request; ``answered`` keeps the sandbox's statuses."""
@@ -83,8 +89,7 @@ class Wire(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self.inner = self.sandbox.transport()
 
     def _keep(self, request: httpx.Request, body: bytes) -> None:
-        raw = request.url.raw_path.decode("ascii")
-        self.sent.append(Sent(request.method, raw.split("?", 1)[0], list(request.url.params.multi_items()), body))
+        self.sent.append(sent_of(request, body))
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self._keep(request, request.read())
