@@ -44,6 +44,7 @@ __all__ = [
     "content_of",
     "hidden_by",
     "invalid_arguments",
+    "json_copy",
     "lean_schema",
     "missing_framework",
     "operation_metadata",
@@ -178,6 +179,11 @@ def _offered(toolkit: NimbleToolkit, view: ToolView, *, named: bool) -> ToolView
             continue
         offered[name] = entry
     return ToolView(toolkit, offered)
+
+
+def json_copy(document: Any) -> Any:
+    """A copy of a JSON document (a schema an adapter made once and hands out to each emit)."""
+    return json.loads(json.dumps(document))
 
 
 def content_of(result: Result) -> str:

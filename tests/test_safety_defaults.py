@@ -50,7 +50,7 @@ def test_a_destructive_call_changes_nothing_and_answers_with_a_preview(
     toolkit, wire = wired
     arguments = kind.arguments(toolkit)
     expected = kind.preview(toolkit)
-    with adapters_for(toolkit) as adapters:
+    with adapters_for(toolkit, [target]) as adapters:
         wire.clear()
         outcome = adapters.call(target, kind.name, arguments)
     assert not outcome.ok, outcome.text
@@ -121,7 +121,7 @@ def test_the_search_meta_tool_offers_it_for_the_calls_it_makes(toolkit: NimbleTo
 @pytest.mark.parametrize("target", ADAPTERS)
 def test_confirm_destructive_false_runs_deletes_at_once(toolkit: NimbleToolkit, target: str) -> None:
     victim = people(toolkit, 1)[0]
-    with adapters_for(toolkit, confirm_destructive=False) as adapters:
+    with adapters_for(toolkit, [target], confirm_destructive=False) as adapters:
         outcome = adapters.call(target, DELETE, {"id": victim})
     assert outcome.ok, outcome.text
     assert not exists(toolkit, victim)
@@ -132,7 +132,7 @@ def test_a_registered_policy_wins_over_switching_confirmation_off(toolkit: Nimbl
     toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm-everything")
     victim = people(toolkit, 1)[0]
     assert offered(toolkit, target, DELETE, confirm_destructive=False)
-    with adapters_for(toolkit, confirm_destructive=False) as adapters:
+    with adapters_for(toolkit, [target], confirm_destructive=False) as adapters:
         held = adapters.call(target, DELETE, {"id": victim})
         assert not held.ok and "needs confirmation" in held.text
         done = adapters.call(target, DELETE, {"id": victim, CONFIRM_TOKEN: token_in(held.text)})

@@ -64,7 +64,7 @@ def test_read_only_refuses_writes_through_tools_emitted_before_it(
 ) -> None:
     toolkit, wire = wired
     victim = people(toolkit, 1)[0]
-    with adapters_for(toolkit) as adapters:  # every tool emitted while writes were still offered
+    with adapters_for(toolkit, [target]) as adapters:  # every tool emitted while writes were still offered
         toolkit.register_plugin(ReadOnlyPolicy(), name="read-only")
         wire.clear()
         outcome = adapters.call(target, DELETE, {"id": victim})

@@ -9,6 +9,7 @@ are read through ``model_dump()`` or as the dicts they serialise to.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -23,6 +24,7 @@ from nimble_tools.adapter_support import (
     check_options,
     close_names,
     content_of,
+    json_copy,
     lean_schema,
     published_schema,
     select_tools,
@@ -154,19 +156,33 @@ def _spec_for(
         )
     if not 1 <= len(operation.description) <= MAX_DESCRIPTION:
         raise UsageError(f"Operation {operation.name!r}: OpenAI tool descriptions must be 1 to 1024 characters.")
+    is_strict, schema, decoder, reason = _schemas_for(params, strict, free_form, limits)
+    # The tool list is the caller's to change: each toolset gets its own copy of the schema.
+    return _ToolSpec(operation, is_strict, json_copy(schema), decoder), reason
+
+
+@functools.cache
+def _schemas_for(
+    params: type[BaseModel], strict: bool, free_form: FreeForm, limits: StrictLimits
+) -> tuple[bool, dict[str, Any], dict[str, Any], str | None]:
+    """(strict, schema sent to the model, decoder schema, why not strict) for a parameters model.
+
+    Made once per model and options: generating and rewriting JSON schemas is most of what an
+    emit costs, and a model's schema never changes.
+    """
     source = params.model_json_schema()
     # Arguments are always decoded with the strict rewrite: for a non-strict tool it only drops nulls
     # of optional fields and parses JSON strings where an object was expected, which is what models
     # that ignore the schema tend to send.
     decoder = strictify(source).schema
     if not strict:
-        return _ToolSpec(operation, False, loose_schema(source), decoder), None
+        return False, loose_schema(source), decoder, None
     rewritten = strictify(source, free_form=free_form)
     public = lean_schema(public_schema(rewritten.schema))
     problems = rewritten.blockers or [str(v) for v in check_strict_schema(public, limits)]
     if problems:
-        return _ToolSpec(operation, False, loose_schema(source), decoder), "; ".join(problems)
-    return _ToolSpec(operation, True, public, rewritten.schema), None
+        return False, loose_schema(source), decoder, "; ".join(problems)
+    return True, public, rewritten.schema, None
 
 
 def loose_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
