@@ -9,6 +9,7 @@ import json
 import logging
 import re
 import shlex
+import time
 from pathlib import Path
 from typing import Any
 
@@ -92,10 +93,15 @@ def _claims(name: str) -> list[str]:
 @pytest.mark.parametrize(
     "name", ["side_by_side", "faults", "contacts", "deals", "toolsets", "tool_search", "oauth", "approval"]
 )
-def test_offline_examples_run_and_print_what_they_say(name: str) -> None:
+def test_offline_examples_run_and_print_what_they_say(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    if name == "faults":  # the retries' backoff is recorded instead of slept (seconds of waiting)
+        monkeypatch.setattr(time, "sleep", waits.append)
     printed = run_example(name).splitlines()
     for claim in _claims(name):
         assert any(line.startswith(claim.split(":")[0].removesuffix("...")) for line in printed), (claim, printed)
+    if name == "faults":
+        assert waits and all(wait > 0 for wait in waits), "reads were retried after a backoff"
 
 
 def test_json_logs_example_logs_one_json_line_per_call() -> None:
