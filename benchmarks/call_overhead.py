@@ -1,23 +1,25 @@
 """Per-call cost of each adapter against its framework's own floor, on the in-process sandbox.
 
 Every path asks the same sandbox the same thing (``GET /api/v1/myself``, the tool
-``list_all_nimble_me``). For each adapter, its floor is the cheapest tool its framework can offer
-for that call: the framework's own do-nothing tool, invoked the same way and answering in the same
-shape, plus the raw request (a bare ``httpx.Client`` on the sandbox transport that sends the request
-and decodes the JSON). Both parts are measured in the same run:
+``list_all_nimble_me``). The raw request is a bare ``httpx`` client on the sandbox transport that
+sends it and decodes the JSON. For each adapter, the framework's own do-nothing tool, invoked the
+same way and answering a constant (the real answer, made once: the same size and shape):
 
-* callables: a plain function (``def noop(): return {}``);
-* LangChain: a do-nothing ``BaseTool`` (``content_and_artifact``), invoked with a tool call;
+* callables: a plain function;
+* LangChain: a ``BaseTool`` (``content_and_artifact``), invoked with a tool call;
 * OpenAI: a dispatcher that reads the assistant message, parses each call's arguments and answers
   each with a constant tool message;
-* MCP: a do-nothing tool (a constant envelope, the same output schema) on the same low-level SDK
-  server, called through the same in-process client and thread portal.
+* MCP: a tool on the same low-level SDK server (the same output schema), called through the same
+  in-process client and thread portal.
 
-An adapter's ratio is its cost over its floor: what the toolkit adds to a call (the view's checks,
-validation, the call path, the envelope) beyond the framework and the request themselves. The
-sandbox's own work is in every figure. ``toolkit.call`` (no framework) is shown against the raw
-request, and ``toolkit.call+otel`` with the OpenTelemetry plugin (the ``otel`` extra: spans through a
-batch processor to an exporter that drops them, metrics into an in-memory reader).
+Its floor is that do-nothing tool making the raw request first (the async client for MCP, whose
+handlers are async, as ours is): the least any tool of that framework can cost for this call,
+measured as one path, since a request made among a framework's own work costs more than the same
+request made alone. An adapter's ratio is its cost over its floor: what the toolkit adds (the
+view's checks, validation, the call path, the envelope) beyond the framework and the request.
+``toolkit.call`` (no framework) is shown against the raw request, and ``toolkit.call+otel`` with the
+OpenTelemetry plugin (the ``otel`` extra: spans through a batch processor to an exporter that drops
+them, metrics into an in-memory reader). Every figure includes the sandbox's own work.
 
 Costs are CPU time of the whole process (``time.process_time``: the MCP portal's thread included),
 the best of several rounds in which the paths take turns, so that a machine shared with other work
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import inspect
 import json
 import time
 from collections.abc import Callable
@@ -52,18 +55,25 @@ RAW = "raw httpx"
 
 @dataclass(frozen=True)
 class Adapter:
-    """An adapter's path and the floor path of its framework (both named as in the measurements)."""
+    """An adapter's path, and its framework's do-nothing tool without and with the raw request."""
 
     name: str
     path: str
-    floor: str
+
+    @property
+    def nothing(self) -> str:
+        return f"{self.name} do-nothing"
+
+    @property
+    def floor(self) -> str:
+        return f"{self.name} do-nothing + raw"
 
 
 ADAPTERS = (
-    Adapter("callables", "callable", "plain function"),
-    Adapter("langchain", "langchain tool", "langchain do-nothing tool"),
-    Adapter("openai", "openai dispatch", "openai do-nothing dispatcher"),
-    Adapter("mcp", "mcp call_tool", "mcp do-nothing tool"),
+    Adapter("callables", "callable"),
+    Adapter("langchain", "langchain tool"),
+    Adapter("openai", "openai dispatch"),
+    Adapter("mcp", "mcp call_tool"),
 )
 
 
@@ -83,30 +93,48 @@ def timed(calls: dict[str, Callable[[], Any]], count: int, rounds: int) -> dict[
     return best
 
 
+class RawRequest:
+    """The raw request, sync and async: a bare httpx client on the sandbox transport, the JSON decoded."""
+
+    def __init__(self, box: Sandbox, stack: ExitStack) -> None:
+        self.headers = {"Authorization": f"Bearer {box.api_key}", "Accept": "application/json"}
+        self.client = httpx.Client(transport=box.transport(), base_url=SANDBOX_BASE_URL)
+        self.async_client = httpx.AsyncClient(transport=box.transport(), base_url=SANDBOX_BASE_URL)
+        stack.callback(self.client.close)
+
+    def __call__(self) -> Any:
+        return self.client.get("/api/v1/myself", headers=self.headers).json()
+
+    async def asend(self) -> Any:
+        return (await self.async_client.get("/api/v1/myself", headers=self.headers)).json()
+
+
 def paths(box: Sandbox, stack: ExitStack) -> dict[str, Callable[[], Any]]:
     """Every measured path, by name."""
-    raw = httpx.Client(transport=box.transport(), base_url=SANDBOX_BASE_URL)
-    stack.callback(raw.close)
-    headers = {"Authorization": f"Bearer {box.api_key}", "Accept": "application/json"}
+    raw = RawRequest(box, stack)
     toolkit = NimbleToolkit.sandbox(emulator=box)
     [function] = toolkit.emit("callables", tools=[TOOL])
     [tool] = toolkit.emit("langchain", tools=[TOOL])
     toolset = toolkit.emit("openai", tools=[TOOL])
     call = {"type": "tool_call", "name": TOOL, "args": {}, "id": "c1"}
     portal = _portal(stack)
-    return {
-        RAW: lambda: raw.get("/api/v1/myself", headers=headers).json(),
+    # What the do-nothing tools answer, every time: the real answer, made once (the same size and shape).
+    answer = toolkit.call(TOOL).to_dict()
+    measured: dict[str, Callable[[], Any]] = {
+        RAW: raw,
         "toolkit.call": lambda: toolkit.call(TOOL),
         "callable": lambda: function(),
-        "plain function": _noop,
         "langchain tool": lambda: tool.invoke(call),
-        "langchain do-nothing tool": _langchain_floor(),
         "openai dispatch": lambda: toolset.dispatch(MESSAGE),
-        "openai do-nothing dispatcher": lambda: _dispatch_nothing(MESSAGE),
         "mcp call_tool": _mcp_call(portal, stack, toolkit.emit("mcp", tools=[TOOL])),
-        "mcp do-nothing tool": _mcp_call(portal, stack, _mcp_floor_server()),
-        **_observed_path(box, stack),
     }
+    for request in (None, raw):
+        suffix = " do-nothing" if request is None else " do-nothing + raw"
+        measured["callables" + suffix] = _plain_floor(answer, request)
+        measured["langchain" + suffix] = _langchain_floor(answer, request)
+        measured["openai" + suffix] = _openai_floor(answer, request)
+        measured["mcp" + suffix] = _mcp_call(portal, stack, _mcp_floor_server(answer, request))
+    return {**measured, **_observed_path(box, stack)}
 
 
 MESSAGE = {
@@ -115,26 +143,42 @@ MESSAGE = {
 }
 
 
-def _noop() -> dict[str, Any]:
-    return {}
+def _plain_floor(answer: dict[str, Any], request: RawRequest | None) -> Callable[[], Any]:
+    """A plain function answering a constant (after the raw request, when given one)."""
+
+    def function() -> dict[str, Any]:
+        if request is not None:
+            request()
+        return dict(answer)
+
+    return function
 
 
-def _dispatch_nothing(message: dict[str, Any]) -> list[dict[str, Any]]:
+def _openai_floor(answer: dict[str, Any], request: RawRequest | None) -> Callable[[], Any]:
     """The least an OpenAI tool-call dispatcher does: parse each call, answer with a constant."""
-    answers = []
-    for tool_call in message["tool_calls"]:
-        json.loads(tool_call["function"]["arguments"])
-        answers.append({"role": "tool", "tool_call_id": tool_call["id"], "content": "{}"})
-    return answers
+    content = json.dumps(answer)
+
+    def dispatch(message: dict[str, Any]) -> list[dict[str, Any]]:
+        answers = []
+        for tool_call in message["tool_calls"]:
+            json.loads(tool_call["function"]["arguments"])
+            if request is not None:
+                request()
+            answers.append({"role": "tool", "tool_call_id": tool_call["id"], "content": content})
+        return answers
+
+    return lambda: dispatch(MESSAGE)
 
 
-def _langchain_floor() -> Callable[[], Any]:
+def _langchain_floor(answer: dict[str, Any], request: RawRequest | None) -> Callable[[], Any]:
     """A LangChain tool that does nothing, answering content and artifact as ours does."""
     from langchain_core.tools import BaseTool
     from pydantic import BaseModel
 
     class NoArguments(BaseModel):
         pass
+
+    content = json.dumps(answer)
 
     class Nothing(BaseTool):
         name: str = "noop"
@@ -143,14 +187,20 @@ def _langchain_floor() -> Callable[[], Any]:
         response_format: str = "content_and_artifact"
 
         def _run(self, **kwargs: Any) -> tuple[str, dict[str, Any]]:
-            return "{}", {}
+            if request is not None:
+                request()
+            return content, answer
 
+    # The cheapest such tool: langchain-core reads _run's signature and hints on every call, so they
+    # are made once and kept evaluated, as the adapter does for its own.
+    Nothing._run.__annotations__ = {"kwargs": Any}
+    Nothing._run.__signature__ = inspect.signature(Nothing._run)  # type: ignore[attr-defined]
     tool = Nothing()
     call = {"type": "tool_call", "name": "noop", "args": {}, "id": "c1"}
     return lambda: tool.invoke(call)
 
 
-def _mcp_floor_server() -> Any:
+def _mcp_floor_server(answer: dict[str, Any], request: RawRequest | None) -> Any:
     """A low-level SDK server with one do-nothing tool answering a constant envelope."""
     from mcp import types
     from mcp.server import Server
@@ -160,15 +210,15 @@ def _mcp_floor_server() -> Any:
     tool = types.Tool(
         name=TOOL, description="Nothing.", input_schema={"type": "object"}, output_schema=ENVELOPE_JSON_SCHEMA
     )
-    envelope = {"result": {}, "next_cursor": None}
+    text = json.dumps(answer)
 
     async def list_tools(ctx: Any, params: Any) -> types.ListToolsResult:
         return types.ListToolsResult(tools=[tool])
 
     async def call_tool(ctx: Any, params: Any) -> types.CallToolResult:
-        return types.CallToolResult(
-            content=[types.TextContent(type="text", text=json.dumps(envelope))], structured_content=envelope
-        )
+        if request is not None:
+            await request.asend()
+        return types.CallToolResult(content=[types.TextContent(type="text", text=text)], structured_content=answer)
 
     return Server("nothing", on_list_tools=list_tools, on_call_tool=call_tool)
 
@@ -213,25 +263,32 @@ def _observed_path(box: Sandbox, stack: ExitStack) -> dict[str, Callable[[], Any
 def report(measured: dict[str, float]) -> tuple[list[str], dict[str, Any], bool]:
     """The lines to print, the figures as JSON data, and whether every adapter met the aim."""
     raw = measured[RAW]
-    lines = [f"raw request ({RAW}): {raw * 1e6:.1f} µs", ""]
-    lines.append(f"{'adapter':<10} {'µs/call':>8} {'floor µs':>9}  {'= framework do-nothing + raw':<30} {'ratio':>5}  aim")
+    lines = [
+        f"raw request ({RAW}): {raw * 1e6:.1f} µs",
+        "",
+        f"{'adapter':<10} {'µs/call':>8} {'do-nothing':>10} {'floor':>8} {'ratio':>6}  aim",
+    ]
     figures: dict[str, Any] = {"raw_us": round(raw * 1e6, 1), "adapters": {}}
     met = True
     for adapter in ADAPTERS:
-        cost, nothing = measured[adapter.path], measured[adapter.floor]
-        floor = nothing + raw
+        cost, nothing, floor = measured[adapter.path], measured[adapter.nothing], measured[adapter.floor]
         ratio = cost / floor
         met = met and ratio <= AIM
         verdict = f"<= {AIM}: {'met' if ratio <= AIM else 'MISSED'}"
-        parts = f"{nothing * 1e6:.1f} + {raw * 1e6:.1f}"
-        lines.append(f"{adapter.name:<10} {cost * 1e6:8.1f} {floor * 1e6:9.1f}  {parts:<30} {ratio:5.2f}  {verdict}")
+        lines.append(
+            f"{adapter.name:<10} {cost * 1e6:8.1f} {nothing * 1e6:10.1f} {floor * 1e6:8.1f} {ratio:6.2f}  {verdict}"
+        )
         figures["adapters"][adapter.name] = {
             "us": round(cost * 1e6, 1),
-            "framework_do_nothing_us": round(nothing * 1e6, 1),
+            "do_nothing_us": round(nothing * 1e6, 1),
             "floor_us": round(floor * 1e6, 1),
             "ratio": round(ratio, 3),
         }
-    lines.append("")
+    lines += [
+        "(µs of CPU per call; do-nothing: the framework's own do-nothing tool; floor: that tool making the raw",
+        " request first, the least any tool of that framework can cost for this call; ratio: adapter / floor)",
+        "",
+    ]
     for name in ("toolkit.call", "toolkit.call+otel"):
         if name in measured:
             lines.append(f"{name:<18} {measured[name] * 1e6:8.1f} µs  {measured[name] / raw:5.2f}x the raw request")

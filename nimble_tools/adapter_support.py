@@ -191,9 +191,13 @@ def content_of(result: Result) -> str:
     return result.to_json()
 
 
-def structured_of(result: Result) -> dict[str, Any]:
-    """The envelope as plain JSON data (whatever Nimble sent, bytes included, becomes JSON-safe)."""
-    data: dict[str, Any] = json.loads(result.to_json())
+def structured_of(result: Result, text: str | None = None) -> dict[str, Any]:
+    """The envelope as plain JSON data (whatever Nimble sent, bytes included, becomes JSON-safe).
+
+    ``text``: the envelope's JSON when the adapter made it already (:func:`content_of`), read back
+    instead of made twice.
+    """
+    data: dict[str, Any] = json.loads(text if text is not None else result.to_json())
     return data
 
 

@@ -177,9 +177,9 @@ class NimbleMCPServer(Server[Any]):
         except Exception:  # a bug must not reach the client as Python's text
             logger.exception("MCP tool %s failed", params.name)
             raise MCPError(code=types.INTERNAL_ERROR, message=f"{params.name} failed inside the server.") from None
+        text = content_of(result)  # the envelope's JSON, once: the structured content is the same data
         return types.CallToolResult(
-            content=[types.TextContent(type="text", text=content_of(result))],
-            structured_content=structured_of(result),
+            content=[types.TextContent(type="text", text=text)], structured_content=structured_of(result, text)
         )
 
     def _approver(self, ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> Approver | bool | None:
@@ -260,8 +260,11 @@ def _approved(answer: types.ElicitResult) -> bool:
 
 
 def _can_elicit(ctx: ServerRequestContext[Any]) -> bool:
-    capability = types.ClientCapabilities(elicitation=types.ElicitationCapability(form={}))
-    return bool(ctx.session.check_client_capability(capability))
+    return bool(ctx.session.check_client_capability(_ELICITS))
+
+
+_ELICITS = types.ClientCapabilities(elicitation=types.ElicitationCapability(form={}))
+"""What a client that can ask its user declares (made once: it is asked on every call)."""
 
 
 def mcp_server(

@@ -271,7 +271,7 @@ class OpenAIToolset(list[dict[str, Any]]):
             UsageError: when ``response`` is not a response of this toolset's API.
         """
         approver = self._approver(approve)
-        echo, calls = self._read(response)
+        echo, calls = self._read(response, echo=include_calls)
         who = account if account is not None else self.account
         results = [self._result(call, self._run(call, who, approver)) for call in calls]
         return [*echo, *results] if include_calls else results
@@ -295,7 +295,7 @@ class OpenAIToolset(list[dict[str, Any]]):
             approve: as for :meth:`dispatch`; the function may be async.
         """
         approver = self._approver(approve)
-        echo, calls = self._read(response)
+        echo, calls = self._read(response, echo=include_calls)
         who = account if account is not None else self.account
         import asyncio  # imported on first use: it costs 30 ms at import time
 
@@ -372,11 +372,12 @@ class OpenAIToolset(list[dict[str, Any]]):
 
     # -- reading responses -------------------------------------------------------------------
 
-    def _read(self, response: Any) -> tuple[list[dict[str, Any]], list[_Call]]:
+    def _read(self, response: Any, *, echo: bool) -> tuple[list[dict[str, Any]], list[_Call]]:
+        """The calls of ``response``, and (``echo``) what to send back before their results."""
         data = _plain(response)
         if self.api == "chat":
-            return _read_chat(data)
-        return _read_responses(data)
+            return _read_chat(data, echo)
+        return _read_responses(data, echo)
 
 
 def _error_text(error: NimbleToolsError) -> str:
@@ -394,7 +395,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _read_chat(data: Any) -> tuple[list[dict[str, Any]], list[_Call]]:
+def _read_chat(data: Any, echo: bool) -> tuple[list[dict[str, Any]], list[_Call]]:
     if isinstance(data, Mapping) and isinstance(data.get("choices"), list):
         if not data["choices"]:
             return [], []
@@ -419,18 +420,19 @@ def _read_chat(data: Any) -> tuple[list[dict[str, Any]], list[_Call]]:
         if raw.get("type", "function") != "function":  # custom tools are not ours: answer with an error
             name = f"<{raw.get('type')} tool call>"
         calls.append(_Call(str(raw.get("id", "")), name, function.get("arguments")))
-        echoed.append(
-            {
-                "id": raw.get("id"),
-                "type": "function",
-                "function": {"name": function.get("name"), "arguments": function.get("arguments") or "{}"},
-            }
-        )
-    echo = [{"role": "assistant", "content": data.get("content"), "tool_calls": echoed}] if echoed else []
-    return echo, calls
+        if echo:
+            echoed.append(
+                {
+                    "id": raw.get("id"),
+                    "type": "function",
+                    "function": {"name": function.get("name"), "arguments": function.get("arguments") or "{}"},
+                }
+            )
+    message = [{"role": "assistant", "content": data.get("content"), "tool_calls": echoed}] if echoed else []
+    return message, calls
 
 
-def _read_responses(data: Any) -> tuple[list[dict[str, Any]], list[_Call]]:
+def _read_responses(data: Any, echo: bool) -> tuple[list[dict[str, Any]], list[_Call]]:
     if isinstance(data, Mapping) and "output" in data:
         data = data["output"]
     if not isinstance(data, list):
@@ -447,5 +449,7 @@ def _read_responses(data: Any) -> tuple[list[dict[str, Any]], list[_Call]]:
         for item in data
         if isinstance(item, Mapping) and item.get("type") == "function_call"
     ]
-    echo = [{k: v for k, v in item.items() if v is not None} for item in data if isinstance(item, Mapping)]
-    return echo, calls
+    items = (
+        [{k: v for k, v in item.items() if v is not None} for item in data if isinstance(item, Mapping)] if echo else []
+    )
+    return items, calls
