@@ -33,12 +33,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The test files run on every core (TEST_WORKERS=1 runs them in this process, one after another); a
+# file's tests stay together on one worker, so that its module fixtures are made once.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -q $(if $(filter 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+
 test: lint typecheck
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 # Everything, including the suites marked slow.
 test-full: lint typecheck
-	$(BIN)/python -m pytest -q --run-slow
+	$(PYTEST) --run-slow
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from nimble_tools import NimbleToolkit
+
+if TYPE_CHECKING:
+    from hardening_support import Wire
 
 # Property tests: `make test` runs a fixed, quick sample (the same examples every run, so CI is
 # repeatable); `make test-full` (--run-slow) explores many more, with fresh random examples.
@@ -44,6 +49,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:
+    """Compound values (dicts, lists, tuples, sets) read as what they hold, not ``arguments3``.
+
+    Other values keep pytest's own id. The text never holds an address (ids must be the same in
+    every worker process), and long ones are cut.
+    """
+    if not isinstance(val, dict | list | tuple | set | frozenset):
+        return None
+    text = _readable(val, top=True)
+    return text if len(text) <= MAX_ID else text[: MAX_ID - 1] + "…"
+
+
+MAX_ID = 60
+
+
+def _readable(value: object, *, top: bool = False) -> str:
+    if isinstance(value, dict):
+        pairs = ",".join(f"{key}={_readable(item)}" for key, item in value.items())
+        return pairs if top and pairs else "{" + pairs + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_readable(item) for item in value) + "]"
+    if isinstance(value, set | frozenset):
+        return "{" + ",".join(sorted(_readable(item) for item in value)) + "}"
+    if value is None or isinstance(value, str | int | float | bool):
+        return str(value)
+    return type(value).__name__  # an object's repr may hold its address
+
+
 @pytest.fixture
 def toolkit() -> NimbleToolkit:
     """A fresh toolkit on a freshly seeded in-process sandbox."""
@@ -61,3 +94,34 @@ def default_tools(toolkit: NimbleToolkit) -> list[str]:
     from nimble_tools.toolsets import resolve
 
     return list(resolve(toolkit, None))
+
+
+# Fixtures several test modules share. Their support modules are imported when a test asks for one,
+# so that running one small test file does not load them all.
+
+
+@pytest.fixture
+def wired() -> tuple[NimbleToolkit, Wire]:
+    """A toolkit on a freshly seeded sandbox, and the record of every request it sends."""
+    from hardening_support import wired_toolkit
+
+    return wired_toolkit()
+
+
+@pytest.fixture
+def deal_toolkit() -> Iterator[NimbleToolkit]:
+    """A fresh seeded sandbox toolkit whose every deals-side answer is checked against the spec."""
+    from deals_support import make_toolkit
+
+    toolkit = make_toolkit()
+    yield toolkit
+    toolkit.close()
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    """A throwaway redis-server for the module; its tests are skipped, saying how to get one, without it."""
+    from auth_support import redis_server
+
+    with redis_server() as url:
+        yield url

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,10 +19,9 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from auth_support import REDIS_HOWTO
 from nimble_tools_hosted.testing import connect
 
-from benchmarks.hosted_load import RunningServer, hosted_server, load, redis_server
+from benchmarks.hosted_load import RunningServer, hosted_server, load
 
 SECRET = "workers-test-secret-0123456789-abcdefghij"
 PING = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
@@ -39,12 +37,9 @@ class Deployment:
 
 
 @pytest.fixture(scope="module")
-def deployment() -> Iterator[Deployment]:
-    if shutil.which("redis-server") is None:
-        pytest.skip(REDIS_HOWTO)
+def deployment(redis_url: str) -> Iterator[Deployment]:
     env = {"NIMBLE_HOSTED_SECRET_KEY": SECRET}
     with (
-        redis_server() as redis_url,
         hosted_server(redis_url, workers=2, extra_env=env) as first,
         hosted_server(redis_url, workers=1, extra_env=env, extra_args=("--public-url", first.url)) as second,
     ):

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hardening_support import ADAPTERS, Wire, adapters_for, wired_toolkit
+from hardening_support import ADAPTERS, Wire, adapters_for
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from safety_support import BULK, DELETE, DESTRUCTIVE, Destructive, exists, people, token_in, writes
@@ -32,11 +32,6 @@ from nimble_tools.confirmation import CONFIRM_TOKEN
 from nimble_tools.policies import ConfirmDestructivePolicy
 
 CLI = [str(Path(sys.executable).with_name("nimble-tools"))]  # the installed command, as users run it
-
-
-@pytest.fixture
-def wired() -> tuple[NimbleToolkit, Wire]:
-    return wired_toolkit()
 
 
 # -- 1. every adapter holds every kind of destructive call ------------------------------------------------

@@ -23,18 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hardening_support import ADAPTERS, Wire, adapters_for, wired_toolkit
+from hardening_support import ADAPTERS, Wire, adapters_for
 
 from nimble_tools import InvalidArgumentsError, NimbleToolkit, UsageError, encode_cursor, toolsets
 
 LIST = "list_all_nimble_contacts"
 BOARD = "list_all_nimble_pipeline_deals_by_stages"
 CLI = str(Path(sys.executable).with_name("nimble-tools"))
-
-
-@pytest.fixture
-def wired() -> tuple[NimbleToolkit, Wire]:
-    return wired_toolkit()
 
 
 def raw(state: Any, operation: str = LIST) -> str:
