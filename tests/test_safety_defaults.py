@@ -179,31 +179,24 @@ def first_person() -> str:
 
 
 @pytest.mark.anyio
-async def test_the_mcp_command_holds_deletes_and_mass_deletes() -> None:
+async def test_the_mcp_command_holds_deletes_and_runs_the_one_confirmed_with_its_token() -> None:
+    # One server process: the holds, then the confirmation the preview's token gives, then its replay.
     victim = first_person()
-    tools, (held, bulk, check) = await over_stdio(
-        calls=[
-            (DELETE, {"id": victim}),
-            (BULK, {"record_type": "person"}),
-            ("get_single_nimble_contact_by_id", {"id": victim}),
-        ]
-    )
+    server = StdioServerParameters(command=CLI[0], args=["mcp", "--sandbox"], env=child_env())
+    async with stdio_client(server) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        tools = (await session.list_tools()).tools
+        held = await session.call_tool(DELETE, {"id": victim})
+        bulk = await session.call_tool(BULK, {"record_type": "person"})
+        check = await session.call_tool("get_single_nimble_contact_by_id", {"id": victim})
+        token = token_in(held.content[0].text)
+        done = await session.call_tool(DELETE, {"id": victim, CONFIRM_TOKEN: token})
+        again = await session.call_tool(DELETE, {"id": victim, CONFIRM_TOKEN: token})
     delete_tool = next(t for t in tools if t.name == DELETE)
     assert delete_tool.annotations.destructive_hint and CONFIRM_TOKEN in delete_tool.input_schema["properties"]
     assert held.is_error and "needs confirmation" in held.content[0].text
     assert bulk.is_error and "contact(s)" in bulk.content[0].text
     assert not check.is_error, "the contact is still there"
-
-
-@pytest.mark.anyio
-async def test_the_mcp_command_confirms_with_the_token_the_preview_gave() -> None:
-    victim = first_person()
-    server = StdioServerParameters(command=CLI[0], args=["mcp", "--sandbox"], env=child_env())
-    async with stdio_client(server) as (read, write), ClientSession(read, write) as session:
-        await session.initialize()
-        held = await session.call_tool(DELETE, {"id": victim})
-        done = await session.call_tool(DELETE, {"id": victim, CONFIRM_TOKEN: token_in(held.content[0].text)})
-        again = await session.call_tool(DELETE, {"id": victim, CONFIRM_TOKEN: token_in(held.content[0].text)})
     assert not done.is_error, done.content[0].text
     assert again.is_error and "unknown, used or expired" in again.content[0].text
 
