@@ -40,7 +40,20 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.load_profile("full" if config.getoption("--run-slow") else "default")
 
 
+# The longest files, started first when the files run on several workers (make test): a long one
+# started last would keep one worker busy while the others wait for it.
+LONGEST_FILES = (
+    "test_hardening_properties.py",
+    "test_notebooks.py",
+    "test_wheel_install.py",
+    "test_hosted_workers.py",
+    "test_hardening_soak.py",
+    "test_hosted_browser.py",
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.path.name not in LONGEST_FILES)  # stable: the rest keep their order
     if config.getoption("--run-slow"):
         return
     skip = pytest.mark.skip(reason="slow: run with `make test-full` (pytest --run-slow)")
