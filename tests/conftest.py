@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -40,20 +40,7 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.load_profile("full" if config.getoption("--run-slow") else "default")
 
 
-# The longest files, started first when the files run on several workers (make test): a long one
-# started last would keep one worker busy while the others wait for it.
-LONGEST_FILES = (
-    "test_hardening_properties.py",
-    "test_notebooks.py",
-    "test_wheel_install.py",
-    "test_hosted_workers.py",
-    "test_hardening_soak.py",
-    "test_hosted_browser.py",
-)
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: item.path.name not in LONGEST_FILES)  # stable: the rest keep their order
     if config.getoption("--run-slow"):
         return
     skip = pytest.mark.skip(reason="slow: run with `make test-full` (pytest --run-slow)")
@@ -88,6 +75,41 @@ def _readable(value: object, *, top: bool = False) -> str:
     if value is None or isinstance(value, str | int | float | bool):
         return str(value)
     return type(value).__name__  # an object's repr may hold its address
+
+
+# The longest files, longest first: when the files run on several workers (make test), these start
+# before the others. pytest-xdist would start them last, as it hands out files by their number of
+# tests, and a long file started last keeps one worker busy while the others wait.
+LONGEST_FILES = (
+    "test_hardening_properties.py",
+    "test_notebooks.py",
+    "test_hosted_workers.py",
+    "test_wheel_install.py",
+    "test_hardening_soak.py",
+    "test_hosted_browser.py",
+    "test_safety_defaults.py",
+)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With ``--dist loadfile``: xdist's file scheduler, the longest files handed out first."""
+    if config.getoption("dist", None) != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class LongestFirst(LoadFileScheduling):  # type: ignore[misc]
+        ordered = False
+
+        def _assign_work_unit(self, node: Any) -> None:
+            if not self.ordered:  # the queue is complete when the first file is handed out
+                self.ordered = True
+                rank = {name: index for index, name in enumerate(LONGEST_FILES)}
+                files = sorted(self.workqueue, key=lambda scope: rank.get(scope.rsplit("/", 1)[-1], len(rank)))
+                self.workqueue = type(self.workqueue)((scope, self.workqueue[scope]) for scope in files)
+            super()._assign_work_unit(node)
+
+    return LongestFirst(config, log)
 
 
 @pytest.fixture
