@@ -38,12 +38,17 @@ typecheck: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
+# The test files run on every core (TEST_WORKERS=1 runs them in this process, one after another); a
+# file's tests stay together on one worker, so that its module fixtures are made once.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -q $(if $(filter 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+
 test: lint typecheck
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 # Everything, including the suites marked slow.
 test-full: lint typecheck
-	$(BIN)/python -m pytest -q --run-slow
+	$(PYTEST) --run-slow
 
 # Writes the figures to docs/explanation/benchmark-results.json, which the docs' benchmarks page shows.
 bench: $(STAMP)

@@ -390,33 +390,40 @@ def _stored_markers(sandbox: dict[str, Any], run_tag: str) -> list[str]:
 
 def run(calls: int = 2000, sessions: int = 20, workers: int = 2, kill_share: float = 0.4) -> Report:
     """One run on loopback: start everything, load it, kill a worker, check every write, stop everything."""
+    with redis_server() as redis_url, hosted_server(redis_url, workers=workers) as server:
+        return load(server, calls, sessions, kill_share)
+
+
+def load(
+    server: RunningServer, calls: int = 2000, sessions: int = 20, kill_share: float = 0.4, baseline_samples: int = 200
+) -> Report:
+    """Load a running server, kill one of its workers on the way, and check every write."""
     from nimble_tools_hosted.testing import connect
 
-    with redis_server() as redis_url, hosted_server(redis_url, workers=workers) as server:
-        sandbox = server.facts["sandbox"]
-        keys = sandbox["personal_keys"]
-        admin_email, sam_email = sorted(keys)
-        people = [
-            {**connect(server.url, client_name="Load (sign-in)"), "email": admin_email},
-            {**connect(server.url, api_key=keys[sam_email], client_name="Load (key)"), "email": sam_email},
-        ]
-        baseline = _baseline(sandbox)
-        before = server.workers()
-        killed: list[int] = []
+    sandbox = server.facts["sandbox"]
+    keys = sandbox["personal_keys"]
+    admin_email, sam_email = sorted(keys)
+    people = [
+        {**connect(server.url, client_name="Load (sign-in)"), "email": admin_email},
+        {**connect(server.url, api_key=keys[sam_email], client_name="Load (key)"), "email": sam_email},
+    ]
+    baseline = _baseline(sandbox, baseline_samples)
+    before = server.workers()
+    killed: list[int] = []
 
-        def kill() -> None:
-            victim = sorted(before)[0]
-            os.kill(victim, signal.SIGKILL)
-            killed.append(victim)
+    def kill() -> None:
+        victim = sorted(before)[0]
+        os.kill(victim, signal.SIGKILL)
+        killed.append(victim)
 
-        run_tag = f"{TAG_PREFIX}{secrets.token_hex(4)}"
-        started = time.perf_counter()
-        outcome = asyncio.run(_load(server.mcp_url, people, calls, sessions, kill, int(calls * kill_share), run_tag))
-        seconds = time.perf_counter() - started
-        after: set[int] = set()
-        with contextlib.suppress(RuntimeError):  # uvicorn starts a new worker for the killed one
-            _wait_for(lambda: bool(after.update(server.workers(10)) or after - before), 60, "no new worker")
-        stored = _stored_markers(sandbox, run_tag)
+    run_tag = f"{TAG_PREFIX}{secrets.token_hex(4)}"
+    started = time.perf_counter()
+    outcome = asyncio.run(_load(server.mcp_url, people, calls, sessions, kill, int(calls * kill_share), run_tag))
+    seconds = time.perf_counter() - started
+    after: set[int] = set()
+    with contextlib.suppress(RuntimeError):  # uvicorn starts a new worker for the killed one
+        _wait_for(lambda: bool(after.update(server.workers(10)) or after - before), 60, "no new worker")
+    stored = _stored_markers(sandbox, run_tag)
 
     counts: dict[str, int] = {}
     for marker in stored:

@@ -160,7 +160,7 @@ class NimbleClient:
         auth: AuthProvider | None,
         retry: RetryPolicy | None = None,
         rate_limit: float | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         async_sleep: Callable[[float], Any] | None = None,
         allow_insecure_http: bool | None = None,
         **http: Unpack[HttpOptions],
@@ -172,7 +172,7 @@ class NimbleClient:
         self.auth = auth
         self.retry = retry or RetryPolicy()
         self._limiter = RateLimiter(rate_limit) if rate_limit else None
-        self._sleep = sleep
+        self._sleep = sleep if sleep is not None else time.sleep  # looked up now: a test may stand in for it
         self._async_sleep = async_sleep
 
     def __repr__(self) -> str:

@@ -70,6 +70,8 @@ class HttpClients:
         """The sync client."""
         if self._given_sync is not None:
             return self._given_sync
+        if self._sync is not None:  # made already: no lock on every request
+            return self._sync
         with self._lock:
             if self._sync is None:
                 import httpx

@@ -35,4 +35,8 @@ class Result:
 
     def to_json(self) -> str:
         """The JSON form as a compact string."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"), default=str)
+        return _COMPACT.encode(self.to_dict())
+
+
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+"""The envelope's encoder, made once (``json.dumps`` with options makes a new one on every call)."""

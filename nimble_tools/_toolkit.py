@@ -356,7 +356,7 @@ class NimbleToolkit:
         else:
             result = Result(value, None, raw=value)
         context.result = result
-        self._host.hook.after_call(context=context)
+        _notify(self._host.hook.after_call, context=context)
         return context.result
 
     def _failed(
@@ -443,7 +443,7 @@ class NimbleToolkit:
         try:
             context = self._start(name, arguments, account, options, parent)
             context.confirm, context.origin = gate, origin
-            self._host.hook.before_call(context=context)
+            _notify(self._host.hook.before_call, context=context)
             if gate is not None:
                 gate(context)
             return self._run(context)
@@ -466,7 +466,7 @@ class NimbleToolkit:
         try:
             context = self._start(name, arguments, account, options, parent)
             context.confirm, context.origin = gate, origin
-            self._host.hook.before_call(context=context)
+            _notify(self._host.hook.before_call, context=context)
             if gate is not None:
                 await gate(context)
             return await self._arun(context)
@@ -666,6 +666,12 @@ def _raw_request(
 def _encode_raw(operation: Operation, params: BaseModel) -> RequestSpec:
     assert isinstance(params, RawRequestParams)
     return RequestSpec(operation.method, operation.path, dict(params.query), params.body)
+
+
+def _notify(hook: Any, **kwargs: Any) -> None:
+    """Call a hook of every call, skipped at once when no plugin implements it (the usual case)."""
+    if hook.get_hookimpls():
+        hook(**kwargs)
 
 
 def _run_coroutine(coroutine: Any) -> Any:

@@ -217,8 +217,8 @@ class ToolView(Mapping[str, Operation]):
                 call, a refusal, Nimble's errors); nothing is sent when the arguments are bad.
         """
         entry, params, token, approver = self._prepared(name, arguments, decode, approve, account, call_id)
-        options = {**self._meta_options(entry, approver, token), "_gate": self._gate(entry, token, approver)}
-        return self._execute(entry, params, account, options, call_id)
+        gate = self._gate(entry, token, approver)
+        return self._execute(entry, params, account, self._meta_options(entry, approver, token), call_id, gate)
 
     async def arun(
         self,
@@ -232,8 +232,8 @@ class ToolView(Mapping[str, Operation]):
     ) -> Result:
         """Async twin of :meth:`run`; the approver may be async."""
         entry, params, token, approver = self._prepared(name, arguments, decode, approve, account, call_id)
-        options = {**self._meta_options(entry, approver, token), "_agate": self._agate(entry, token, approver)}
-        return await self._aexecute(entry, params, account, options, call_id)
+        gate = self._agate(entry, token, approver)
+        return await self._aexecute(entry, params, account, self._meta_options(entry, approver, token), call_id, gate)
 
     def _prepared(
         self,
@@ -356,15 +356,22 @@ class ToolView(Mapping[str, Operation]):
         return await self._aexecute(entry, arguments, account, {**self._meta_options(entry, None), **options})
 
     def _execute(
-        self, entry: ViewEntry, arguments: Any, account: str | None, options: dict[str, Any], call_id: str | None = None
+        self,
+        entry: ViewEntry,
+        arguments: Any,
+        account: str | None,
+        options: dict[str, Any],
+        call_id: str | None = None,
+        gate: Callable[[CallContext], None] | None = None,
     ) -> Result:
-        gate = options.pop("_gate", None)
         origin = CallOrigin(self.target, call_id, entry.operation.name)
         # The view is the toolkit's own runtime: it calls the toolkit's call path with what only it knows.
-        run = functools.partial(self.toolkit._call, gate=gate, origin=origin)
         budget = self._budget(entry, arguments)
         if budget is None:
-            return self._shaped(entry, run(entry.origin, arguments, account, options))
+            return self._shaped(
+                entry, self.toolkit._call(entry.origin, arguments, account, options, gate=gate, origin=origin)
+            )
+        run = functools.partial(self.toolkit._call, gate=gate, origin=origin)
         result = collect_with(
             lambda args: run(entry.origin, args, account, options),
             _plain(arguments),
@@ -374,14 +381,20 @@ class ToolView(Mapping[str, Operation]):
         return self._shaped(entry, result)
 
     async def _aexecute(
-        self, entry: ViewEntry, arguments: Any, account: str | None, options: dict[str, Any], call_id: str | None = None
+        self,
+        entry: ViewEntry,
+        arguments: Any,
+        account: str | None,
+        options: dict[str, Any],
+        call_id: str | None = None,
+        gate: Callable[[CallContext], Any] | None = None,
     ) -> Result:
-        gate = options.pop("_agate", None)
         origin = CallOrigin(self.target, call_id, entry.operation.name)
-        run = functools.partial(self.toolkit._acall, gate=gate, origin=origin)
         budget = self._budget(entry, arguments)
         if budget is None:
-            return self._shaped(entry, await run(entry.origin, arguments, account, options))
+            result = await self.toolkit._acall(entry.origin, arguments, account, options, gate=gate, origin=origin)
+            return self._shaped(entry, result)
+        run = functools.partial(self.toolkit._acall, gate=gate, origin=origin)
         result = await acollect_with(
             lambda args: run(entry.origin, args, account, options),
             _plain(arguments),

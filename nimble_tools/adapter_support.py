@@ -45,6 +45,7 @@ __all__ = [
     "content_of",
     "hidden_by",
     "invalid_arguments",
+    "json_copy",
     "lean_schema",
     "missing_framework",
     "operation_metadata",
@@ -219,14 +220,23 @@ def _offered(toolkit: NimbleToolkit, view: ToolView, *, named: bool) -> ToolView
     return ToolView(toolkit, offered)
 
 
+def json_copy(document: Any) -> Any:
+    """A copy of a JSON document (a schema an adapter made once and hands out to each emit)."""
+    return json.loads(json.dumps(document))
+
+
 def content_of(result: Result) -> str:
     """The compact text a model reads: the envelope ``{"result": ..., "next_cursor": ...}`` as JSON."""
     return result.to_json()
 
 
-def structured_of(result: Result) -> dict[str, Any]:
-    """The envelope as plain JSON data (whatever Nimble sent, bytes included, becomes JSON-safe)."""
-    data: dict[str, Any] = json.loads(result.to_json())
+def structured_of(result: Result, text: str | None = None) -> dict[str, Any]:
+    """The envelope as plain JSON data (whatever Nimble sent, bytes included, becomes JSON-safe).
+
+    ``text``: the envelope's JSON when the adapter made it already (:func:`content_of`), read back
+    instead of made twice.
+    """
+    data: dict[str, Any] = json.loads(text if text is not None else result.to_json())
     return data
 
 

@@ -16,7 +16,7 @@ import copy
 import functools
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -300,14 +300,6 @@ def make_toolkit(sandbox: Sandbox | None = None, *, api_key: str | None = None) 
     toolkit.emulator = box
     toolkit.register_plugin(SpecConformance(transport), name="spec-conformance")
     return toolkit
-
-
-@pytest.fixture
-def deal_toolkit() -> Iterator[NimbleToolkit]:
-    """A fresh seeded sandbox toolkit whose every deals-side answer is checked against the spec."""
-    toolkit = make_toolkit()
-    yield toolkit
-    toolkit.close()
 
 
 def second_user_toolkit(toolkit: NimbleToolkit) -> NimbleToolkit:

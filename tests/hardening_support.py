@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,6 +71,12 @@ class Sent:
         return json.loads(self.body) if self.body else None
 
 
+def sent_of(request: httpx.Request, body: bytes) -> Sent:
+    """The request as the spec check reads it: method, raw path, query arguments, body."""
+    raw = request.url.raw_path.decode("ascii")
+    return Sent(request.method, raw.split("?", 1)[0], list(request.url.params.multi_items()), body)
+
+
 @dataclass
 class Wire(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """Forwards to the sandbox, keeping every request; ``answered`` keeps the sandbox's statuses."""
@@ -83,8 +89,7 @@ class Wire(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self.inner = self.sandbox.transport()
 
     def _keep(self, request: httpx.Request, body: bytes) -> None:
-        raw = request.url.raw_path.decode("ascii")
-        self.sent.append(Sent(request.method, raw.split("?", 1)[0], list(request.url.params.multi_items()), body))
+        self.sent.append(sent_of(request, body))
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self._keep(request, request.read())
@@ -260,21 +265,35 @@ class Outcome:
 
 
 class Adapters:
-    """One toolkit's tools for every target, each callable as ``call(target, name, arguments)``."""
+    """One toolkit's tools for the targets asked for, each callable as ``call(target, name, arguments)``.
 
-    def __init__(self, toolkit: NimbleToolkit, stack: ExitStack, **options: Any) -> None:
+    Every target is emitted at once (a test may change the toolkit afterwards, as a read-only
+    policy registered after emission); a test that drives one target emits only that one.
+    """
+
+    def __init__(
+        self, toolkit: NimbleToolkit, stack: ExitStack, targets: Iterable[str] = ADAPTERS, **options: Any
+    ) -> None:
         self.toolkit = toolkit
+        self.targets = tuple(targets)
         # every registered operation, the tool-search pair included (a default emit leaves it out)
         tools = [name for name, operation in toolkit.operations.items() if not hidden_by(toolkit, operation)]
-        self.langchain = {tool.name: tool for tool in toolkit.emit("langchain", tools=tools, **options)}
-        self.openai = toolkit.emit("openai", tools=tools, **options)
-        self.callables = {f.__name__: f for f in toolkit.emit("callables", tools=tools, on_error="return", **options)}
-        portal = stack.enter_context(anyio.from_thread.start_blocking_portal())
-        self._portal = portal
-        server = toolkit.emit("mcp", tools=tools, **options)
-        self._mcp = stack.enter_context(portal.wrap_async_context_manager(Client(server)))
+        if "langchain" in self.targets:
+            self.langchain = {tool.name: tool for tool in toolkit.emit("langchain", tools=tools, **options)}
+        if "openai" in self.targets:
+            self.openai = toolkit.emit("openai", tools=tools, **options)
+        if "callables" in self.targets:
+            self.callables = {
+                f.__name__: f for f in toolkit.emit("callables", tools=tools, on_error="return", **options)
+            }
+        if "mcp" in self.targets:
+            portal = stack.enter_context(anyio.from_thread.start_blocking_portal())
+            self._portal = portal
+            server = toolkit.emit("mcp", tools=tools, **options)
+            self._mcp = stack.enter_context(portal.wrap_async_context_manager(Client(server)))
 
     def call(self, target: str, name: str, arguments: Any) -> Outcome:
+        assert target in self.targets, f"{target} was not emitted (targets={self.targets})"
         runner: Callable[[str, Any], Outcome] = getattr(self, f"_via_{target}")
         return runner(name, arguments)
 
@@ -300,7 +319,7 @@ class Adapters:
 
 
 @contextmanager
-def adapters_for(toolkit: NimbleToolkit, **options: Any) -> Iterator[Adapters]:
-    """Every target's tools of ``toolkit`` (emitted with ``options``), the MCP client session kept open meanwhile."""
+def adapters_for(toolkit: NimbleToolkit, targets: Iterable[str] = ADAPTERS, **options: Any) -> Iterator[Adapters]:
+    """The tools of ``toolkit`` for ``targets`` (emitted with ``options``), an MCP client session kept open meanwhile."""
     with ExitStack() as stack:
-        yield Adapters(toolkit, stack, **options)
+        yield Adapters(toolkit, stack, targets, **options)

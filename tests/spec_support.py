@@ -114,7 +114,9 @@ _ACTIVITY_TIMES = ("completed_tstamp", "feed_tstamp", "scheduled_tstamp")
 @functools.cache
 def spec() -> dict[str, Any]:
     """The official spec (tests/data copy), with :data:`ERRATA` applied."""
-    document = yaml.safe_load((DATA / "nimble-openapi.yml").read_text())
+    document = yaml.load(
+        (DATA / "nimble-openapi.yml").read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    )
     schemas = document["components"]["schemas"]
     for name, pointer, replacement, _why in ERRATA:
         parts = pointer.strip("/").split("/")

@@ -10,24 +10,16 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from auth_support import redis_server
 from auth_workers import headers_after_barrier, make_store
 
 from nimble_tools.auth import OAuthApp, OAuthProvider
 from nimble_tools.sandbox import Sandbox, SandboxRequest, SandboxResponse, approve
 
 TOKEN_DELAY = 0.4
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    with redis_server() as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", "redis"])

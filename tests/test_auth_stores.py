@@ -8,7 +8,7 @@ import stat
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,13 +26,6 @@ from nimble_tools.auth import (
     TokenStoreError,
     default_token_path,
 )
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    with redis_server() as url:
-        yield url
-
 
 StoreFactory = Callable[[], TokenStore]
 

@@ -443,14 +443,16 @@ def test_failure(env: Env, case: Case) -> None:
     before = len(env.recorder.exchanges)
     with pytest.raises(case.error) as raised:
         env.call(case.name, case.bad(env))
-    assert case.name in str(raised.value) or raised.value.for_model()
+    text = raised.value.for_model()  # what a model reads
     if issubclass(case.error, InvalidArgumentsError):
         assert len(env.recorder.exchanges) == before, "bad input must send no request"
-        assert case.name in str(raised.value)
+        assert case.name in str(raised.value) and case.name in text
     else:
         last = env.recorder.exchanges[-1]
         # a read of a missing id answers 200 with no resources, as live Nimble does: still NotFoundError
         assert last.status >= 400 or (isinstance(raised.value, NotFoundError) and last.body == {"resources": []})
+        assert raised.value.message in text, text
+        assert f"HTTP {last.status}" in text if last.status >= 400 else "was found" in text, text
     env.recorder.assert_conforms()
 
 

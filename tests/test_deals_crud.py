@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from deals_support import (
     deal_named,
-    deal_toolkit,
     make_toolkit,
     me,
     new_deal,
@@ -24,8 +23,6 @@ from deals_support import (
 )
 
 from nimble_tools import AuthenticationError, InvalidArgumentsError, NimbleToolkit
-
-__all__ = ["deal_toolkit"]
 
 MISSING = "0123456789abcdef01234567"
 

@@ -5,21 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from deals_support import (
-    deal_toolkit,
-    new_deal,
-    pipeline,
-    raises_api,
-    refused_before_sending,
-    second_user_toolkit,
-    stage,
-    value_of,
-)
+from deals_support import new_deal, pipeline, raises_api, refused_before_sending, second_user_toolkit, stage, value_of
 
 from nimble_tools import InvalidArgumentsError, NimbleToolkit
 from nimble_tools.sandbox._deal_query import SEARCH_FIELDS
-
-__all__ = ["deal_toolkit"]
 
 MISSING = "0123456789abcdef01234567"
 

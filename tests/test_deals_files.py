@@ -6,12 +6,10 @@ import base64
 
 import httpx
 import pytest
-from deals_support import deal_toolkit, me, new_deal, raises_api, refused_before_sending, second_user_toolkit
+from deals_support import me, new_deal, raises_api, refused_before_sending, second_user_toolkit
 
 from nimble_tools import InvalidArgumentsError, NimbleToolkit
 from nimble_tools.sandbox import Sandbox, upload_file
-
-__all__ = ["deal_toolkit"]
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF"
 MISSING = "0123456789abcdef01234567"

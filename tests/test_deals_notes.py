@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from deals_support import deal_toolkit, me, new_deal, raises_api, refused_before_sending, second_user_toolkit
+from deals_support import me, new_deal, raises_api, refused_before_sending, second_user_toolkit
 
 from nimble_tools import InvalidArgumentsError, NimbleToolkit
-
-__all__ = ["deal_toolkit"]
 
 MISSING = "0123456789abcdef01234567"
 

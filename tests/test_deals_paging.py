@@ -11,7 +11,6 @@ import httpx
 import pytest
 from deals_support import (
     deal_named,
-    deal_toolkit,
     me,
     new_deal,
     pipeline,
@@ -23,8 +22,6 @@ from deals_support import (
 )
 
 from nimble_tools import InvalidArgumentsError, NimbleToolkit, encode_cursor
-
-__all__ = ["deal_toolkit"]
 
 BY_STAGE = "list_all_nimble_pipeline_deals_by_stages"
 BY_OWNER = "list_all_nimble_pipeline_deals_by_owner"

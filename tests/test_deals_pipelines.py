@@ -5,20 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from deals_support import (
-    deal_named,
-    deal_toolkit,
-    new_deal,
-    pipeline,
-    raises_api,
-    refused_before_sending,
-    second_user_toolkit,
-    stage,
-)
+from deals_support import deal_named, new_deal, pipeline, raises_api, refused_before_sending, second_user_toolkit, stage
 
 from nimble_tools import InvalidArgumentsError, NimbleToolkit
-
-__all__ = ["deal_toolkit"]
 
 MISSING = "0123456789abcdef01234567"
 

@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-from deals_support import (
-    deal_named,
-    deal_toolkit,
-    me,
-    new_deal,
-    raises_api,
-    refused_before_sending,
-    second_user_toolkit,
-)
+from deals_support import deal_named, me, new_deal, raises_api, refused_before_sending, second_user_toolkit
 
 from nimble_tools import InvalidArgumentsError, NimbleToolkit, UnsafePathValueError
-
-__all__ = ["deal_toolkit"]
 
 
 def tags_of(toolkit: NimbleToolkit, deal_id: str) -> list[str]:

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from auth_support import redis_server
 from nimble_tools_hosted._store import RecordStore, RedisRecordStore, SQLiteRecordStore, open_store
 
 from nimble_tools import Secret
@@ -22,12 +21,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    with redis_server() as url:
-        yield url
 
 
 @pytest.fixture(params=["sqlite", "redis"])

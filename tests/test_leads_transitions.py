@@ -5,12 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from deals_support import deal_toolkit, pipeline, raises_api, refused_before_sending
+from deals_support import pipeline, raises_api, refused_before_sending
 
 from nimble_tools import InvalidArgumentsError, NimbleToolkit
 from nimble_tools.sandbox._lead_pipelines import TABLE, new_lead_pipeline
-
-__all__ = ["deal_toolkit"]
 
 MISSING = "0123456789abcdef01234567"
 

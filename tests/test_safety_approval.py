@@ -19,7 +19,7 @@ from typing import Any
 
 import anyio
 import pytest
-from hardening_support import ADAPTERS, Wire, wired_toolkit
+from hardening_support import ADAPTERS, Wire
 from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, MessagesState, StateGraph
@@ -34,11 +34,6 @@ from nimble_tools.approval import ApprovalDeclinedError, ApprovalRequest, call_w
 DELETE = "delete_a_nimble_contact_by_id"
 BULK = "nimble_contacts_bulk"
 TOKEN = re.compile(r"confirm_token='([A-Za-z0-9_-]+)'")
-
-
-@pytest.fixture
-def wired() -> tuple[NimbleToolkit, Wire]:
-    return wired_toolkit()
 
 
 def people(toolkit: NimbleToolkit, count: int = 3) -> list[str]:

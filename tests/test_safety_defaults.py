@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hardening_support import ADAPTERS, Wire, adapters_for, wired_toolkit
+from hardening_support import ADAPTERS, Wire, adapters_for
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from safety_support import BULK, DELETE, DESTRUCTIVE, Destructive, exists, people, token_in, writes
@@ -32,11 +32,6 @@ from nimble_tools.confirmation import CONFIRM_TOKEN
 from nimble_tools.policies import ConfirmDestructivePolicy
 
 CLI = [str(Path(sys.executable).with_name("nimble-tools"))]  # the installed command, as users run it
-
-
-@pytest.fixture
-def wired() -> tuple[NimbleToolkit, Wire]:
-    return wired_toolkit()
 
 
 # -- 1. every adapter holds every kind of destructive call ------------------------------------------------
@@ -50,7 +45,7 @@ def test_a_destructive_call_changes_nothing_and_answers_with_a_preview(
     toolkit, wire = wired
     arguments = kind.arguments(toolkit)
     expected = kind.preview(toolkit)
-    with adapters_for(toolkit) as adapters:
+    with adapters_for(toolkit, [target]) as adapters:
         wire.clear()
         outcome = adapters.call(target, kind.name, arguments)
     assert not outcome.ok, outcome.text
@@ -121,7 +116,7 @@ def test_the_search_meta_tool_offers_it_for_the_calls_it_makes(toolkit: NimbleTo
 @pytest.mark.parametrize("target", ADAPTERS)
 def test_confirm_destructive_false_runs_deletes_at_once(toolkit: NimbleToolkit, target: str) -> None:
     victim = people(toolkit, 1)[0]
-    with adapters_for(toolkit, confirm_destructive=False) as adapters:
+    with adapters_for(toolkit, [target], confirm_destructive=False) as adapters:
         outcome = adapters.call(target, DELETE, {"id": victim})
     assert outcome.ok, outcome.text
     assert not exists(toolkit, victim)
@@ -132,7 +127,7 @@ def test_a_registered_policy_wins_over_switching_confirmation_off(toolkit: Nimbl
     toolkit.register_plugin(ConfirmDestructivePolicy(), name="confirm-everything")
     victim = people(toolkit, 1)[0]
     assert offered(toolkit, target, DELETE, confirm_destructive=False)
-    with adapters_for(toolkit, confirm_destructive=False) as adapters:
+    with adapters_for(toolkit, [target], confirm_destructive=False) as adapters:
         held = adapters.call(target, DELETE, {"id": victim})
         assert not held.ok and "needs confirmation" in held.text
         done = adapters.call(target, DELETE, {"id": victim, CONFIRM_TOKEN: token_in(held.text)})
@@ -184,31 +179,24 @@ def first_person() -> str:
 
 
 @pytest.mark.anyio
-async def test_the_mcp_command_holds_deletes_and_mass_deletes() -> None:
+async def test_the_mcp_command_holds_deletes_and_runs_the_one_confirmed_with_its_token() -> None:
+    # One server process: the holds, then the confirmation the preview's token gives, then its replay.
     victim = first_person()
-    tools, (held, bulk, check) = await over_stdio(
-        calls=[
-            (DELETE, {"id": victim}),
-            (BULK, {"record_type": "person"}),
-            ("get_single_nimble_contact_by_id", {"id": victim}),
-        ]
-    )
+    server = StdioServerParameters(command=CLI[0], args=["mcp", "--sandbox"], env=child_env())
+    async with stdio_client(server) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        tools = (await session.list_tools()).tools
+        held = await session.call_tool(DELETE, {"id": victim})
+        bulk = await session.call_tool(BULK, {"record_type": "person"})
+        check = await session.call_tool("get_single_nimble_contact_by_id", {"id": victim})
+        token = token_in(held.content[0].text)
+        done = await session.call_tool(DELETE, {"id": victim, CONFIRM_TOKEN: token})
+        again = await session.call_tool(DELETE, {"id": victim, CONFIRM_TOKEN: token})
     delete_tool = next(t for t in tools if t.name == DELETE)
     assert delete_tool.annotations.destructive_hint and CONFIRM_TOKEN in delete_tool.input_schema["properties"]
     assert held.is_error and "needs confirmation" in held.content[0].text
     assert bulk.is_error and "contact(s)" in bulk.content[0].text
     assert not check.is_error, "the contact is still there"
-
-
-@pytest.mark.anyio
-async def test_the_mcp_command_confirms_with_the_token_the_preview_gave() -> None:
-    victim = first_person()
-    server = StdioServerParameters(command=CLI[0], args=["mcp", "--sandbox"], env=child_env())
-    async with stdio_client(server) as (read, write), ClientSession(read, write) as session:
-        await session.initialize()
-        held = await session.call_tool(DELETE, {"id": victim})
-        done = await session.call_tool(DELETE, {"id": victim, CONFIRM_TOKEN: token_in(held.content[0].text)})
-        again = await session.call_tool(DELETE, {"id": victim, CONFIRM_TOKEN: token_in(held.content[0].text)})
     assert not done.is_error, done.content[0].text
     assert again.is_error and "unknown, used or expired" in again.content[0].text
 

@@ -16,7 +16,7 @@ import json
 
 import anyio
 import pytest
-from hardening_support import ADAPTERS, Wire, adapters_for, wired_toolkit
+from hardening_support import ADAPTERS, Wire, adapters_for
 from mcp import Client, types
 from mcp.shared.exceptions import MCPError
 from safety_support import DELETE, exists, people, writes
@@ -25,12 +25,6 @@ from nimble_tools import CallContext, NimbleToolkit, PolicyViolationError, Usage
 from nimble_tools.confirmation import ConfirmationRequiredError
 from nimble_tools.policies import ConfirmDestructivePolicy, ReadOnlyPolicy
 from nimble_tools.toolsets import tool_search
-
-
-@pytest.fixture
-def wired() -> tuple[NimbleToolkit, Wire]:
-    return wired_toolkit()
-
 
 # -- read-only ------------------------------------------------------------------------------------------
 
@@ -64,7 +58,7 @@ def test_read_only_refuses_writes_through_tools_emitted_before_it(
 ) -> None:
     toolkit, wire = wired
     victim = people(toolkit, 1)[0]
-    with adapters_for(toolkit) as adapters:  # every tool emitted while writes were still offered
+    with adapters_for(toolkit, [target]) as adapters:  # every tool emitted while writes were still offered
         toolkit.register_plugin(ReadOnlyPolicy(), name="read-only")
         wire.clear()
         outcome = adapters.call(target, DELETE, {"id": victim})

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from safety_support import BULK, DELETE, exists, people, tag, token_in
 
-from nimble_tools import NimbleToolkit, toolsets
+from nimble_tools import NimbleToolkit, RetryPolicy, toolsets
 from nimble_tools.confirmation import CONFIRM_TOKEN, ConfirmationRequiredError, Confirmations
 from nimble_tools.sandbox import FaultPlan
 
@@ -145,7 +145,8 @@ def test_no_token_in_a_failed_composite_action_even_when_the_approver_says_no() 
     from nimble_tools.sandbox import Sandbox
 
     box = Sandbox()
-    toolkit = NimbleToolkit.sandbox(emulator=box)
+    quick = RetryPolicy(backoff_base=0.001, backoff_max=0.005)  # the failing PUT is retried without waiting
+    toolkit = NimbleToolkit.sandbox(emulator=box, retry=quick)
     deal = toolkit.call("list_all_nimble_deals", {"limit": 1}).result[0]
     box.inject_faults(
         FaultPlan(server_error=1.0, lost_reply=0.0, methods=frozenset({"PUT"}), path_pattern=r"^/api/v2/deals/[^/]+$")

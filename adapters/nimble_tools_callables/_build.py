@@ -92,15 +92,7 @@ def make_callable(
     name = operation.name
     if view is None:
         view = select_tools(toolkit, [name], approve=approve, target=TARGET)
-    parameters, annotations = _parameters(view.model_params(name, approve).model_fields)
-    definitions: dict[str, Any] = {
-        p.name: (annotations[p.name], ... if p.default is p.empty else p.default) for p in parameters
-    }
-    arguments_model = create_model(  # reads back exactly what the signature advertises
-        f"{name}_arguments",
-        __config__=ConfigDict(extra="forbid", arbitrary_types_allowed=True),
-        **definitions,
-    )
+    parameters, annotations, arguments_model = _signature(view.model_params(name, approve))
     route = view
 
     def decode(values: dict[str, Any]) -> dict[str, Any]:
@@ -187,6 +179,25 @@ def callables(
 
 
 # -- signature ---------------------------------------------------------------------------------
+
+
+@functools.cache
+def _signature(params: type[BaseModel]) -> tuple[list[inspect.Parameter], dict[str, Any], type[BaseModel]]:
+    """The parameters and annotations of a function for ``params``, and the model that reads them back.
+
+    Made once per parameters model: building the portable types and the model is most of what an
+    emit costs, and neither ever changes.
+    """
+    parameters, annotations = _parameters(params.model_fields)
+    definitions: dict[str, Any] = {
+        p.name: (annotations[p.name], ... if p.default is p.empty else p.default) for p in parameters
+    }
+    arguments_model = create_model(  # reads back exactly what the signature advertises
+        f"{params.__name__}_arguments",
+        __config__=ConfigDict(extra="forbid", arbitrary_types_allowed=True),
+        **definitions,
+    )
+    return parameters, annotations, arguments_model
 
 
 def _parameters(fields: dict[str, FieldInfo]) -> tuple[list[inspect.Parameter], dict[str, Any]]:

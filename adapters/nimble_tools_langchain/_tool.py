@@ -11,11 +11,10 @@ act on, so a failure never breaks an agent loop.
 
 from __future__ import annotations
 
-import typing
+import inspect
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, BaseToolkit, ToolException
 from langchain_core.tools.base import FILTERED_ARGS
@@ -121,12 +120,7 @@ class NimbleTool(BaseTool):
         chosen = configurable.get(ACCOUNT_KEY)
         return str(chosen) if chosen is not None else self.account
 
-    def _run(
-        self,
-        config: RunnableConfig,
-        run_manager: CallbackManagerForToolRun | None = None,
-        **kwargs: Any,
-    ) -> tuple[str, dict[str, Any]]:
+    def _run(self, config: RunnableConfig, **kwargs: Any) -> tuple[str, dict[str, Any]]:
         try:
             result = self._view.run(
                 self.name,
@@ -139,12 +133,7 @@ class NimbleTool(BaseTool):
             raise ToolException(error.for_model()) from error
         return content_of(result), artifact_of(result)
 
-    async def _arun(
-        self,
-        config: RunnableConfig,
-        run_manager: AsyncCallbackManagerForToolRun | None = None,
-        **kwargs: Any,
-    ) -> tuple[str, dict[str, Any]]:
+    async def _arun(self, config: RunnableConfig, **kwargs: Any) -> tuple[str, dict[str, Any]]:
         try:
             result = await self._view.arun(
                 self.name,
@@ -164,10 +153,13 @@ class NimbleTool(BaseTool):
         return approver
 
 
-# langchain-core reads the type hints of _run/_arun on every call (to find the config parameter);
-# string annotations (from __future__) would be compiled each time: store them evaluated.
+# langchain-core reads the signature and type hints of _run/_arun on every call, to find the config
+# parameter (and a run_manager one, which these leave out: they do not use it). String annotations
+# (from __future__) would be compiled each time and nested ones walked: keep only what it looks
+# for, evaluated, and the signature made once.
 for _method in (NimbleTool._run, NimbleTool._arun):
-    _method.__annotations__ = typing.get_type_hints(_method)
+    _method.__annotations__ = {"config": RunnableConfig, "kwargs": Any}
+    _method.__signature__ = inspect.signature(_method)  # type: ignore[union-attr]
 
 
 def _ask_through_interrupt(request: ApprovalRequest) -> bool:

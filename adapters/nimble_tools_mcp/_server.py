@@ -16,6 +16,7 @@ held call answers with a preview and a token, and the model repeats it once the 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -23,12 +24,14 @@ from typing import Any
 from mcp import types
 from mcp.server import Server, ServerRequestContext
 from mcp.shared.exceptions import MCPError
+from pydantic import BaseModel
 
 from nimble_tools import NimbleToolkit, NimbleToolsError, Operation, UnknownOperationError
 from nimble_tools.adapter_support import (
     ENVELOPE_JSON_SCHEMA,
     close_names,
     content_of,
+    json_copy,
     published_schema,
     select_tools,
     structured_of,
@@ -65,7 +68,7 @@ def tool_definition(operation: Operation, params: Any = None) -> types.Tool:
         name=operation.name,
         title=operation.display_title,
         description=operation.description,
-        input_schema=published_schema((params or operation.params).model_json_schema()),
+        input_schema=json_copy(_input_schema(params or operation.params)),
         output_schema=ENVELOPE_JSON_SCHEMA,
         annotations=types.ToolAnnotations(
             title=operation.display_title,  # what a person approving the call sees
@@ -75,6 +78,12 @@ def tool_definition(operation: Operation, params: Any = None) -> types.Tool:
             open_world_hint=True,  # every tool talks to Nimble, an outside system
         ),
     )
+
+
+@functools.cache
+def _input_schema(params: type[BaseModel]) -> dict[str, Any]:
+    """The published schema of a parameters model, made once (each server gets its own copy)."""
+    return published_schema(params.model_json_schema())
 
 
 class _AskTheClient(Exception):
@@ -168,9 +177,9 @@ class NimbleMCPServer(Server[Any]):
         except Exception:  # a bug must not reach the client as Python's text
             logger.exception("MCP tool %s failed", params.name)
             raise MCPError(code=types.INTERNAL_ERROR, message=f"{params.name} failed inside the server.") from None
+        text = content_of(result)  # the envelope's JSON, once: the structured content is the same data
         return types.CallToolResult(
-            content=[types.TextContent(type="text", text=content_of(result))],
-            structured_content=structured_of(result),
+            content=[types.TextContent(type="text", text=text)], structured_content=structured_of(result, text)
         )
 
     def _approver(self, ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> Approver | bool | None:
@@ -251,8 +260,11 @@ def _approved(answer: types.ElicitResult) -> bool:
 
 
 def _can_elicit(ctx: ServerRequestContext[Any]) -> bool:
-    capability = types.ClientCapabilities(elicitation=types.ElicitationCapability(form={}))
-    return bool(ctx.session.check_client_capability(capability))
+    return bool(ctx.session.check_client_capability(_ELICITS))
+
+
+_ELICITS = types.ClientCapabilities(elicitation=types.ElicitationCapability(form={}))
+"""What a client that can ask its user declares (made once: it is asked on every call)."""
 
 
 def mcp_server(

@@ -9,6 +9,7 @@ are read through ``model_dump()`` or as the dicts they serialise to.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -23,6 +24,7 @@ from nimble_tools.adapter_support import (
     check_options,
     close_names,
     content_of,
+    json_copy,
     lean_schema,
     published_schema,
     select_tools,
@@ -154,19 +156,33 @@ def _spec_for(
         )
     if not 1 <= len(operation.description) <= MAX_DESCRIPTION:
         raise UsageError(f"Operation {operation.name!r}: OpenAI tool descriptions must be 1 to 1024 characters.")
+    is_strict, schema, decoder, reason = _schemas_for(params, strict, free_form, limits)
+    # The tool list is the caller's to change: each toolset gets its own copy of the schema.
+    return _ToolSpec(operation, is_strict, json_copy(schema), decoder), reason
+
+
+@functools.cache
+def _schemas_for(
+    params: type[BaseModel], strict: bool, free_form: FreeForm, limits: StrictLimits
+) -> tuple[bool, dict[str, Any], dict[str, Any], str | None]:
+    """(strict, schema sent to the model, decoder schema, why not strict) for a parameters model.
+
+    Made once per model and options: generating and rewriting JSON schemas is most of what an
+    emit costs, and a model's schema never changes.
+    """
     source = params.model_json_schema()
     # Arguments are always decoded with the strict rewrite: for a non-strict tool it only drops nulls
     # of optional fields and parses JSON strings where an object was expected, which is what models
     # that ignore the schema tend to send.
     decoder = strictify(source).schema
     if not strict:
-        return _ToolSpec(operation, False, loose_schema(source), decoder), None
+        return False, loose_schema(source), decoder, None
     rewritten = strictify(source, free_form=free_form)
     public = lean_schema(public_schema(rewritten.schema))
     problems = rewritten.blockers or [str(v) for v in check_strict_schema(public, limits)]
     if problems:
-        return _ToolSpec(operation, False, loose_schema(source), decoder), "; ".join(problems)
-    return _ToolSpec(operation, True, public, rewritten.schema), None
+        return False, loose_schema(source), decoder, "; ".join(problems)
+    return True, public, rewritten.schema, None
 
 
 def loose_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -255,7 +271,7 @@ class OpenAIToolset(list[dict[str, Any]]):
             UsageError: when ``response`` is not a response of this toolset's API.
         """
         approver = self._approver(approve)
-        echo, calls = self._read(response)
+        echo, calls = self._read(response, echo=include_calls)
         who = account if account is not None else self.account
         results = [self._result(call, self._run(call, who, approver)) for call in calls]
         return [*echo, *results] if include_calls else results
@@ -279,7 +295,7 @@ class OpenAIToolset(list[dict[str, Any]]):
             approve: as for :meth:`dispatch`; the function may be async.
         """
         approver = self._approver(approve)
-        echo, calls = self._read(response)
+        echo, calls = self._read(response, echo=include_calls)
         who = account if account is not None else self.account
         import asyncio  # imported on first use: it costs 30 ms at import time
 
@@ -356,11 +372,12 @@ class OpenAIToolset(list[dict[str, Any]]):
 
     # -- reading responses -------------------------------------------------------------------
 
-    def _read(self, response: Any) -> tuple[list[dict[str, Any]], list[_Call]]:
+    def _read(self, response: Any, *, echo: bool) -> tuple[list[dict[str, Any]], list[_Call]]:
+        """The calls of ``response``, and (``echo``) what to send back before their results."""
         data = _plain(response)
         if self.api == "chat":
-            return _read_chat(data)
-        return _read_responses(data)
+            return _read_chat(data, echo)
+        return _read_responses(data, echo)
 
 
 def _error_text(error: NimbleToolsError) -> str:
@@ -378,7 +395,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _read_chat(data: Any) -> tuple[list[dict[str, Any]], list[_Call]]:
+def _read_chat(data: Any, echo: bool) -> tuple[list[dict[str, Any]], list[_Call]]:
     if isinstance(data, Mapping) and isinstance(data.get("choices"), list):
         if not data["choices"]:
             return [], []
@@ -403,18 +420,19 @@ def _read_chat(data: Any) -> tuple[list[dict[str, Any]], list[_Call]]:
         if raw.get("type", "function") != "function":  # custom tools are not ours: answer with an error
             name = f"<{raw.get('type')} tool call>"
         calls.append(_Call(str(raw.get("id", "")), name, function.get("arguments")))
-        echoed.append(
-            {
-                "id": raw.get("id"),
-                "type": "function",
-                "function": {"name": function.get("name"), "arguments": function.get("arguments") or "{}"},
-            }
-        )
-    echo = [{"role": "assistant", "content": data.get("content"), "tool_calls": echoed}] if echoed else []
-    return echo, calls
+        if echo:
+            echoed.append(
+                {
+                    "id": raw.get("id"),
+                    "type": "function",
+                    "function": {"name": function.get("name"), "arguments": function.get("arguments") or "{}"},
+                }
+            )
+    message = [{"role": "assistant", "content": data.get("content"), "tool_calls": echoed}] if echoed else []
+    return message, calls
 
 
-def _read_responses(data: Any) -> tuple[list[dict[str, Any]], list[_Call]]:
+def _read_responses(data: Any, echo: bool) -> tuple[list[dict[str, Any]], list[_Call]]:
     if isinstance(data, Mapping) and "output" in data:
         data = data["output"]
     if not isinstance(data, list):
@@ -431,5 +449,7 @@ def _read_responses(data: Any) -> tuple[list[dict[str, Any]], list[_Call]]:
         for item in data
         if isinstance(item, Mapping) and item.get("type") == "function_call"
     ]
-    echo = [{k: v for k, v in item.items() if v is not None} for item in data if isinstance(item, Mapping)]
-    return echo, calls
+    items = (
+        [{k: v for k, v in item.items() if v is not None} for item in data if isinstance(item, Mapping)] if echo else []
+    )
+    return items, calls
