@@ -1,7 +1,8 @@
 """The HTTP client: auth, retries with backoff, rate limiting, and the one error boundary.
 
-Sync and async share everything but the waiting: :meth:`NimbleClient._prepare` builds the request,
-:meth:`RetryPolicy.delay_for` decides about another attempt, and :func:`raise_for_response` /
+Sync and async share everything but the waiting: :meth:`NimbleClient._exchange` is the one retry
+loop (a generator whose steps the sync and async drivers perform), :meth:`NimbleClient._prepare`
+builds the request, :meth:`RetryPolicy.delay_for` decides about another attempt, and :func:`raise_for_response` /
 :func:`translate_transport_error` are the only places where httpx's world becomes ours.
 """
 
@@ -12,9 +13,9 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import TYPE_CHECKING, Any, Literal, Unpack
 
 from ._auth import AuthProvider
 from ._errors import (
@@ -207,58 +208,41 @@ class NimbleClient:
         ``observe``, when given, is called with an :class:`HttpAttempt` after each attempt (the
         toolkit passes one only when a plugin implements ``on_http_attempt``).
         """
-        import httpx
-
-        attempt = 0
-        refreshed = False
-        while True:
-            attempt += 1
-            waited = self._limiter.wait() if self._limiter else 0.0
-            headers = self.auth.headers(account) if self.auth else {}
-            started = time.time_ns() if observe else 0
-            response: httpx.Response | None = None
-            try:
-                response = self._clients.sync().request(**self._prepare(spec, headers))
-                body = decode_response(spec, response)
-                if observe:
-                    observe(_attempt(spec, attempt, started, response, waited))
-                return body
-            except httpx.HTTPError as exc:
-                error: NimbleAPIError = translate_transport_error(spec, exc)
-            except AuthenticationError as exc:
-                again = not refreshed and self.auth is not None and self.auth.refresh(account)
-                if observe:
-                    observe(_attempt(spec, attempt, started, response, waited, exc, 0.0 if again else None))
-                if again:
-                    refreshed = True
-                    continue
-                raise exc from None
-            except NimbleAPIError as exc:
-                error = exc
-            delay = self.retry.delay_for(spec.method, attempt, error)
-            if observe:
-                observe(_attempt(spec, attempt, started, response, waited, error, delay))
-            if delay is None:
-                raise error
-            logger.info("retrying %s %s in %.2fs after: %s", spec.method, spec.path, delay, error)
-            self._sleep(delay)
+        exchange, outcome = self._exchange(spec, account, observe), _START
+        while (step := _advance(exchange, outcome)).kind != "done":
+            outcome = self._perform(step, account)
+        return step.value
 
     async def asend(
         self, spec: RequestSpec, *, account: str | None = None, observe: AttemptObserver | None = None
     ) -> Any:
-        """Async twin of :meth:`send`."""
+        """Async twin of :meth:`send`: the same exchange, its steps awaited."""
+        exchange, outcome = self._exchange(spec, account, observe), _START
+        while (step := _advance(exchange, outcome)).kind != "done":
+            outcome = await self._aperform(step, account)
+        return step.value
+
+    def _exchange(
+        self, spec: RequestSpec, account: str | None, observe: AttemptObserver | None
+    ) -> Generator[_Step, Any, Any]:
+        """The retry loop, once for sync and async: it yields each step that waits or does I/O.
+
+        The drivers (:meth:`send`, :meth:`asend`) perform a step and send its outcome back, or
+        throw the transport error it raised into the loop; the loop's return value is the body.
+        This is the shape of httpx's own auth flows: the decisions live here, the waiting there.
+        """
         import httpx
 
         attempt = 0
         refreshed = False
         while True:
             attempt += 1
-            waited = await self._limiter.await_turn() if self._limiter else 0.0
-            headers = await self.auth.aheaders(account) if self.auth else {}
+            waited: float = (yield _Step("turn")) if self._limiter else 0.0
+            headers: dict[str, str] = (yield _Step("headers")) if self.auth else {}
             started = time.time_ns() if observe else 0
             response: httpx.Response | None = None
             try:
-                response = await self._clients.for_running_loop().request(**self._prepare(spec, headers))
+                response = yield _Step("request", self._prepare(spec, headers))
                 body = decode_response(spec, response)
                 if observe:
                     observe(_attempt(spec, attempt, started, response, waited))
@@ -266,7 +250,7 @@ class NimbleClient:
             except httpx.HTTPError as exc:
                 error: NimbleAPIError = translate_transport_error(spec, exc)
             except AuthenticationError as exc:
-                again = not refreshed and self.auth is not None and await self.auth.arefresh(account)
+                again = not refreshed and self.auth is not None and bool((yield _Step("refresh")))
                 if observe:
                     observe(_attempt(spec, attempt, started, response, waited, exc, 0.0 if again else None))
                 if again:
@@ -281,15 +265,75 @@ class NimbleClient:
             if delay is None:
                 raise error
             logger.info("retrying %s %s in %.2fs after: %s", spec.method, spec.path, delay, error)
-            await self._pause(delay)
+            yield _Step("sleep", delay)
 
-    async def _pause(self, delay: float) -> None:
+    def _perform(self, step: _Step, account: str | None) -> _Outcome:
+        """Do one step of :meth:`_exchange`, blocking."""
+        if step.kind == "request":
+            import httpx
+
+            try:
+                return self._clients.sync().request(**step.value), None
+            except httpx.HTTPError as exc:
+                return None, exc
+        if step.kind == "turn":
+            return (self._limiter.wait() if self._limiter else 0.0), None
+        if step.kind == "headers":
+            return (self.auth.headers(account) if self.auth else {}), None
+        if step.kind == "refresh":
+            return (self.auth is not None and self.auth.refresh(account)), None
+        self._sleep(step.value)
+        return None, None
+
+    async def _aperform(self, step: _Step, account: str | None) -> _Outcome:
+        """Do one step of :meth:`_exchange`, awaiting."""
+        if step.kind == "request":
+            import httpx
+
+            try:
+                return await self._clients.for_running_loop().request(**step.value), None
+            except httpx.HTTPError as exc:
+                return None, exc
+        if step.kind == "turn":
+            return (await self._limiter.await_turn() if self._limiter else 0.0), None
+        if step.kind == "headers":
+            return (await self.auth.aheaders(account) if self.auth else {}), None
+        if step.kind == "refresh":
+            return (self.auth is not None and await self.auth.arefresh(account)), None
         if self._async_sleep is not None:
-            await self._async_sleep(delay)
-            return
-        import asyncio
+            await self._async_sleep(step.value)
+        else:
+            import asyncio
 
-        await asyncio.sleep(delay)
+            await asyncio.sleep(step.value)
+        return None, None
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One thing the retry loop needs done.
+
+    Wait for the rate limiter's ``turn``, get auth ``headers``, send the ``request`` (``value``:
+    httpx's keyword arguments), ``refresh`` the credentials, or ``sleep`` (``value``: seconds);
+    ``done`` carries the decoded body (``value``) back to the driver.
+    """
+
+    kind: Literal["turn", "headers", "request", "refresh", "sleep", "done"]
+    value: Any = None
+
+
+_Outcome = tuple[Any, BaseException | None]
+"""What a step came to: its value, or the transport error it raised (thrown into the loop)."""
+_START: _Outcome = (None, None)
+
+
+def _advance(exchange: Generator[_Step, Any, Any], outcome: _Outcome) -> _Step:
+    """The exchange's next step, given the last one's outcome; ``done`` with the body at its end."""
+    value, failure = outcome
+    try:
+        return exchange.throw(failure) if failure is not None else exchange.send(value)
+    except StopIteration as finished:
+        return _Step("done", finished.value)
 
 
 def _attempt(

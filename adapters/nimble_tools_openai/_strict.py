@@ -52,16 +52,8 @@ MARKERS = (MAP, JSON_STRING, OPTIONAL)
 # Keywords kept as they are; the structural ones are rebuilt below (properties, required, items,
 # anyOf, $ref, additionalProperties), a format is kept when allowed, a title dropped; anything
 # else strict mode does not support is dropped.
-_KEPT = SUPPORTED_KEYWORDS - {
-    "title",
-    "properties",
-    "required",
-    "additionalProperties",
-    "items",
-    "anyOf",
-    "$ref",
-    "format",
-}
+_REBUILT = ("title", "properties", "required", "additionalProperties", "items", "anyOf", "$ref", "format")
+_KEPT = SUPPORTED_KEYWORDS.difference(_REBUILT)
 _COMPOSITES = ("anyOf", "oneOf")
 
 
