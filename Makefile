@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# Python may cache compiled modules (__pycache__/, ignored by git) even where the environment says not
+# to: the test workers, the CLI subprocesses and pytest's rewritten test modules then compile once.
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: demo notebooks test test-full lint typecheck docs bench install clean
 
 $(BIN)/python:
@@ -38,9 +42,10 @@ typecheck: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
-# The test files run on every core (TEST_WORKERS=1 runs them in this process, one after another); a
-# file's tests stay together on one worker, so that its module fixtures are made once.
-TEST_WORKERS ?= auto
+# The test files run on every core, plus one worker: many tests wait on a subprocess, a server or a
+# browser, and the extra worker uses those waits (TEST_WORKERS=1 runs them in this process, one after
+# another). A file's tests stay together on one worker, so that its module fixtures are made once.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 PYTEST := $(BIN)/python -m pytest -q $(if $(filter 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 test: lint typecheck

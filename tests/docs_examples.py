@@ -12,7 +12,9 @@ Comments above a block script it:
   per call, in order); after the last one it answers ``Done.``;
 * ``<!-- docs-test: argv "first argument" ... -->``: ``sys.argv[1:]`` for a script that reads it;
 * ``<!-- docs-test: subprocess -->``: run it in a fresh interpreter, for programs that configure
-  process-wide state (OpenTelemetry's global providers, logging handlers).
+  process-wide state (OpenTelemetry's global providers, logging handlers);
+* ``<!-- docs-test: backoff -->``: the program retries through injected faults; its backoff waits
+  are recorded instead of slept (the test then checks that it did wait before retrying).
 
 A ``print(...)  # text`` line claims that the program prints a line starting with ``text`` (up to
 its first ``...``).
@@ -32,11 +34,12 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import click
+from loopback_support import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -70,6 +73,10 @@ class Block:
     @property
     def in_subprocess(self) -> bool:
         return "subprocess" in self.options
+
+    @property
+    def backs_off(self) -> bool:
+        return "backoff" in self.options
 
     def argv(self) -> list[str]:
         return next((shlex.split(o.removeprefix("argv ")) for o in self.options if o.startswith("argv ")), [])
@@ -321,15 +328,8 @@ def openai_endpoint(model: ScriptedModel) -> Iterator[str]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(Handler) as url:
+        yield f"{url}/v1"
 
 
 def langchain_chat_model(model: ScriptedModel) -> Any:

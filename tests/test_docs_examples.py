@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import tomllib
 
 import pytest
@@ -46,6 +47,9 @@ def test_python_example_runs_and_prints_what_it_says(
     import langchain.chat_models
 
     monkeypatch.setattr(langchain.chat_models, "init_chat_model", lambda *args, **kwargs: langchain_chat_model(model))
+    waits: list[float] = []
+    if block.backs_off:  # recorded, not slept: seconds of backoff would only slow the suite
+        monkeypatch.setattr(time, "sleep", waits.append)
     with openai_endpoint(model) as base_url:
         monkeypatch.setenv("OPENAI_BASE_URL", base_url)
         if block.in_subprocess:
@@ -57,6 +61,8 @@ def test_python_example_runs_and_prints_what_it_says(
         assert any(line.startswith(claim) for line in printed), (claim, printed)
     assert model.made == len(model.calls), f"the program stopped before the script's calls: {model.offered}"
     assert not model.errors, model.errors
+    if block.backs_off:
+        assert waits and all(wait > 0 for wait in waits), "the program retried without backing off"
 
 
 @pytest.mark.parametrize(("block", "line"), COMMANDS, ids=[f"{block.id}:{line[:60]}" for block, line in COMMANDS])

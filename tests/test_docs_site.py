@@ -19,15 +19,15 @@ import pkgutil
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
 from browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, sync_playwright_or_skip
+from loopback_support import serving
 
 import nimble_tools
 from nimble_tools import NimbleToolkit, Operation
@@ -246,15 +246,8 @@ def served(site: Path) -> Iterator[str]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(Quiet) as url:
+        yield url
 
 
 def test_home_and_catalog_pages_in_headless_chromium(served: str) -> None:

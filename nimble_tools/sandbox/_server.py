@@ -23,6 +23,9 @@ MAX_BODY = 64 * 1024 * 1024
 READ_TIMEOUT = 30.0
 """Seconds a connection may sit without sending what it announced before it is closed."""
 
+_POLL_INTERVAL = 0.05
+"""How often the background loop looks for ``stop()``, which waits up to this (socketserver's default: 0.5 s)."""
+
 
 class SandboxServer:
     """A threaded HTTP server around a sandbox; ``start()`` runs it in a background thread."""
@@ -41,7 +44,12 @@ class SandboxServer:
 
     def start(self) -> SandboxServer:
         """Serve in a daemon thread and return at once."""
-        self._thread = threading.Thread(target=self.httpd.serve_forever, name="nimble-sandbox", daemon=True)
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever,
+            kwargs={"poll_interval": _POLL_INTERVAL},
+            name="nimble-sandbox",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
