@@ -111,18 +111,29 @@ class LazyImplementation:
 
         _implementation = LazyImplementation(__name__, "_server", "The MCP target", "the mcp SDK", "mcp")
         __getattr__ = _implementation.attributes({"NimbleMCPServer", "mcp_server"})
+
+    Adapters that need no framework use it too (``LazyImplementation(__name__, "_build")``): every
+    registry loads each adapter's entry point, and only a program that emits needs its implementation.
     """
 
-    def __init__(self, package: str, module: str, target: str, framework: str, extra: str) -> None:
+    def __init__(
+        self, package: str, module: str, target: str = "", framework: str | None = None, extra: str | None = None
+    ) -> None:
         self._name = f"{package}.{module}"
         self._package = package
         self._needs = f"{target} needs {framework}"
         self._extra = extra
 
     def __call__(self) -> Any:
-        """The implementation module; a :class:`UsageError` saying what to install when it cannot load."""
+        """The implementation module; a :class:`UsageError` saying what to install when it cannot load.
+
+        Without an ``extra`` (an implementation that needs no framework of its own, only deferred
+        to keep the registry's start-up light) an import error is raised as it is.
+        """
         import importlib
 
+        if self._extra is None:
+            return importlib.import_module(self._name)
         try:
             return importlib.import_module(self._name)
         except ImportError as exc:

@@ -50,3 +50,26 @@ def test_the_command_line_loads_httpx_only_for_a_request() -> None:
     # `nimble-tools mcp` answers tools/list without a request to Nimble: it should not pay for httpx.
     out = _run("import sys, nimble_tools.cli\nprint([m for m in ('httpx', 'mcp', 'langchain') if m in sys.modules])")
     assert out == "[]"
+
+
+def test_a_registry_with_every_plugin_loads_no_adapter_implementation_and_no_command_line() -> None:
+    # Every registry loads each entry point; what only emitting or the command line needs waits for them.
+    out = _run(
+        "import sys, nimble_tools\n"
+        "n = len(nimble_tools.NimbleToolkit('k').operations)\n"
+        "deferred = ('click', 'nimble_tools_openai._toolset', 'nimble_tools_callables._build',\n"
+        "            'nimble_tools_langchain._tool', 'nimble_tools_mcp._server', 'nimble_tools_hosted._serve_command')\n"
+        "print(n, 'nimble_tools_openai' in sys.modules, [m for m in deferred if m in sys.modules])"
+    )
+    count, openai_loaded, loaded = out.split(" ", 2)
+    assert int(count) > 90 and openai_loaded == "True", out  # the entry points were loaded...
+    assert loaded == "[]", out  # ...and not their implementations
+
+
+def test_lazy_adapter_names_load_on_first_use() -> None:
+    out = _run(
+        "import sys, nimble_tools_openai, nimble_tools_callables\n"
+        "before = 'nimble_tools_openai._toolset' in sys.modules\n"
+        "print(before, nimble_tools_openai.OpenAIToolset.__name__, nimble_tools_callables.JsonResult.__name__)"
+    )
+    assert out == "False OpenAIToolset JsonResult"

@@ -15,16 +15,21 @@ the model JSON, not Python's repr.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nimble_tools import NimbleToolkit, hookimpl
-from nimble_tools.adapter_support import check_options
+from nimble_tools.adapter_support import LazyImplementation, check_options
 
-from ._build import OPTIONS, Entry, JsonResult, OnError, callables, make_callable
+if TYPE_CHECKING:
+    from ._build import Entry, JsonResult, OnError, callables, make_callable
 
 __all__ = ["Entry", "JsonResult", "OnError", "callables", "emit", "make_callable", "register_targets"]
 
 TARGET = "callables"
+# The implementation (and its pydantic models) loads when a program emits or imports it, not with
+# every registry, which loads this entry point.
+_implementation = LazyImplementation(__name__, "_build")
+__getattr__ = _implementation.attributes({"Entry", "JsonResult", "OnError", "callables", "make_callable"})
 
 
 @hookimpl
@@ -38,5 +43,7 @@ def emit(toolkit: NimbleToolkit, target: str, options: dict[str, Any]) -> list[C
     """Build the functions when the target is ``callables``."""
     if target != TARGET:
         return None
-    check_options(TARGET, options, OPTIONS)
-    return callables(toolkit, **options)
+    build = _implementation()
+    check_options(TARGET, options, build.OPTIONS)
+    functions: list[Callable[..., Any]] = build.callables(toolkit, **options)
+    return functions

@@ -1,32 +1,24 @@
 """The hosted server's commands on the ``nimble-tools`` command line: a plugin (``register_commands``).
 
-Importing this module needs nothing of the ``hosted`` extra: ``serve`` imports the server when run.
+This is the entry point every registry loads, so it imports nothing heavy: the command (and click)
+load when the command line asks for its commands, the server only when ``serve`` runs.
 """
 
 from __future__ import annotations
 
-import click
+from typing import TYPE_CHECKING
 
 from nimble_tools import hookimpl
-from nimble_tools.cli_support import CommandFailed
 
-__all__ = ["register_commands", "serve"]
+if TYPE_CHECKING:
+    import click
 
-
-@click.command(
-    "serve", add_help_option=False, context_settings={"ignore_unknown_options": True, "allow_extra_args": True}
-)
-@click.argument("arguments", nargs=-1, type=click.UNPROCESSED)
-def serve(arguments: tuple[str, ...]) -> None:
-    """A hosted MCP server for a team: OAuth, each person's own Nimble account (`serve --help`)."""
-    try:  # the hosted package (the `hosted` extra) is imported only here, never by the core
-        from nimble_tools_hosted.cli import serve as hosted
-    except ImportError as exc:
-        raise CommandFailed(f"The hosted server needs {exc.name}: pip install 'nimble-tools[hosted]'.") from None
-    hosted.main(list(arguments), prog_name=click.get_current_context().command_path)
+__all__ = ["register_commands"]
 
 
 @hookimpl
 def register_commands(cli: click.Group) -> None:
     """Add ``nimble-tools serve``."""
+    from ._serve_command import serve
+
     cli.add_command(serve)

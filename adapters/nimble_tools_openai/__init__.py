@@ -15,13 +15,26 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from nimble_tools import hookimpl
-
-from ._strict import DecodeError, Strictified, decode, public_schema, strictify
-from ._toolset import OpenAIToolset, emit_openai, loose_schema, openai_tools
-from ._validate import AZURE_LIMITS, OPENAI_LIMITS, StrictLimits, Violation, check_strict_schema
+from nimble_tools.adapter_support import LazyImplementation
 
 if TYPE_CHECKING:
     from nimble_tools import NimbleToolkit
+
+    from ._public import (
+        AZURE_LIMITS,
+        OPENAI_LIMITS,
+        DecodeError,
+        OpenAIToolset,
+        Strictified,
+        StrictLimits,
+        Violation,
+        check_strict_schema,
+        decode,
+        loose_schema,
+        openai_tools,
+        public_schema,
+        strictify,
+    )
 
 __all__ = [
     "AZURE_LIMITS",
@@ -42,6 +55,10 @@ __all__ = [
 ]
 
 TARGET = "openai"
+# The implementation loads when a program emits or imports it, not with every registry, which loads
+# this entry point.
+_implementation = LazyImplementation(__name__, "_public")
+__getattr__ = _implementation.attributes(set(__all__) - {"emit", "register_targets"})
 
 
 @hookimpl
@@ -55,4 +72,5 @@ def emit(toolkit: NimbleToolkit, target: str, options: dict[str, Any]) -> OpenAI
     """Build the OpenAI toolset when the target is ``openai``."""
     if target != TARGET:
         return None
-    return emit_openai(toolkit, options)
+    toolset: OpenAIToolset = _implementation().emit_openai(toolkit, options)
+    return toolset
