@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -139,13 +140,31 @@ def distributions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The sdist, and the wheel built from it as pip would, once per run for every test that needs them.
 
     ``python -m build --no-isolation``: the build backend comes from the project's environment (the
-    dev extra), so nothing is downloaded.
+    dev extra), so nothing is downloaded. Under xdist the workers share one build: setuptools writes
+    its staging folder into the project, so two builds at once would trip over each other.
     """
-    out = tmp_path_factory.mktemp("dist")
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if run_id is None:
+        out = tmp_path_factory.mktemp("dist")
+        _build_distributions(out)
+        return _distributions_in(out)
+    shared = tmp_path_factory.getbasetemp().parent / f"dist-{run_id}"
+    shared.mkdir(exist_ok=True)
+    with (shared / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not any(shared.glob("nimble_tools-*.whl")):  # the first worker to get here builds
+            _build_distributions(shared)
+    return _distributions_in(shared)
+
+
+def _build_distributions(out: Path) -> None:
     root = Path(__file__).resolve().parent.parent
     command = [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(root)]
     done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+
+def _distributions_in(out: Path) -> dict[str, Path]:
     (wheel,) = out.glob("nimble_tools-*.whl")
     (sdist,) = out.glob("nimble_tools-*.tar.gz")
     return {"wheel": wheel, "sdist": sdist}

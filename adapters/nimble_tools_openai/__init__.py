@@ -20,21 +20,9 @@ from nimble_tools.adapter_support import LazyImplementation
 if TYPE_CHECKING:
     from nimble_tools import NimbleToolkit
 
-    from ._public import (
-        AZURE_LIMITS,
-        OPENAI_LIMITS,
-        DecodeError,
-        OpenAIToolset,
-        Strictified,
-        StrictLimits,
-        Violation,
-        check_strict_schema,
-        decode,
-        loose_schema,
-        openai_tools,
-        public_schema,
-        strictify,
-    )
+    from ._strict import DecodeError, Strictified, decode, public_schema, strictify
+    from ._toolset import OpenAIToolset, loose_schema, openai_tools
+    from ._validate import AZURE_LIMITS, OPENAI_LIMITS, StrictLimits, Violation, check_strict_schema
 
 __all__ = [
     "AZURE_LIMITS",
