@@ -13,7 +13,7 @@ The wire name is the field's ``serialization_alias`` when it has one (Nimble use
 ``record type``), so the model-facing name can stay a plain identifier.
 
 An endpoint's flags follow from its HTTP method unless it says otherwise (see :class:`Operation`),
-and its parameters model may be named by reference and imported on first use (see ``_model_ref``).
+and its parameters model may be named by reference and imported on first use (see ``_references``).
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from ._errors import InvalidArgumentsError, UsageError
 from ._limits import check_argument_values
-from ._model_ref import ModelSlot
 from ._paths import NIMBLE_ID_PATTERN, path_fields, render_path
+from ._references import HandlerSlot, ModelSlot
 
 if TYPE_CHECKING:
     from ._paging import Paging
@@ -118,6 +118,8 @@ class RequestSpec:
 
 Handler = Callable[["CallContext", Any], Any]
 AsyncHandler = Callable[["CallContext", Any], Awaitable[Any]]
+_HANDLER: HandlerSlot[Handler] = HandlerSlot(is_async=False)
+_ASYNC_HANDLER: HandlerSlot[AsyncHandler] = HandlerSlot(is_async=True)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -156,10 +158,13 @@ class Operation:
     DELETE endpoint. A composite action's unstated flags are False: it says what it does."""
     paging: Paging | None = None
     """How ``limit``/``next_cursor`` map onto Nimble's paging style, for list operations."""
-    handler: Handler | None = None
-    """Composite actions: a function ``(context, params) -> result`` run instead of a request."""
-    async_handler: AsyncHandler | None = None
-    """Composite actions: the async twin of ``handler`` (else ``handler`` runs in a thread)."""
+    handler: HandlerSlot[Handler] = _HANDLER
+    """Composite actions: a function ``(context, params) -> result`` run instead of a request; or
+    ``"package.module:function"``, imported on the first call (a plugin's entry point then loads
+    only its declarations)."""
+    async_handler: HandlerSlot[AsyncHandler] = _ASYNC_HANDLER
+    """Composite actions: the async twin of ``handler`` (else ``handler`` runs in a thread); a
+    reference is imported on the first call too."""
     encode: Callable[[Operation, Any], RequestSpec] | None = None
     """Custom request builder, for endpoints whose wire format the default rule cannot express."""
     plugin: str | None = None

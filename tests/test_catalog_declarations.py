@@ -7,6 +7,7 @@ by reference and imported the first time it is needed, so that building the regi
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import re
@@ -160,6 +161,81 @@ def test_a_malformed_model_reference_is_refused_at_once() -> None:
     with pytest.raises(UsageError, match=re.escape("'package.module:ClassName'")) as raised:
         endpoint(params="IdParams")
     assert "probe_endpoint" in str(raised.value)
+
+
+# -- handlers named by reference -------------------------------------------------------------------------
+
+HANDLED: list[str] = []
+
+
+def probe_handler(context: Any, params: Any) -> dict[str, str]:
+    HANDLED.append("sync")
+    return {"id": params.id}
+
+
+async def probe_async_handler(context: Any, params: Any) -> dict[str, str]:
+    HANDLED.append("async")
+    return {"id": params.id}
+
+
+def with_action(**handlers: str) -> NimbleToolkit:
+    """A sandbox toolkit with ``probe_action``, whose handlers are the references given."""
+    action = Operation(
+        name="probe_action",
+        description="A probe action.",
+        resource="probe",
+        method="POST",
+        params=f"{__name__}:IdParams",
+        **handlers,  # type: ignore[arg-type]
+    )
+
+    class Probe:
+        @hookimpl
+        def register_operations(self, register: Any) -> None:
+            register(action)
+
+    toolkit = NimbleToolkit.sandbox(autoload_plugins=False)
+    toolkit.plugins.register(Probe(), name="probe")
+    return toolkit
+
+
+def test_handler_references_are_imported_and_called_sync_and_async() -> None:
+    HANDLED.clear()
+    toolkit = with_action(handler=f"{__name__}:probe_handler", async_handler=f"{__name__}:probe_async_handler")
+    assert toolkit.call("probe_action", {"id": "a"}).result == {"id": "a"}
+    assert asyncio.run(toolkit.acall("probe_action", {"id": "b"})).result == {"id": "b"}
+    assert HANDLED == ["sync", "async"]
+
+
+@pytest.mark.parametrize(
+    ("reference", "message"),
+    [("tests_nowhere.module:handle", "could not be imported"), (f"{__name__}:FLAGS", "is not a function")],
+)
+def test_a_bad_handler_reference_fails_the_call_naming_the_operation(reference: str, message: str) -> None:
+    toolkit = with_action(handler=reference)
+    assert "probe_action" in toolkit.operations  # declaring it imported nothing
+    with pytest.raises(UsageError, match=re.escape(message)) as raised:
+        toolkit.call("probe_action", {"id": "a"})
+    assert "probe_action" in str(raised.value)
+
+
+def test_a_malformed_handler_reference_is_refused_at_once() -> None:
+    with pytest.raises(UsageError, match=re.escape("'package.module:function'")) as raised:
+        with_action(handler="probe_handler")
+    assert "probe_action" in str(raised.value)
+
+
+def test_the_bundled_plugins_declare_their_actions_without_importing_them() -> None:
+    code = (
+        "import sys, nimble_tools\n"
+        "ops = nimble_tools.NimbleToolkit('k').operations\n"
+        "composite = sorted(n for n, op in ops.items() if op.is_composite)\n"
+        "loaded = sorted(m for m in sys.modules if m.endswith('._action') or m == 'nimble_tools_action_support')\n"
+        "print(len(composite), loaded)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    count, loaded = done.stdout.strip().split(" ", 1)
+    assert int(count) >= 7 and loaded == "[]", done.stdout
 
 
 # -- flags derived from the method -----------------------------------------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from nimble_tools_drafts import choose_address, fill_placeholders
+from nimble_tools_drafts import fill_placeholders
+from nimble_tools_drafts._action import choose_address
 
 from nimble_tools import InvalidArgumentsError, NimbleToolkit, RetryPolicy
 from nimble_tools.sandbox import FaultPlan, Sandbox

@@ -10,22 +10,18 @@ the file step is undone, and the result names anything that could not be undone 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
-from nimble_tools_action_support import Steps, handlers
+from typing import TYPE_CHECKING
 
 from nimble_tools import Operation, hookimpl
+from nimble_tools.adapter_support import LazyImplementation
 
-from ._deal import close_deal
-from ._lead import close_lead
-from ._params import CloseWonParams
+if TYPE_CHECKING:
+    from ._params import CloseWonParams
 
 __all__ = ["CloseWonParams", "register_operations"]
 
-
-def _steps(params: CloseWonParams) -> Steps[dict[str, Any]]:
-    return close_deal(params) if params.deal_id else close_lead(params)
-
+# The entry point holds the declaration only: the model and the steps load with the first call.
+__getattr__ = LazyImplementation(__name__, "_params").attributes({"CloseWonParams"})
 
 CLOSE_WON = Operation(
     name="nimble_close_won_with_file",
@@ -37,11 +33,12 @@ CLOSE_WON = Operation(
         "safe; if closing fails the file step is undone and 'remains' names anything left. Returns won, "
         "already_won or failed."
     ),
-    params=CloseWonParams,
+    params="nimble_tools_deal_close._params:CloseWonParams",
     resource="deals",
     method="POST",
     idempotent=True,
-    **handlers(_steps),
+    handler="nimble_tools_deal_close._action:handle",
+    async_handler="nimble_tools_deal_close._action:async_handle",
     tags=("composite", "deals", "leads"),
 )
 

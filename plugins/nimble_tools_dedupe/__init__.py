@@ -12,17 +12,21 @@ Both are safe to retry: a repeated call finds the contact the first one created.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
-from nimble_tools_action_support import Steps, handlers
-from pydantic import Field
+from typing import TYPE_CHECKING, Any
 
 from nimble_tools import Operation, hookimpl
+from nimble_tools.adapter_support import LazyImplementation
 
-from ._bulk import ImportLeadsParams, ImportProgress, ahandle_import, handle_import, import_leads, import_leads_async
-from ._lead import Lead
-from ._match import Decision
-from ._steps import search_candidates, settle
+if TYPE_CHECKING:
+    from ._action import (
+        Decision,
+        FindOrCreateParams,
+        ImportLeadsParams,
+        ImportProgress,
+        Lead,
+        import_leads,
+        import_leads_async,
+    )
 
 __all__ = [
     "Decision",
@@ -32,23 +36,22 @@ __all__ = [
     "Lead",
     "import_leads",
     "import_leads_async",
+    "register_commands",
     "register_operations",
 ]
 
-
-class FindOrCreateParams(Lead):
-    """A person to find in Nimble by email, phone or name + company, or to create when absent."""
-
-    fill_empty: bool = Field(
-        default=False, description="On a match, fill its empty phone, email and employer from these."
-    )
-
-
-def find_or_create(params: FindOrCreateParams) -> Steps[dict[str, Any]]:
-    """Look the person up; match, report ambiguity, or create (filling a match's empty fields if asked)."""
-    pool = yield from search_candidates([params])
-    decision = yield from settle(params, pool, fill_empty=params.fill_empty)
-    return decision.to_dict()
+# The entry point holds the declarations only: models and steps load with the first call.
+__getattr__ = LazyImplementation(__name__, "_action").attributes(
+    {
+        "Decision",
+        "FindOrCreateParams",
+        "ImportLeadsParams",
+        "ImportProgress",
+        "Lead",
+        "import_leads",
+        "import_leads_async",
+    }
+)
 
 
 FIND_OR_CREATE = Operation(
@@ -59,13 +62,15 @@ FIND_OR_CREATE = Operation(
         "an email, phone or company. Returns decision matched (contact_id, matched_on), created, or ambiguous "
         "(candidates; nothing created). Safe to retry."
     ),
-    params=FindOrCreateParams,
+    params="nimble_tools_dedupe._action:FindOrCreateParams",
     resource="contacts",
     method="POST",
     idempotent=True,
-    **handlers(find_or_create),
+    handler="nimble_tools_dedupe._action:handle_find_or_create",
+    async_handler="nimble_tools_dedupe._action:async_handle_find_or_create",
     tags=("composite", "dedupe"),
 )
+
 
 IMPORT_LEADS = Operation(
     name="nimble_import_leads",
@@ -75,12 +80,12 @@ IMPORT_LEADS = Operation(
         "list are created once. Returns counts (created, matched, ambiguous, failed) and each lead's decision "
         "by index. Safe to re-run."
     ),
-    params=ImportLeadsParams,
+    params="nimble_tools_dedupe._action:ImportLeadsParams",
     resource="contacts",
     method="POST",
     idempotent=True,
-    handler=handle_import,
-    async_handler=ahandle_import,
+    handler="nimble_tools_dedupe._action:handle_import",
+    async_handler="nimble_tools_dedupe._action:ahandle_import",
     tags=("composite", "dedupe", "bulk"),
 )
 
