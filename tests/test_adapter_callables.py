@@ -14,12 +14,6 @@ from typing import Any
 import jsonschema
 import pytest
 from adapter_support import contact_name, recording_toolkit, with_echo
-from agents import function_tool
-from agents.strict_schema import ensure_strict_json_schema
-from agents.tool_context import ToolContext
-from pydantic_ai import Agent, Tool
-from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart, ToolReturnPart
-from pydantic_ai.models.function import AgentInfo, FunctionModel
 
 from nimble_tools import InvalidArgumentsError, NimbleAPIError, NimbleToolkit, UsageError
 from nimble_tools.toolsets import resolve
@@ -140,6 +134,10 @@ def test_the_account_is_bound_by_the_application() -> None:
 
 
 def test_openai_agents_sdk_takes_every_function_as_a_strict_tool(toolkit: NimbleToolkit) -> None:
+    # Imported here, not at the top: every test worker collects every file, and each agent framework takes a second to import.
+    from agents import function_tool
+    from agents.strict_schema import ensure_strict_json_schema
+
     for function in toolkit.emit("callables"):
         tool = function_tool(function)
         assert tool.name == function.__name__ and tool.strict_json_schema is True
@@ -148,6 +146,9 @@ def test_openai_agents_sdk_takes_every_function_as_a_strict_tool(toolkit: Nimble
 
 
 def test_openai_agents_sdk_invokes_a_function_with_model_json(toolkit: NimbleToolkit) -> None:
+    from agents import function_tool
+    from agents.tool_context import ToolContext
+
     echo = function_tool(by_name(with_echo(toolkit).emit("callables"))["toy_echo"])
     # What a strict-mode model sends for this schema: every key; only Optional fields may be null.
     arguments = json.dumps(
@@ -173,6 +174,9 @@ def test_openai_agents_sdk_invokes_a_function_with_model_json(toolkit: NimbleToo
 
 
 def test_maps_inside_nested_and_recursive_models_are_portable_too(toolkit: NimbleToolkit) -> None:
+    from agents import function_tool
+    from agents.strict_schema import ensure_strict_json_schema
+
     nested = by_name(with_echo(toolkit).emit("callables"))["toy_nested"]
     tool = function_tool(nested)  # the Agents SDK refuses any free-form object in strict mode
     assert tool.strict_json_schema and ensure_strict_json_schema(tool.params_json_schema)
@@ -190,6 +194,10 @@ def test_maps_inside_nested_and_recursive_models_are_portable_too(toolkit: Nimbl
 
 
 def test_pydantic_ai_agent_runs_the_functions(toolkit: NimbleToolkit) -> None:
+    from pydantic_ai import Agent, Tool
+    from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart, ToolReturnPart
+    from pydantic_ai.models.function import AgentInfo, FunctionModel
+
     functions = toolkit.emit("callables", asynchronous=True)
     tools = [Tool(f) for f in functions]
     seen: dict[str, Any] = {}

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from adapter_support import contact_name, recording_toolkit, the_contact
-from langchain.agents import create_agent
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
@@ -173,6 +172,9 @@ def calls(*items: tuple[str, dict[str, Any], str]) -> AIMessage:
 
 
 def test_agent_searches_creates_and_annotates_a_contact_recovering_from_a_bad_call() -> None:
+    # Imported here, not at the top: every test worker collects every file, and LangChain's agent (LangGraph) takes a second to import.
+    from langchain.agents import create_agent
+
     toolkit, auth = recording_toolkit()
     seen: dict[str, Any] = {}
 

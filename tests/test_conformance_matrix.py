@@ -17,14 +17,11 @@ from typing import Any
 
 import jsonschema
 import pytest
-from agents import function_tool
-from agents.strict_schema import ensure_strict_json_schema
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from mcp import types
 from nimble_tools_openai import AZURE_LIMITS, OpenAIToolset, check_strict_schema
 from pydantic import BaseModel
-from pydantic_ai import Tool
 
 from nimble_tools import NimbleToolkit, Operation, toolsets
 from nimble_tools.toolsets import ToolView, resolve
@@ -112,6 +109,11 @@ def check_langchain(name: str, target: str) -> None:
 
 
 def check_callable(name: str, target: str) -> None:
+    # Imported here, not at the top: every test worker collects every file, and each agent framework takes a second to import.
+    from agents import function_tool
+    from agents.strict_schema import ensure_strict_json_schema
+    from pydantic_ai import Tool
+
     function: Callable[..., Any] = emitted(target)[name]
     assert function.__name__ == name and name.isidentifier() and not keyword.iskeyword(name), f"{name}: identifier"
     assert inspect.iscoroutinefunction(function) is (target == "callables-async"), f"{name}: sync/async variant"

@@ -21,10 +21,6 @@ import anyio
 import pytest
 from hardening_support import ADAPTERS, Wire
 from langchain_core.messages import AIMessage, ToolMessage
-from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.graph import END, START, MessagesState, StateGraph
-from langgraph.prebuilt import ToolNode
-from langgraph.types import Command
 from mcp import Client, types
 
 from nimble_tools import NimbleToolkit, PolicyViolationError, UsageError
@@ -56,6 +52,11 @@ def tag(toolkit: NimbleToolkit, ids: list[str], label: str) -> dict[str, Any]:
 
 
 def tool_graph(toolkit: NimbleToolkit, **options: Any) -> Any:
+    # Imported here, not at the top: every test worker collects every file, and LangGraph takes a second to import.
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.graph import END, START, MessagesState, StateGraph
+    from langgraph.prebuilt import ToolNode
+
     graph = StateGraph(MessagesState)
     graph.add_node("tools", ToolNode(toolkit.emit("langchain", approve="interrupt", **options)))
     graph.add_edge(START, "tools")
@@ -71,6 +72,8 @@ def asks(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
     ("answer", "deleted"), [(True, True), ({"approved": True}, True), ("no", False), (False, False)]
 )
 def test_langgraph_interrupt_asks_a_person(wired: tuple[NimbleToolkit, Wire], answer: Any, deleted: bool) -> None:
+    from langgraph.types import Command
+
     toolkit, wire = wired
     victim = people(toolkit, 1)[0]
     graph = tool_graph(toolkit)
