@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 import nimble_tools
 
@@ -73,3 +75,24 @@ def test_lazy_adapter_names_load_on_first_use() -> None:
         "print(before, nimble_tools_openai.OpenAIToolset.__name__, nimble_tools_callables.JsonResult.__name__)"
     )
     assert out == "False OpenAIToolset JsonResult"
+
+
+def test_the_sandbox_uses_the_core_only_for_the_search_language_and_the_record_readers() -> None:
+    # The sandbox stands for Nimble: it must not answer through the toolkit it is there to test.
+    sandbox = Path(nimble_tools.__file__).parent / "sandbox"
+    used: dict[str, set[str]] = {}
+    for path in sandbox.rglob("*.py"):
+        package = "nimble_tools." + ".".join(path.relative_to(sandbox.parent).with_suffix("").parts[:-1])
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+                module = ".".join(part for part in (base, node.module or "") if part)
+                names = [module] if node.module else [f"{module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                if name.startswith("nimble_tools") and not name.startswith("nimble_tools.sandbox"):
+                    used.setdefault(name, set()).add(path.name)
+    assert set(used) == {"nimble_tools.types.search", "nimble_tools.readers"}, used

@@ -2,6 +2,11 @@
 
 Use it in-process through :meth:`NimbleToolkit.sandbox`, or as a server
 (``nimble-tools sandbox serve --port 8765``) that any Nimble client can be pointed at.
+
+It stands for Nimble, so it knows nothing of the toolkit: of the core it uses only
+:mod:`nimble_tools.types.search` (the search query language both sides speak) and
+:mod:`nimble_tools.readers` (the two forms Nimble's records come in). ``tests/test_core_import.py``
+keeps it that way.
 """
 
 from ._app import DEFAULT_SANDBOX_API_KEY, SANDBOX_BASE_URL, Sandbox
