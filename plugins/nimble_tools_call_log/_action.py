@@ -1,6 +1,7 @@
-"""The implementation of the nimble_tools_call_log plugin's operations, imported with their first call.
+"""The call-log action: its parameters, its steps, and the handlers ``nimble_log_call`` names.
 
-The entry point (``nimble_tools_call_log``) only declares them, naming the model and the handlers here.
+Imported with the first call: the entry point (``nimble_tools_call_log``) only declares the operations,
+naming the model and the handlers here, so that every registry can load it for nothing.
 """
 
 from __future__ import annotations

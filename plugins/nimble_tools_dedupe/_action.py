@@ -1,6 +1,7 @@
-"""The implementation of the nimble_tools_dedupe plugin's operations, imported with their first call.
+"""The dedupe actions: find-or-create's parameters and steps, and the handlers both operations name.
 
-The entry point (``nimble_tools_dedupe``) only declares them, naming the model and the handlers here.
+Imported with the first call: the entry point (``nimble_tools_dedupe``) only declares the operations,
+naming the model and the handlers here, so that every registry can load it for nothing.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""The implementation of the nimble_tools_drafts plugin's operations, imported with their first call.
+"""The email-draft action: its parameters, placeholders, steps, and the handlers ``nimble_draft_email_to_contact`` names.
 
-The entry point (``nimble_tools_drafts``) only declares them, naming the model and the handlers here.
+Imported with the first call: the entry point (``nimble_tools_drafts``) only declares the operations,
+naming the model and the handlers here, so that every registry can load it for nothing.
 """
 
 from __future__ import annotations

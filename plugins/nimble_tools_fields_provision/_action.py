@@ -1,6 +1,7 @@
-"""The implementation of the nimble_tools_fields_provision plugin's operations, imported with their first call.
+"""The custom-field provisioning action: its plan-and-apply steps, and the handlers ``nimble_provision_custom_fields`` names.
 
-The entry point (``nimble_tools_fields_provision``) only declares them, naming the model and the handlers here.
+Imported with the first call: the entry point (``nimble_tools_fields_provision``) only declares the operations,
+naming the model and the handlers here, so that every registry can load it for nothing.
 """
 
 from __future__ import annotations

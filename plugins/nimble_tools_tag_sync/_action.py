@@ -1,6 +1,7 @@
-"""The implementation of the nimble_tools_tag_sync plugin's operations, imported with their first call.
+"""The tag-sync action: its parameters, the merge, and the handlers ``nimble_sync_contact_tags`` names.
 
-The entry point (``nimble_tools_tag_sync``) only declares them, naming the model and the handlers here.
+Imported with the first call: the entry point (``nimble_tools_tag_sync``) only declares the operations,
+naming the model and the handlers here, so that every registry can load it for nothing.
 """
 
 from __future__ import annotations
