@@ -270,10 +270,15 @@ class Operation:
         return default_encode(self, params)
 
 
+def params_reference(operation: Operation) -> str | None:
+    """The ``"package.module:Class"`` an operation names its model by (imported or not), or None."""
+    return _PARAMS.reference(operation)
+
+
 def with_changes(operation: Operation, **changes: Any) -> Operation:
     """``dataclasses.replace`` that leaves a params model named by reference unimported."""
     values = {f.name: getattr(operation, f.name) for f in fields(operation) if f.init and f.name != "params"}
-    values["params"] = _PARAMS.source(operation)
+    values["params"] = _PARAMS.reference(operation) or _PARAMS.source(operation)  # the copy keeps the name
     return type(operation)(**(values | changes))
 
 

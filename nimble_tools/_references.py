@@ -143,6 +143,13 @@ class ModelSlot:
                 "'package.module:ClassName'."
             )
         operation.__dict__[self._key] = model
+        if isinstance(model, str):
+            operation.__dict__[f"{self._key}_reference"] = model
+
+    def reference(self, operation: Operation) -> str | None:
+        """The reference the model was named by, imported or not; None for a model given as a class."""
+        reference: str | None = operation.__dict__.get(f"{self._key}_reference")
+        return reference
 
     def source(self, operation: Operation) -> type[BaseModel] | str:
         """What the field holds: the class, or the reference not imported yet."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import inspect
 import os
 import threading
+import types
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
@@ -224,6 +225,14 @@ class NimbleToolkit:
         """The pluggy manager (for ``unregister``, ``list_name_plugin``, ...)."""
         self._host.ensure_loaded()
         return self._host.manager
+
+    def plugin_packages(self) -> frozenset[str]:
+        """The top-level packages of the registered plugins (what their operations' code may depend on)."""
+        names = set()
+        for plugin in self.plugins.get_plugins():
+            module = plugin.__name__ if isinstance(plugin, types.ModuleType) else type(plugin).__module__
+            names.add(module.partition(".")[0])
+        return frozenset(names)
 
     def register_plugin(self, plugin: object, name: str | None = None) -> str:
         """Register a plugin object or module; the registry is rebuilt on next use."""

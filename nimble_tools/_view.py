@@ -32,7 +32,7 @@ from ._autopaging import acollect_with, collect_with, paging_limits
 from ._errors import InvalidArgumentsError, ToolInputError, UnknownOperationError, UsageError
 from ._limits import check_argument_values, parse_arguments
 from ._names import close_names
-from ._operation import Operation
+from ._operation import Operation, params_reference
 from ._origin import CallOrigin
 from .approval import TOKEN_FALLBACK, Approval, ApprovalRequest, aask, ask
 from .confirmation import CONFIRM_TOKEN, person_asked, preview_of
@@ -185,6 +185,35 @@ class ToolView(Mapping[str, Operation]):
         if key not in self._params:
             self._params[key] = _with_confirm_token(operation.params) if with_token else operation.params
         return self._params[key]
+
+    def input_schema(self, name: str, approve: Approval = VIEW_DEFAULT) -> dict[str, Any]:
+        """The published JSON schema of :meth:`model_params` for tool ``name`` (a fresh copy).
+
+        A model named by reference is not imported for it while the schema cache holds its schema
+        (:mod:`nimble_tools._schema_cache`): listing a server's tools then defines no model.
+        """
+        from ._published_schema import published_schema
+        from ._schema_cache import shared_cache
+
+        def make() -> dict[str, Any]:
+            return published_schema(self.model_params(name, approve).model_json_schema())
+
+        reference = params_reference(self.entry(name).operation)
+        cache = shared_cache()
+        if cache is None or reference is None:
+            return make()
+        variant = CONFIRM_TOKEN if self.offers_confirm_token(name, approve) else "plain"
+        return cache.schema(reference, variant, make, self.toolkit.plugin_packages())
+
+    def input_schemas(self, approve: Approval = VIEW_DEFAULT) -> dict[str, dict[str, Any]]:
+        """:meth:`input_schema` of every tool, by name; the schemas newly made are kept for the next process."""
+        from ._schema_cache import shared_cache
+
+        schemas = {name: self.input_schema(name, approve) for name in self}
+        cache = shared_cache()
+        if cache is not None:
+            cache.save()
+        return schemas
 
     # -- the model-facing call path -----------------------------------------------------------------
 

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +44,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     settings.load_profile("full" if config.getoption("--run-slow") else "default")
+    # The tools' schema cache lives in a directory of this run (the servers the tests start, in this
+    # process or as subprocesses, share it), never in the user's own cache.
+    if "NIMBLE_TOOLS_SCHEMA_CACHE" not in os.environ:
+        directory = tempfile.mkdtemp(prefix="nimble-tools-schemas-")
+        os.environ["NIMBLE_TOOLS_SCHEMA_CACHE"] = directory
+        config.add_cleanup(lambda: shutil.rmtree(directory, ignore_errors=True))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -59,16 +59,19 @@ INSTRUCTIONS = (
 )
 
 
-def tool_definition(operation: Operation, params: Any = None) -> types.Tool:
+def tool_definition(
+    operation: Operation, params: Any = None, *, input_schema: dict[str, Any] | None = None
+) -> types.Tool:
     """The MCP tool for ``operation``: schemas, and annotations from its flags.
 
-    ``params`` is the parameters model it is offered with (default: the operation's own).
+    ``params`` is the parameters model it is offered with (default: the operation's own);
+    ``input_schema``, when given, is that model's published schema already made.
     """
     return types.Tool(
         name=operation.name,
         title=operation.display_title,
         description=operation.description,
-        input_schema=json_copy(_input_schema(params or operation.params)),
+        input_schema=input_schema if input_schema is not None else json_copy(_input_schema(params or operation.params)),
         output_schema=ENVELOPE_JSON_SCHEMA,
         annotations=types.ToolAnnotations(
             title=operation.display_title,  # what a person approving the call sees
@@ -141,7 +144,10 @@ class NimbleMCPServer(Server[Any]):
         )
         self.approve: Approval = self.view.approve
         self.operations = dict(self.view)
-        self.tools = [tool_definition(op, self.view.model_params(name)) for name, op in self.operations.items()]
+        # Each schema from the view, which takes it from the schema cache while that is current: a
+        # server then lists its tools without defining a model (see nimble_tools._schema_cache).
+        schemas = self.view.input_schemas()
+        self.tools = [tool_definition(op, input_schema=schemas[name]) for name, op in self.operations.items()]
         self._schemas = {tool.name: tool.input_schema for tool in self.tools}
 
     def __repr__(self) -> str:
