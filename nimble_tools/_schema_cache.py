@@ -9,20 +9,22 @@ user's cache directory (``$XDG_CACHE_HOME/nimble-tools``, else ``~/.cache/nimble
 
 Only models named by reference (``"package.module:Class"``) are kept: a model given as a class is
 defined already, and its schema is cheap. The file's name is a fingerprint of what makes the
-schemas: the format, Python's and pydantic's versions, and the size and modification time of every
-Python file of the core and the project's other ``nimble_tools*`` packages, of each registered
-plugin's package and of the package that holds the model. Any edit, upgrade or reinstall changes it, so a stale schema is never read; the file of an
-older fingerprint is removed when a new one is written. A cache that cannot be read or written is
-skipped: the schemas are then made as usual.
+schemas: the format, Python's and pydantic's versions, the modification time of the environment's
+site-packages (an install, upgrade or removal touches it), and the size and modification time of
+every Python file of the core, of the bundled plugins' shared helpers, of each registered plugin's
+package and of the package that holds the model. Any edit, upgrade or reinstall changes it, so a
+stale schema is never read; the file of an older fingerprint is removed when a new one is written.
+A cache that cannot be read or written is skipped: the schemas are then made as usual.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-import pkgutil
 import sys
+import sysconfig
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -109,10 +111,11 @@ def _fingerprint(packages: frozenset[str]) -> str:
     import pydantic
 
     stamp = hashlib.sha256(f"{FORMAT}|{sys.version}|{pydantic.VERSION}".encode())
-    # The core shapes every published schema, and the project's own packages (adapters, plugins and
-    # their shared helpers, all named nimble_tools*) may depend on each other.
-    family = {module.name for module in pkgutil.iter_modules() if module.name.startswith("nimble_tools")}
-    for package in sorted(packages | family | {"nimble_tools"}):
+    # An install, upgrade or removal of any distribution touches the site-packages directory.
+    for directory in sorted({sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}):
+        with contextlib.suppress(OSError):
+            stamp.update(f"{directory}|{os.stat(directory).st_mtime_ns}\n".encode())
+    for package in sorted(packages | _ALWAYS):
         for path in _sources(package):
             status = path.stat()
             stamp.update(f"{path}|{status.st_size}|{status.st_mtime_ns}\n".encode())
@@ -134,6 +137,9 @@ def _sources(name: str) -> list[Path]:
         return sorted(path for root in spec.submodule_search_locations for path in Path(root).rglob("*.py"))
     return [Path(spec.origin)] if spec.origin and os.path.isfile(spec.origin) else []
 
+
+_ALWAYS = frozenset({"nimble_tools", "nimble_tools_action_support"})
+"""The core, which shapes every published schema, and the bundled plugins' shared helpers (no plugin)."""
 
 _CACHES: dict[str, SchemaCache | None] = {}
 
