@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["CallLogParams", "register_operations"]
 
 # The entry point holds the declarations only: models and steps load with the first call.
-__getattr__ = LazyImplementation(__name__, "_action").attributes({"CallLogParams"})
+__getattr__ = LazyImplementation(__name__, "_action").attributes(set(__all__) - {"register_operations"})
 
 
 LOG_CALL = Operation(

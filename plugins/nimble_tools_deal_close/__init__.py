@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["CloseWonParams", "register_operations"]
 
 # The entry point holds the declaration only: the model and the steps load with the first call.
-__getattr__ = LazyImplementation(__name__, "_params").attributes({"CloseWonParams"})
+__getattr__ = LazyImplementation(__name__, "_params").attributes(set(__all__) - {"register_operations"})
 
 CLOSE_WON = Operation(
     name="nimble_close_won_with_file",

@@ -42,15 +42,7 @@ __all__ = [
 
 # The entry point holds the declarations only: models and steps load with the first call.
 __getattr__ = LazyImplementation(__name__, "_action").attributes(
-    {
-        "Decision",
-        "FindOrCreateParams",
-        "ImportLeadsParams",
-        "ImportProgress",
-        "Lead",
-        "import_leads",
-        "import_leads_async",
-    }
+    set(__all__) - {"register_commands", "register_operations"}
 )
 
 

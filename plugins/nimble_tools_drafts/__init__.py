@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["PLACEHOLDERS", "DraftParams", "fill_placeholders", "register_operations"]
 
 # The entry point holds the declarations only: models and steps load with the first call.
-__getattr__ = LazyImplementation(__name__, "_action").attributes({"DraftParams", "PLACEHOLDERS", "fill_placeholders"})
+__getattr__ = LazyImplementation(__name__, "_action").attributes(set(__all__) - {"register_operations"})
 
 
 DRAFT_EMAIL = Operation(

@@ -22,9 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["FieldSpec", "GroupSpec", "ProvisionParams", "choice_id", "register_operations"]
 
 # The entry point holds the declarations only: models and steps load with the first call.
-__getattr__ = LazyImplementation(__name__, "_spec").attributes(
-    {"FieldSpec", "GroupSpec", "ProvisionParams", "choice_id"}
-)
+__getattr__ = LazyImplementation(__name__, "_spec").attributes(set(__all__) - {"register_operations"})
 
 
 PROVISION = Operation(

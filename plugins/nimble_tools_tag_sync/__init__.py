@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["TagSyncParams", "merge_tags", "register_operations"]
 
 # The entry point holds the declarations only: models and steps load with the first call.
-__getattr__ = LazyImplementation(__name__, "_action").attributes({"TagSyncParams", "merge_tags"})
+__getattr__ = LazyImplementation(__name__, "_action").attributes(set(__all__) - {"register_operations"})
 
 
 SYNC_TAGS = Operation(
