@@ -16,9 +16,14 @@ on properties that are optional anyway, the model's docstring that the tool desc
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import json
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["lean_schema", "published_schema"]
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+__all__ = ["lean_schema", "published_model_schema", "published_schema"]
 
 _NULL = {"type": "null"}
 
@@ -80,6 +85,17 @@ def published_schema(schema: dict[str, Any]) -> dict[str, Any]:
     cleaned: dict[str, Any] = lean_schema(_without_noise(schema))
     cleaned.pop("description", None)
     return cleaned
+
+
+@functools.cache
+def _model_schema(model: type[BaseModel]) -> dict[str, Any]:
+    return published_schema(model.model_json_schema())
+
+
+def published_model_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """:func:`published_schema` of a parameters model: made once per model and process, a copy each time."""
+    copy: dict[str, Any] = json.loads(json.dumps(_model_schema(model)))
+    return copy
 
 
 def _without_noise(node: Any, *, names: bool = False) -> Any:

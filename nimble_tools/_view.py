@@ -192,11 +192,11 @@ class ToolView(Mapping[str, Operation]):
         A model named by reference is not imported for it while the schema cache holds its schema
         (:mod:`nimble_tools._schema_cache`): listing a server's tools then defines no model.
         """
-        from ._published_schema import published_schema
+        from ._published_schema import published_model_schema
         from ._schema_cache import shared_cache
 
         def make() -> dict[str, Any]:
-            return published_schema(self.model_params(name, approve).model_json_schema())
+            return published_model_schema(self.model_params(name, approve))
 
         reference = params_reference(self.entry(name).operation)
         cache = shared_cache()

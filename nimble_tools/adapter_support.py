@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from ._errors import InvalidArgumentsError, UsageError
 from ._names import close_names
 from ._operation import Operation, _describe
-from ._published_schema import lean_schema, published_schema
+from ._published_schema import lean_schema, published_model_schema, published_schema
 from ._result import Result
 from ._view import META_TAG, ToolView, ViewEntry
 from .approval import Approval, check_approval
@@ -49,6 +49,7 @@ __all__ = [
     "lean_schema",
     "missing_framework",
     "operation_metadata",
+    "published_model_schema",
     "published_schema",
     "select_tools",
     "structured_of",

@@ -16,7 +16,6 @@ held call answers with a preview and a token, and the model repeats it once the 
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -24,15 +23,13 @@ from typing import Any
 from mcp import types
 from mcp.server import Server, ServerRequestContext
 from mcp.shared.exceptions import MCPError
-from pydantic import BaseModel
 
 from nimble_tools import NimbleToolkit, NimbleToolsError, Operation, UnknownOperationError
 from nimble_tools.adapter_support import (
     ENVELOPE_JSON_SCHEMA,
     close_names,
     content_of,
-    json_copy,
-    published_schema,
+    published_model_schema,
     select_tools,
     structured_of,
 )
@@ -71,7 +68,7 @@ def tool_definition(
         name=operation.name,
         title=operation.display_title,
         description=operation.description,
-        input_schema=input_schema if input_schema is not None else json_copy(_input_schema(params or operation.params)),
+        input_schema=input_schema if input_schema is not None else published_model_schema(params or operation.params),
         output_schema=ENVELOPE_JSON_SCHEMA,
         annotations=types.ToolAnnotations(
             title=operation.display_title,  # what a person approving the call sees
@@ -81,12 +78,6 @@ def tool_definition(
             open_world_hint=True,  # every tool talks to Nimble, an outside system
         ),
     )
-
-
-@functools.cache
-def _input_schema(params: type[BaseModel]) -> dict[str, Any]:
-    """The published schema of a parameters model, made once (each server gets its own copy)."""
-    return published_schema(params.model_json_schema())
 
 
 class _AskTheClient(Exception):
