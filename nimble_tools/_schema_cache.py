@@ -43,7 +43,7 @@ class SchemaCache:
         self.directory = directory
         self._fingerprints: dict[frozenset[str], str] = {}
         self._loaded: dict[str, dict[str, Any]] = {}
-        self._unsaved: dict[str, dict[str, dict[str, Any]]] = {}
+        self._unsaved: set[str] = set()  # fingerprints whose file lacks schemas made since
 
     def schema(
         self, reference: str, variant: str, make: Callable[[], dict[str, Any]], packages: Iterable[str] = ()
@@ -56,23 +56,27 @@ class SchemaCache:
         fingerprint = self._fingerprint({_package(reference), *packages})
         key = f"{reference}|{variant}"
         stored = self._stored(fingerprint)
-        if key not in stored:
+        if not isinstance(stored.get(key), dict):
             stored[key] = make()
-            self._unsaved.setdefault(fingerprint, {})[key] = stored[key]
+            self._unsaved.add(fingerprint)
         copy: dict[str, Any] = json.loads(json.dumps(stored[key]))
         return copy
 
     def save(self) -> None:
         """Write the schemas made since the last save (atomically; skipped if the directory is not writable)."""
-        for fingerprint in list(self._unsaved):
-            self._unsaved.pop(fingerprint)
+        while self._unsaved:
+            fingerprint = self._unsaved.pop()
             path = self._path(fingerprint)
+            temporary: Path | None = None
             try:
                 self.directory.mkdir(parents=True, exist_ok=True)
                 with tempfile.NamedTemporaryFile("w", dir=self.directory, suffix=".tmp", delete=False) as out:
+                    temporary = Path(out.name)
                     json.dump(self._loaded[fingerprint], out, separators=(",", ":"))
-                os.replace(out.name, path)
+                os.replace(temporary, path)  # readers see the old file or the new one, never a part
             except OSError:
+                if temporary is not None:
+                    temporary.unlink(missing_ok=True)
                 continue
             for older in self.directory.glob(f"schemas-{_prefix(fingerprint)}-*.json"):
                 if older != path:
