@@ -39,7 +39,7 @@ def test_a_second_server_lists_the_same_schemas_without_defining_a_catalog_model
     assert made["models"] and len(list(tmp_path.glob("schemas-*.json"))) == 1
     again = list_tools(str(tmp_path))
     assert again["models"] == []  # every schema came from the cache
-    assert again["schemas"] == made["schemas"] == list_tools("0")["schemas"]  # and is what the models give
+    assert again["schemas"] == made["schemas"]  # (that they are the models' own: the next test)
 
 
 @pytest.mark.parametrize("approve", [None, "elicit", True], ids=["token", "elicit", "approved"])
