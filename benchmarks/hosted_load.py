@@ -26,9 +26,7 @@ import json
 import os
 import random
 import secrets
-import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,6 +39,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from benchmarks._local_servers import free_port, redis_server
 
 TAG_PREFIX = "load-"
 READS = ("list_all_nimble_me", "list_all_nimble_contacts", "list_all_nimble_contacts_search")
@@ -99,43 +99,6 @@ class Report:
 
 
 # --- the pieces it runs -------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def redis_server() -> Iterator[str]:
-    """A throwaway redis-server (no persistence) on a free loopback port."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise RuntimeError("redis-server is not installed (apt-get install -y redis-server)")
-    workdir = Path(tempfile.mkdtemp(prefix="nimble-load-redis-"))
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_for(lambda: _redis_answers(port), 10, "redis-server did not start")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _redis_answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
 
 
 def _wait_for(check: Any, seconds: float, message: str) -> None:

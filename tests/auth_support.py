@@ -6,9 +6,6 @@ import asyncio
 import contextlib
 import os
 import shutil
-import socket
-import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from benchmarks._local_servers import redis_server as local_redis_server
 from nimble_tools import NimbleToolkit, RetryPolicy
 from nimble_tools.auth import MemoryTokenStore, OAuthProvider, TokenStore
 from nimble_tools.sandbox import SANDBOX_BASE_URL, Sandbox, approve
@@ -125,47 +123,13 @@ REDIS_HOWTO = (
 )
 
 
-def free_port() -> int:
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def redis_server() -> Iterator[str]:
-    """Start a throwaway redis-server (no persistence) and yield its URL; skip when it is missing."""
-    binary = shutil.which("redis-server")
-    if binary is None:
+    """A throwaway redis-server's URL (``benchmarks._local_servers``); skip, saying how to get one, without it."""
+    if shutil.which("redis-server") is None:
         pytest.skip(REDIS_HOWTO)
-    workdir = Path(tempfile.mkdtemp(prefix="nimble-redis-"))
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
-                    sock.sendall(b"PING\r\n")
-                    if sock.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"redis-server did not start on port {port}")
-            time.sleep(0.02)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        shutil.rmtree(workdir, ignore_errors=True)
+    with local_redis_server() as url:
+        yield url
 
 
 def clean_env() -> dict[str, str]:

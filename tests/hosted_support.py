@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import contextlib
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -39,17 +38,12 @@ from nimble_tools_hosted.testing import (  # noqa: F401 - re-exported for the te
     register,
 )
 
+from benchmarks._local_servers import free_port
 from nimble_tools.sandbox import DEFAULT_OAUTH_CLIENT_ID, Sandbox, register_oauth_client
 
 SECRET = "test-secret-key-0123456789-abcdefghijklmnop"
 ADMIN = "admin@sandbox.example"
 SAM = "sam@sandbox.example"
-
-
-def free_port() -> int:
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -20,6 +20,7 @@ from mcp import Client, StdioServerParameters
 from mcp.shared.exceptions import MCPError
 from nimble_tools_mcp import NimbleMCPServer
 
+from benchmarks._local_servers import free_port
 from nimble_tools import NimbleToolkit, UsageError
 from nimble_tools.toolsets import resolve
 
@@ -131,12 +132,6 @@ def test_cli_serves_the_sandbox_over_stdio() -> None:
     names, me = run(session)
     assert "list_all_nimble_me" in names and "create_a_nimble_contact" in names
     assert me.is_error is False and me.structured_content["result"]["email"] == "admin@sandbox.example"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_cli_serves_streamable_http_with_an_option() -> None:

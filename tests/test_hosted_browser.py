@@ -15,9 +15,11 @@ from typing import Any
 
 import pytest
 from browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, sync_playwright_or_skip
-from hosted_support import ADMIN, SAM, HostedServer, MemoryTokens, free_port, hosted_server, mcp_client
+from hosted_support import ADMIN, SAM, HostedServer, MemoryTokens, hosted_server, mcp_client
 from mcp.client.auth import OAuthClientProvider
 from mcp.shared.auth import AuthorizationCodeResult, OAuthClientMetadata
+
+from benchmarks._local_servers import free_port
 
 pytestmark = pytest.mark.anyio
 

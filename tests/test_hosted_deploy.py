@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hosted_support import free_port
 from nimble_tools_hosted._settings import SETTINGS, HostedSettings
 
+from benchmarks._local_servers import free_port
 from nimble_tools import ConfigurationError
 from nimble_tools.cli import main as cli
 

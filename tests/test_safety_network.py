@@ -29,6 +29,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from benchmarks._local_servers import free_port
 from nimble_tools import ConfigurationError, NimbleToolkit
 from nimble_tools.auth import OAuthApp, OAuthProvider, ReauthorizationRequiredError, SQLiteTokenStore
 from nimble_tools.cli import main
@@ -46,13 +47,6 @@ INITIALIZE = {
 
 def child_env(**extra: str) -> dict[str, str]:
     return {**{k: v for k, v in os.environ.items() if not k.startswith("NIMBLE_")}, **extra}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 # -- 1. the MCP command over HTTP ------------------------------------------------------------------------
