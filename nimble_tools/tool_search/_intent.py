@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from importlib import resources
 
 from ._query import ID_MARK, Pasted
-from ._text import stem
+from ._text import stem, table_rules
 
 __all__ = ["CONCEPTS", "Intent", "intent"]
 
@@ -213,14 +213,7 @@ class Intent:
 @functools.cache
 def _table() -> tuple[dict[tuple[str, ...], dict[str, float]], int]:
     entries: dict[tuple[str, ...], dict[str, float]] = {}
-    logical: list[str] = []
-    for raw in _TABLE.strip().splitlines():
-        if raw.startswith("    ") and logical:
-            logical[-1] += " " + raw.strip()
-        elif raw.strip() and not raw.startswith("#"):
-            logical.append(raw.strip())
-    for line in logical:
-        left, right = line.split("->")
+    for left, right in table_rules(_TABLE):
         signals: dict[str, float] = {}
         for item in right.split():
             name, _, weight = item.partition(":")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 
-from ._text import terms
+from ._text import table_rules, terms
 
 __all__ = ["expansions", "phrase_expansions"]
 
@@ -68,14 +68,7 @@ upcoming agenda calendar plate meeting meetings event events call calls -> activ
 def _parsed() -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], tuple[str, ...]]]:
     words: dict[str, set[str]] = {}
     phrases: dict[tuple[str, ...], set[str]] = {}
-    logical: list[str] = []
-    for raw in _TABLE.strip().splitlines():
-        if raw.startswith("    ") and logical:
-            logical[-1] += " " + raw.strip()
-        elif raw.strip() and not raw.startswith("#"):
-            logical.append(raw.strip())
-    for line in logical:
-        left, right = line.split("->")
+    for left, right in table_rules(_TABLE):
         targets = set(terms(right))
         for item in left.split():
             key = tuple(terms(item.replace("-", " ")))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["STOP_WORDS", "stem", "terms"]
+__all__ = ["STOP_WORDS", "stem", "table_rules", "terms"]
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -70,3 +70,17 @@ def words(text: str) -> list[str]:
 def terms(text: str) -> list[str]:
     """The index terms of ``text``: words without stop words, stemmed."""
     return [stem(w) for w in words(text) if w not in STOP_WORDS]
+
+
+def table_rules(table: str) -> list[tuple[str, str]]:
+    """The rules of a ``words -> targets`` table, as (left, right) pairs.
+
+    An indented line continues the rule above it; blank lines and ``#`` comments are skipped.
+    """
+    rules: list[str] = []
+    for raw in table.strip().splitlines():
+        if raw.startswith("    ") and rules:
+            rules[-1] += " " + raw.strip()
+        elif raw.strip() and not raw.startswith("#"):
+            rules.append(raw.strip())
+    return [(left, right) for left, _, right in (rule.partition("->") for rule in rules)]
