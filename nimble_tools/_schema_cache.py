@@ -145,13 +145,17 @@ def _sources(name: str) -> list[Path]:
 _ALWAYS = frozenset({"nimble_tools", "nimble_tools_action_support"})
 """The core, which shapes every published schema, and the bundled plugins' shared helpers (no plugin)."""
 
-_CACHES: dict[str, SchemaCache | None] = {}
+_CACHES: dict[str, SchemaCache] = {}
 
 
 def shared_cache() -> SchemaCache | None:
     """The process's cache for ``NIMBLE_TOOLS_SCHEMA_CACHE`` (a directory, or ``0``: none) or the user's cache directory."""
     setting = os.environ.get(ENVIRONMENT, "").strip()
-    if setting not in _CACHES:
+    if setting == "0":
+        return None
+    if not setting:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        _CACHES[setting] = None if setting == "0" else SchemaCache(Path(setting or Path(base) / "nimble-tools"))
+        setting = os.path.join(base, "nimble-tools")
+    if setting not in _CACHES:
+        _CACHES[setting] = SchemaCache(Path(setting))
     return _CACHES[setting]

@@ -147,3 +147,14 @@ def test_zero_turns_the_cache_off(toolkit: NimbleToolkit, monkeypatch: pytest.Mo
     )
     monkeypatch.setenv("NIMBLE_TOOLS_SCHEMA_CACHE", str(tmp_path))
     assert shared_cache() is not None and shared_cache() is shared_cache()
+
+
+def test_the_default_directory_is_the_users_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("NIMBLE_TOOLS_SCHEMA_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    cache = shared_cache()
+    assert cache is not None and cache.directory == tmp_path / "xdg" / "nimble-tools"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    cache = shared_cache()
+    assert cache is not None and cache.directory == tmp_path / "home" / ".cache" / "nimble-tools"
